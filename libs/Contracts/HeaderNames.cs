@@ -1,0 +1,21 @@
+namespace InferenceMesh.Contracts;
+
+/// <summary>HTTP header and Envoy metadata names of the Endpoint Picker protocol (Gateway API Inference Extension).</summary>
+public static class HeaderNames
+{
+    public const string DestinationEndpoint = "x-gateway-destination-endpoint";
+    public const string DestinationEndpointSubset = "x-gateway-destination-endpoint-subset";
+    public const string RequestId = "x-request-id";
+    public const string InferenceObjective = "x-gateway-inference-objective";
+    public const string FairnessId = "x-gateway-inference-fairness-id";
+    public const string ModelNameRewrite = "x-gateway-model-name-rewrite";
+    public const string DefaultFairnessId = "default-flow";
+
+    /// <summary>Dynamic metadata namespace Envoy's load balancer reads the destination from.</summary>
+    public const string EnvoyLbNamespace = "envoy.lb";
+
+    /// <summary>Filter metadata namespace carrying the proxy's subset hint.</summary>
+    public const string SubsetHintNamespace = "envoy.lb.subset_hint";
+
+    public const string DaprApiToken = "dapr-api-token";
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# ./run.sh test   — install what the tests need (redis-server, node test peers), build with warnings as errors, run every test.
+# ./run.sh demo   — the main job: the embedded ensemble on a simulated fleet, printing the comparison table.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+prereqs() {
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "==> installing redis-server (Debian package)"
+    need_root apt-get update -qq
+    need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+  if [ -f tests/peers/package.json ] && command -v npm >/dev/null 2>&1; then
+    echo "==> installing node test peers (npm ci)"
+    (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+case "${1:-}" in
+  test)
+    prereqs
+    echo "==> build (warnings as errors)"
+    dotnet build InferenceMesh.sln -c Release -warnaserror -nologo -v:q
+    echo "==> test"
+    dotnet test InferenceMesh.sln -c Release --no-build -nologo -v:q
+    ;;
+  demo)
+    shift
+    dotnet run --project tools/embedded -c Release -- "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh test | ./run.sh demo [options]" >&2
+    exit 2
+    ;;
+esac
