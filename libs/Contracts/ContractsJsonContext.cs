@@ -15,4 +15,7 @@ namespace InferenceMesh.Contracts;
 [JsonSerializable(typeof(PrefixRecordRequest))]
 [JsonSerializable(typeof(PrefixMatchAndRecordRequest))]
 [JsonSerializable(typeof(ProblemReason))]
+[JsonSerializable(typeof(InferencePoolSpec))]
+[JsonSerializable(typeof(InferenceModelSpec))]
+[JsonSerializable(typeof(DiscoveredEndpoint))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;
