@@ -6,7 +6,7 @@ internal static class RepoPaths
     public static string Root { get; } = FindRoot();
 
     /// <summary>Build configuration of this test run (Debug/Release), from the output path.</summary>
-    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar)).Parent!.Name;
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
