@@ -19,6 +19,7 @@ public sealed class RedisConnection : IAsyncDisposable
     private volatile RespChannel? _channel;
     private volatile Exception? _lastError;
     private long _reconnects;
+    private long _commands;
     private Task _loop = Task.CompletedTask;
 
     private RedisConnection(RedisOptions options, TimeProvider? timeProvider, Random? random)
@@ -42,6 +43,9 @@ public sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>Why the last connection attempt failed or the last connection was lost.</summary>
     public Exception? LastError => _lastError;
+
+    /// <summary>Commands written by this connection (each a round trip unless pipelined with others).</summary>
+    public long CommandsSent => Interlocked.Read(ref _commands);
 
     /// <summary>Connections re-established after a loss.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
@@ -92,7 +96,7 @@ public sealed class RedisConnection : IAsyncDisposable
         var channel = _channel;
         if (channel is null)
             return ValueTask.FromException<RedisValue>(NotConnected());
-        RedisMetrics.Commands.Add(1);
+        Counted(1);
         return AwaitReply(channel.Send(command, args), cancellationToken);
     }
 
@@ -122,7 +126,7 @@ public sealed class RedisConnection : IAsyncDisposable
         using (command)
         {
             var channel = _channel ?? throw NotConnected();
-            RedisMetrics.Commands.Add(1);
+            Counted(1);
             try
             {
                 return await AwaitReply(channel.SendRaw(command.WrittenSpan), cancellationToken).ConfigureAwait(false);
@@ -131,7 +135,7 @@ public sealed class RedisConnection : IAsyncDisposable
             {
                 RedisMetrics.ScriptLoads.Add(1);
                 channel = _channel ?? throw NotConnected();
-                RedisMetrics.Commands.Add(2);
+                Counted(2);
                 var load = channel.Send("SCRIPT", ["LOAD", script.Source]);
                 var retry = channel.SendRaw(command.WrittenSpan);
                 await AwaitReply(load, cancellationToken).ConfigureAwait(false);
@@ -163,6 +167,12 @@ public sealed class RedisConnection : IAsyncDisposable
             RedisMetrics.Errors.Add(1, ConnectionKind);
             throw;
         }
+    }
+
+    private void Counted(int commands)
+    {
+        Interlocked.Add(ref _commands, commands);
+        RedisMetrics.Commands.Add(commands);
     }
 
     private RedisConnectionException NotConnected()
