@@ -11,6 +11,8 @@ public enum SimRequestState
     Running,
     /// <summary>All output tokens generated.</summary>
     Finished,
+    /// <summary>Cancelled by the client before finishing.</summary>
+    Aborted,
 }
 
 /// <summary>Receives a request's progress as it happens (the HTTP layer streams from it). Called on the engine's thread.</summary>

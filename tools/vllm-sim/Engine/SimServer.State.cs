@@ -1,7 +1,7 @@
 namespace InferenceMesh.VllmSim;
 
-/// <summary>A label set of <c>vllm:lora_requests_info</c> and the last (unix seconds) time it was current.</summary>
-public readonly record struct LoraInfoSample(string RunningAdapters, string WaitingAdapters, double UnixSeconds);
+/// <summary>A label set of <c>vllm:lora_requests_info</c> and the last simulated time (ms) it was current.</summary>
+public readonly record struct LoraInfoSample(string RunningAdapters, string WaitingAdapters, double SimMs);
 
 public sealed partial class SimServer
 {
@@ -162,12 +162,11 @@ public sealed partial class SimServer
     {
         var running = string.Join(',', RunningLoraAdapters());
         var waiting = string.Join(',', WaitingLoraAdapters());
-        var unix = (Options.EpochUnixMs + NowMs) / 1000.0;
         for (var i = 0; i < _loraInfo.Count; i++)
         {
             if (_loraInfo[i].RunningAdapters == running && _loraInfo[i].WaitingAdapters == waiting)
             {
-                _loraInfo[i] = new LoraInfoSample(running, waiting, unix);
+                _loraInfo[i] = new LoraInfoSample(running, waiting, NowMs);
                 return;
             }
         }
@@ -176,12 +175,12 @@ public sealed partial class SimServer
             var oldest = 0;
             for (var i = 1; i < _loraInfo.Count; i++)
             {
-                if (_loraInfo[i].UnixSeconds < _loraInfo[oldest].UnixSeconds)
+                if (_loraInfo[i].SimMs < _loraInfo[oldest].SimMs)
                     oldest = i;
             }
             _loraInfo.RemoveAt(oldest);
         }
-        _loraInfo.Add(new LoraInfoSample(running, waiting, unix));
+        _loraInfo.Add(new LoraInfoSample(running, waiting, NowMs));
     }
 
     private static List<string> DistinctLoras(List<SimRequest>? list, SimRequest? head)

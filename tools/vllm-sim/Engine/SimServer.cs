@@ -103,6 +103,33 @@ public sealed partial class SimServer
             _eventMs = NowMs;   // the engine loop wakes up; the step starts once every arrival at this instant is queued
     }
 
+    /// <summary>Cancels a waiting or running request (client went away), freeing its KV blocks. No callbacks fire.</summary>
+    /// <returns>False when the request was not queued or running here.</returns>
+    public bool Abort(SimRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ServerIndex != Index)
+            return false;
+        switch (request.State)
+        {
+            case SimRequestState.Waiting:
+                RemoveWaiting(request);
+                break;
+            case SimRequestState.Running:
+                _running.Remove(request);
+                FreeBlocks(request);
+                break;
+            default:
+                return false;
+        }
+        request.State = SimRequestState.Aborted;
+        RequestsAborted++;
+        return true;
+    }
+
+    /// <summary>Requests cancelled by <see cref="Abort"/>.</summary>
+    public long RequestsAborted { get; private set; }
+
     // ---------------- driving (stand-alone) ----------------
 
     /// <summary>Processes every event strictly before <paramref name="timeMs"/>, then sets the clock to it
