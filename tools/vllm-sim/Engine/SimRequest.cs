@@ -109,4 +109,5 @@ public sealed class SimRequest
     internal SimRequest? Prev;       // waiting-queue links
     internal SimRequest? Next;
     internal ulong LoraSalt;
+    internal int UncachedEstimate;   // prompt tokens not cached when it joined the waiting queue (oracle's queue estimate)
 }

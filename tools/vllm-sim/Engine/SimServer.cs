@@ -18,6 +18,7 @@ public sealed partial class SimServer
     private readonly HashSet<string> _knownLoras;
     private SimRequest? _waitHead;
     private SimRequest? _waitTail;
+    private long _waitingUncached;
     private bool _inFlight;
     private double _eventMs = double.PositiveInfinity;
 
@@ -198,6 +199,7 @@ public sealed partial class SimServer
 
     private void PushWaitingBack(SimRequest r)
     {
+        TrackWaiting(r);
         r.Prev = _waitTail;
         r.Next = null;
         if (_waitTail is null)
@@ -210,6 +212,7 @@ public sealed partial class SimServer
 
     private void PushWaitingFront(SimRequest r)
     {
+        TrackWaiting(r);
         r.Prev = null;
         r.Next = _waitHead;
         if (_waitHead is null)
@@ -232,5 +235,13 @@ public sealed partial class SimServer
             r.Next.Prev = r.Prev;
         r.Prev = r.Next = null;
         NumWaiting--;
+        _waitingUncached -= r.UncachedEstimate;
+    }
+
+    private void TrackWaiting(SimRequest r)
+    {
+        var hit = _pool.MatchPrefix(r.Prompt.BlockHashes, r.LoraSalt, (r.NumTokens - 1) / Profile.BlockSize);
+        r.UncachedEstimate = r.NumTokens - (hit * Profile.BlockSize);
+        _waitingUncached += r.UncachedEstimate;
     }
 }
