@@ -81,7 +81,9 @@ public sealed record CriticalityResult(
 /// <param name="Ttft">Per completed request: [arrival s, TTFT ms], in arrival order.</param>
 /// <param name="KvIntervalMs">Sampling interval of <paramref name="KvUsage"/>.</param>
 /// <param name="KvUsage">Per server, KV usage samples (0..1) every <paramref name="KvIntervalMs"/>.</param>
+/// <param name="TtftQuantiles">TTFT ms at percentiles 0, 1, …, 100 (for the CDF chart).</param>
 public sealed record SeriesData(
     [property: JsonPropertyName("ttft")] IReadOnlyList<double[]> Ttft,
+    [property: JsonPropertyName("ttft_quantiles")] IReadOnlyList<double> TtftQuantiles,
     [property: JsonPropertyName("kv_interval_ms")] double KvIntervalMs,
     [property: JsonPropertyName("kv_usage")] IReadOnlyList<double[]> KvUsage);
