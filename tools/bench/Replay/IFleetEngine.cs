@@ -4,9 +4,9 @@ using InferenceMesh.Contracts;
 namespace InferenceMesh.Bench.Replay;
 
 /// <summary>
-/// A fleet of model servers in simulated time, as the replay drives it. Time only moves inside <see cref="AdvanceTo"/>.
-/// Callbacks raised there only record; the replay submits follow-up work from its own event queue, so an engine
-/// need not accept re-entrant calls.
+/// A fleet of model servers in simulated time, as the replay drives it. Time only moves inside <see cref="AdvanceTo"/>
+/// and <see cref="RunNextEvent"/>. Completion callbacks only record; the replay submits follow-up work from its own
+/// event queue, so an engine need not accept re-entrant calls.
 /// </summary>
 public interface IFleetEngine
 {
@@ -22,10 +22,15 @@ public interface IFleetEngine
     /// <summary>Time of the engine's next internal event; +∞ when idle.</summary>
     double NextEventMs { get; }
 
-    /// <summary>Processes every engine event up to and including <paramref name="timeMs"/> and leaves the clock there.</summary>
+    /// <summary>Processes every engine event strictly before <paramref name="timeMs"/> and sets the clock there, so work
+    /// submitted next arrives at <paramref name="timeMs"/>.</summary>
     void AdvanceTo(double timeMs);
 
-    /// <summary>Sends a request to server <paramref name="server"/> now.</summary>
+    /// <summary>Processes the single earliest engine event.</summary>
+    void RunNextEvent();
+
+    /// <summary>Sends a request to server <paramref name="server"/> now. A request the server refuses completes at once
+    /// through its callback with the HTTP status (e.g. 400 for a prompt longer than max_model_len).</summary>
     void Submit(int server, EngineRequest request);
 
     /// <summary>The server's /metrics as a scrape would read them now.</summary>
@@ -40,16 +45,17 @@ public interface IFleetEngine
 
 /// <summary>A request as the engine receives it.</summary>
 /// <param name="Id">Replay-wide id.</param>
-/// <param name="Routing">The routing view of the request (model, hashes, lengths).</param>
-/// <param name="Tokens">Prompt tokens (deterministic stand-ins).</param>
-/// <param name="OnFirstToken">Called at the first output token's time.</param>
-/// <param name="OnCompleted">Called when the response ends: status, output tokens, cached prompt tokens.</param>
-public sealed record EngineRequest(
-    int Id,
-    RoutingRequest Routing,
-    int[] Tokens,
-    Action<double> OnFirstToken,
-    Action<double, int, int, int> OnCompleted);
+/// <param name="Routing">The routing view of the request (model, block hashes, lengths).</param>
+/// <param name="OnCompleted">Called when the response ends.</param>
+public sealed record EngineRequest(int Id, RoutingRequest Routing, Action<EngineCompletion> OnCompleted);
+
+/// <summary>How the engine finished a request.</summary>
+/// <param name="StatusCode">200 or the error status.</param>
+/// <param name="FirstTokenMs">Simulated time of the first output token (NaN on error).</param>
+/// <param name="FinishedMs">Simulated time the response ended.</param>
+/// <param name="OutputTokens">Tokens generated.</param>
+/// <param name="CachedTokens">Prompt tokens served from the prefix cache.</param>
+public readonly record struct EngineCompletion(int StatusCode, double FirstTokenMs, double FinishedMs, int OutputTokens, int CachedTokens);
 
 /// <summary>Counters a server exposes.</summary>
 /// <param name="PrefixQueriesTokens">vllm:prefix_cache_queries_total.</param>

@@ -40,6 +40,7 @@ internal sealed class PolicyRun
     private int samples;
     private double lastProgressMs;
     private bool retrying;
+    private bool retryScheduled;
 
     public PolicyRun(Workload workload, IFleetEngine engine, IRoutingPolicy policy, ReplayOptions options, Action<ReplayProgress>? progress)
     {
@@ -88,6 +89,7 @@ internal sealed class PolicyRun
     {
         Arrive,
         Scrape,
+        Retry,
     }
 
     public PolicyResult Run()
@@ -137,22 +139,28 @@ internal sealed class PolicyRun
                 break;
             }
 
-            if (tEngine <= tDriver)
+            // Ties go to the replay's events: arrivals at t join the engine step that starts at t, as in vLLM.
+            if (tEngine < tDriver)
             {
-                engine.AdvanceTo(tEngine);
+                engine.RunNextEvent();
                 continue;
             }
 
             engine.AdvanceTo(tDriver);
             var (kind, index) = events.Dequeue();
             view.NowMs = tDriver;
-            if (kind == Kind.Arrive)
+            switch (kind)
             {
-                Arrive(index, tDriver);
-            }
-            else
-            {
-                ScrapeAll(tDriver);
+                case Kind.Arrive:
+                    Arrive(index, tDriver);
+                    break;
+                case Kind.Scrape:
+                    ScrapeAll(tDriver);
+                    break;
+                default:
+                    retryScheduled = false;
+                    RetryDeferred(tDriver);
+                    break;
             }
         }
 
@@ -186,7 +194,7 @@ internal sealed class PolicyRun
             "r" + i.ToString(CultureInfo.InvariantCulture),
             r.Model,
             r.Criticality,
-            PromptBlocks.BlockHashes(r.Segments),
+            PromptBlocks.BlockHashes(r.Segments, PromptBlocks.ModelSalt(r.Model)),
             r.InputTokens,
             r.OutputTokens,
             now);
@@ -219,21 +227,16 @@ internal sealed class PolicyRun
         server[i] = pick;
         requestsPerServer[pick]++;
         view.OutstandingArray[pick]++;
-        var tokens = PromptBlocks.Tokens(workload.Requests[i].Segments);
-        engine.Submit(pick, new EngineRequest(
-            i,
-            req,
-            tokens,
-            t => firstToken[i] = t,
-            (t, code, outTokens, cached) => OnEngineCompleted(i, t, code, outTokens, cached)));
         policy.OnDispatched(req, pick, view);
+        engine.Submit(pick, new EngineRequest(i, req, c => OnEngineCompleted(i, c)));
         return true;
     }
 
-    private void OnEngineCompleted(int i, double t, int code, int outTokens, int cached)
+    private void OnEngineCompleted(int i, EngineCompletion c)
     {
         view.OutstandingArray[server[i]]--;
-        Finish(i, t, code, outTokens, cached);
+        firstToken[i] = c.FirstTokenMs;
+        Finish(i, c.FinishedMs, c.StatusCode, c.OutputTokens, c.CachedTokens);
     }
 
     private void Finish(int i, double t, int code, int outTokens, int cached)
@@ -261,9 +264,11 @@ internal sealed class PolicyRun
             progress?.Invoke(new ReplayProgress(policy.Name, done, workload.Requests.Count, t));
         }
 
-        if (deferred.Count > 0 && !retrying)
+        // Deferred requests are retried from the replay's own queue, never inside an engine callback.
+        if (deferred.Count > 0 && !retrying && !retryScheduled)
         {
-            RetryDeferred(t);
+            retryScheduled = true;
+            Schedule(t, Kind.Retry, -1);
         }
     }
 

@@ -46,9 +46,10 @@ public static class PromptBlocks
 
     /// <summary>
     /// Chained hashes of the prompt's FULL 16-token blocks (vLLM caches only full blocks); hash i covers blocks 0..i.
-    /// Computed from (key, offset) runs, without materialising tokens.
+    /// Computed from (key, offset) runs, without materialising tokens. A non-zero <paramref name="salt"/> (the model
+    /// or adapter) starts a different chain, as a prefix cached for one adapter is useless to another.
     /// </summary>
-    public static ulong[] BlockHashes(IReadOnlyList<PromptSegment> segments)
+    public static ulong[] BlockHashes(IReadOnlyList<PromptSegment> segments, ulong salt = 0)
     {
         var total = 0;
         for (var s = 0; s < segments.Count; s++)
@@ -60,7 +61,7 @@ public static class PromptBlocks
         var hashes = new ulong[blocks];
         var seg = 0;
         var offset = 0;
-        var prev = 0x5BD1E995UL;
+        var prev = salt == 0 ? 0x5BD1E995UL : Mix(0x5BD1E995UL ^ salt);
         for (var b = 0; b < blocks; b++)
         {
             var h = prev;
@@ -85,6 +86,24 @@ public static class PromptBlocks
         }
 
         return hashes;
+    }
+
+    /// <summary>A stable salt for a model name (0 for the base model, given as empty).</summary>
+    public static ulong ModelSalt(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Length == 0)
+        {
+            return 0;
+        }
+
+        var h = 0xCBF29CE484222325UL;
+        foreach (var c in model)
+        {
+            h = (h ^ c) * 0x100000001B3UL;
+        }
+
+        return Mix(h) | 1UL;
     }
 
     /// <summary>SplitMix64 finaliser: a cheap, well-mixed 64-bit bijection.</summary>
