@@ -27,6 +27,7 @@ internal sealed class PolicyRun
     private readonly double[] finished;
     private readonly int[] status;
     private readonly int[] outputTokens;
+    private readonly int[] cachedTokens;
     private readonly int[] server;
     private readonly int[] nextInSession;
     private readonly bool[] followUp;
@@ -56,6 +57,7 @@ internal sealed class PolicyRun
         finished = new double[n];
         status = new int[n];
         outputTokens = new int[n];
+        cachedTokens = new int[n];
         server = new int[n];
         Array.Fill(server, -1);
         Array.Fill(firstToken, double.NaN);
@@ -244,6 +246,7 @@ internal sealed class PolicyRun
         finished[i] = t;
         status[i] = code;
         outputTokens[i] = outTokens;
+        cachedTokens[i] = cached;
         done++;
         lastProgressMs = t;
         var ttft = double.IsNaN(firstToken[i]) ? double.NaN : firstToken[i] - arrival[i];
@@ -340,7 +343,7 @@ internal sealed class PolicyRun
         var first = double.MaxValue;
         var last = 0.0;
         var completed = 0;
-        var series = new List<double[]>();
+        long promptTokens = 0, cachedTotal = 0;
         for (var i = 0; i < requests.Count; i++)
         {
             first = Math.Min(first, arrival[i]);
@@ -354,6 +357,8 @@ internal sealed class PolicyRun
 
             completed++;
             outTotal += outputTokens[i];
+            promptTokens += requests[i].InputTokens;
+            cachedTotal += cachedTokens[i];
             var t = firstToken[i] - arrival[i];
             ttft.Add(t);
             e2e.Add(finished[i] - arrival[i]);
@@ -398,6 +403,7 @@ internal sealed class PolicyRun
             queries == 0 ? 0 : (double)hits / queries,
             hits,
             queries,
+            promptTokens == 0 ? 0 : (double)cachedTotal / promptTokens,
             spread,
             preemptions,
             servers,

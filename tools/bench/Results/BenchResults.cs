@@ -54,6 +54,7 @@ public sealed record PolicyResult(
     [property: JsonPropertyName("prefix_hit_rate")] double PrefixHitRate,
     [property: JsonPropertyName("prefix_hits_tokens")] long PrefixHitsTokens,
     [property: JsonPropertyName("prefix_queries_tokens")] long PrefixQueriesTokens,
+    [property: JsonPropertyName("request_prefix_hit_rate")] double RequestPrefixHitRate,
     [property: JsonPropertyName("kv_usage_max_over_mean")] double KvUsageMaxOverMean,
     [property: JsonPropertyName("preemptions")] long Preemptions,
     [property: JsonPropertyName("servers")] IReadOnlyList<ServerResult> Servers,
