@@ -11,6 +11,8 @@ public enum SimRequestState
     Running,
     /// <summary>All output tokens generated.</summary>
     Finished,
+    /// <summary>Cancelled by the client before finishing.</summary>
+    Aborted,
 }
 
 /// <summary>Receives a request's progress as it happens (the HTTP layer streams from it). Called on the engine's thread.</summary>
@@ -107,4 +109,5 @@ public sealed class SimRequest
     internal SimRequest? Prev;       // waiting-queue links
     internal SimRequest? Next;
     internal ulong LoraSalt;
+    internal int UncachedEstimate;   // prompt tokens not cached when it joined the waiting queue (oracle's queue estimate)
 }

@@ -1,7 +1,7 @@
 namespace InferenceMesh.VllmSim;
 
-/// <summary>A label set of <c>vllm:lora_requests_info</c> and the last (unix seconds) time it was current.</summary>
-public readonly record struct LoraInfoSample(string RunningAdapters, string WaitingAdapters, double UnixSeconds);
+/// <summary>A label set of <c>vllm:lora_requests_info</c> and the last simulated time (ms) it was current.</summary>
+public readonly record struct LoraInfoSample(string RunningAdapters, string WaitingAdapters, double SimMs);
 
 public sealed partial class SimServer
 {
@@ -96,19 +96,15 @@ public sealed partial class SimServer
         return hit * Profile.BlockSize;
     }
 
-    /// <summary>Oracle view: uncached tokens still to prefill over waiting and running requests (using today's cache).</summary>
+    /// <summary>Oracle view: tokens still to prefill, over running requests (exact) and waiting ones (uncached part as
+    /// estimated against the cache when each joined the queue). O(running).</summary>
     public long PendingPrefillTokens()
     {
-        long pending = 0;
+        var pending = _waitingUncached;
         for (var i = 0; i < _running.Count; i++)
         {
             var r = _running[i];
             pending += r.NumTokens - r.NumComputed - 1;
-        }
-        for (var r = _waitHead; r is not null; r = r.Next)
-        {
-            var hit = _pool.MatchPrefix(r.Prompt.BlockHashes, r.LoraSalt, (r.NumTokens - 1) / Profile.BlockSize);
-            pending += r.NumTokens - (hit * Profile.BlockSize);
         }
         return pending;
     }
@@ -123,51 +119,68 @@ public sealed partial class SimServer
     }
 
     /// <summary>
-    /// Oracle view: predicted TTFT (ms) if <paramref name="prompt"/> arrived now, from this server's true cache and
-    /// queue using the same step-time model: the time left in the step in flight, then steps that prefill everything
-    /// queued ahead plus this prompt's uncached tokens, each also carrying the running decodes; plus a wait for a slot
-    /// when <c>max_num_seqs</c> is reached. Ignores future preemption and cache eviction.
+    /// Oracle view: predicted TTFT (ms) if <paramref name="prompt"/> arrived now, from this server's true cache and queue,
+    /// by stepping the same step-time model forward: the rest of the step in flight, then steps that prefill the work
+    /// queued ahead (FCFS) and then this prompt's uncached tokens in chunks, each step also carrying the running decodes;
+    /// plus a wait for a slot when <c>max_num_seqs</c> is reached. Ignores future arrivals, preemption and eviction.
     /// </summary>
     public double PredictTtftMs(SimPrompt prompt, string? loraName = null)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         var p = Profile;
-        var mine = prompt.TokenCount - CachedPrefixTokens(prompt, loraName);
+        var cached = CachedPrefixTokens(prompt, loraName);
+        long mine = prompt.TokenCount - cached;
         var decodes = 0;
         for (var i = 0; i < _running.Count; i++)
         {
             if (_running[i].NumTokens - _running[i].NumComputed == 1)
                 decodes++;
         }
-        var tokens = PendingPrefillTokens() + mine;
+        var queue = PendingPrefillTokens();
+        var ctxRunning = (double)RunningContextTokens();
         var perStep = Math.Max(1, p.MaxNumBatchedTokens - decodes);
-        var steps = Math.Max(1, (long)Math.Ceiling((double)tokens / perStep));
-        var ctx = RunningContextTokens();
-        var stepFixed = p.CpuOverheadMs + p.StepBaseMs + (p.ContextMsPerToken * ctx) + p.NewRequestOverheadMs;
-        var prefill = p.PrefillMsPerToken * Math.Max(0, tokens + (steps * decodes) - (steps * p.EffectiveKneeTokens));
-        var attention = p.AttentionMsPerTokenPair * mine * (double)prompt.TokenCount;
-        var remaining = _inFlight ? Math.Max(0, _eventMs - NowMs) : 0;
-        var seqWait = 0.0;
+        var knee = p.EffectiveKneeTokens;
+        double myCtx = cached;
+        var t = _inFlight ? Math.Max(0, _eventMs - NowMs) : 0;
+        var first = true;
+        var started = false;
+        while (mine > 0)
+        {
+            var fromQueue = Math.Min(queue, perStep);
+            queue -= fromQueue;
+            var chunk = Math.Min(mine, perStep - fromQueue);
+            var starts = chunk > 0 && !started;
+            started |= chunk > 0;
+            mine -= chunk;
+            myCtx += chunk;
+            var tokens = fromQueue + chunk + decodes;
+            t += p.CpuOverheadMs + p.StepBaseMs
+                + (p.PrefillMsPerToken * Math.Max(0, tokens - knee))
+                + (p.ContextMsPerToken * (ctxRunning + (chunk > 0 ? myCtx : 0)))
+                + (p.AttentionMsPerTokenPair * chunk * myCtx)
+                + ((starts || (first && fromQueue > 0)) ? p.NewRequestOverheadMs : 0);
+            first = false;
+        }
         if (_running.Count + NumWaiting >= p.MaxNumSeqs)
         {
             var minLeft = int.MaxValue;
             for (var i = 0; i < _running.Count; i++)
                 minLeft = Math.Min(minLeft, _running[i].OutputTokens - _running[i].GeneratedTokens);
-            seqWait = (minLeft == int.MaxValue ? 0 : minLeft) * (stepFixed - p.NewRequestOverheadMs);
+            if (minLeft != int.MaxValue)
+                t += minLeft * (p.CpuOverheadMs + p.StepBaseMs + (p.ContextMsPerToken * ctxRunning));
         }
-        return remaining + (steps * stepFixed) + prefill + attention + seqWait;
+        return t;
     }
 
     private void RecordLoraInfo()
     {
         var running = string.Join(',', RunningLoraAdapters());
         var waiting = string.Join(',', WaitingLoraAdapters());
-        var unix = (Options.EpochUnixMs + NowMs) / 1000.0;
         for (var i = 0; i < _loraInfo.Count; i++)
         {
             if (_loraInfo[i].RunningAdapters == running && _loraInfo[i].WaitingAdapters == waiting)
             {
-                _loraInfo[i] = new LoraInfoSample(running, waiting, unix);
+                _loraInfo[i] = new LoraInfoSample(running, waiting, NowMs);
                 return;
             }
         }
@@ -176,12 +189,12 @@ public sealed partial class SimServer
             var oldest = 0;
             for (var i = 1; i < _loraInfo.Count; i++)
             {
-                if (_loraInfo[i].UnixSeconds < _loraInfo[oldest].UnixSeconds)
+                if (_loraInfo[i].SimMs < _loraInfo[oldest].SimMs)
                     oldest = i;
             }
             _loraInfo.RemoveAt(oldest);
         }
-        _loraInfo.Add(new LoraInfoSample(running, waiting, unix));
+        _loraInfo.Add(new LoraInfoSample(running, waiting, NowMs));
     }
 
     private static List<string> DistinctLoras(List<SimRequest>? list, SimRequest? head)

@@ -160,6 +160,8 @@ public sealed partial class SimServer
         for (var i = 0; i < _scheduled.Count; i++)
         {
             var r = _scheduled[i];
+            if (r.State == SimRequestState.Aborted)
+                continue;
             r.NumComputed += r.ScheduledTokens;
             r.ScheduledTokens = 0;
             RegisterFullBlocks(r);

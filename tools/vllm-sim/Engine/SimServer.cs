@@ -18,6 +18,7 @@ public sealed partial class SimServer
     private readonly HashSet<string> _knownLoras;
     private SimRequest? _waitHead;
     private SimRequest? _waitTail;
+    private long _waitingUncached;
     private bool _inFlight;
     private double _eventMs = double.PositiveInfinity;
 
@@ -103,6 +104,33 @@ public sealed partial class SimServer
             _eventMs = NowMs;   // the engine loop wakes up; the step starts once every arrival at this instant is queued
     }
 
+    /// <summary>Cancels a waiting or running request (client went away), freeing its KV blocks. No callbacks fire.</summary>
+    /// <returns>False when the request was not queued or running here.</returns>
+    public bool Abort(SimRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ServerIndex != Index)
+            return false;
+        switch (request.State)
+        {
+            case SimRequestState.Waiting:
+                RemoveWaiting(request);
+                break;
+            case SimRequestState.Running:
+                _running.Remove(request);
+                FreeBlocks(request);
+                break;
+            default:
+                return false;
+        }
+        request.State = SimRequestState.Aborted;
+        RequestsAborted++;
+        return true;
+    }
+
+    /// <summary>Requests cancelled by <see cref="Abort"/>.</summary>
+    public long RequestsAborted { get; private set; }
+
     // ---------------- driving (stand-alone) ----------------
 
     /// <summary>Processes every event strictly before <paramref name="timeMs"/>, then sets the clock to it
@@ -171,6 +199,7 @@ public sealed partial class SimServer
 
     private void PushWaitingBack(SimRequest r)
     {
+        TrackWaiting(r);
         r.Prev = _waitTail;
         r.Next = null;
         if (_waitTail is null)
@@ -183,6 +212,7 @@ public sealed partial class SimServer
 
     private void PushWaitingFront(SimRequest r)
     {
+        TrackWaiting(r);
         r.Prev = null;
         r.Next = _waitHead;
         if (_waitHead is null)
@@ -205,5 +235,13 @@ public sealed partial class SimServer
             r.Next.Prev = r.Prev;
         r.Prev = r.Next = null;
         NumWaiting--;
+        _waitingUncached -= r.UncachedEstimate;
+    }
+
+    private void TrackWaiting(SimRequest r)
+    {
+        var hit = _pool.MatchPrefix(r.Prompt.BlockHashes, r.LoraSalt, (r.NumTokens - 1) / Profile.BlockSize);
+        r.UncachedEstimate = r.NumTokens - (hit * Profile.BlockSize);
+        _waitingUncached += r.UncachedEstimate;
     }
 }

@@ -14,9 +14,6 @@ public sealed record SimServerOptions
 
     /// <summary><c>--max-loras</c>: adapters active in one batch (GPU slots).</summary>
     public int MaxLoras { get; init; } = 1;
-
-    /// <summary>Unix time (ms) that simulated time 0 corresponds to (for timestamps such as <c>lora_requests_info</c>).</summary>
-    public double EpochUnixMs { get; init; }
 }
 
 /// <summary>A LoRA adapter: the name requests use as <c>model</c>, and its path.</summary>
