@@ -18,7 +18,7 @@ internal sealed class EndpointState(string address)
     public long ScrapedAtMs;
     public EndpointHealth Health;
 
-    /// <summary>This replica's dispatches made after <see cref="ScrapedAtMs"/> and not completed: load the scrape cannot show yet.</summary>
+    /// <summary>This replica's dispatches made at or after <see cref="ScrapedAtMs"/> and not completed: load the scrape cannot show yet.</summary>
     public int SinceSnapshot;
 
     /// <summary>This replica's dispatches not completed.</summary>

@@ -95,7 +95,7 @@ internal sealed class PoolRuntime
             if (entry.Pool != this || !_byAddress.TryGetValue(entry.Endpoint.Address, out var state) || state != entry.Endpoint)
                 continue;
             state.InFlight++;
-            if (entry.DispatchedAtMs > state.ScrapedAtMs)
+            if (entry.DispatchedAtMs >= state.ScrapedAtMs)
                 state.SinceSnapshot++;
         }
         Endpoints = next;

@@ -163,7 +163,7 @@ public sealed partial class SchedulingService
     {
         var e = entry.Endpoint;
         e.InFlight = Math.Max(0, e.InFlight - 1);
-        if (entry.DispatchedAtMs > e.ScrapedAtMs)
+        if (entry.DispatchedAtMs >= e.ScrapedAtMs)
             e.SinceSnapshot = Math.Max(0, e.SinceSnapshot - 1);
     }
 
