@@ -89,26 +89,17 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             }
         }
 
-        List<(QueuedRequest, ScheduleResponse)>? released = null;
-        ScheduleResponse? immediate;
-        QueuedRequest? queued;
-        lock (_gate)
-        {
-            var nowMs = NowMs();
-            ReleaseLocked(pool, nowMs, ref released);
-            immediate = AdmitLocked(request, pool, match, nowMs, out queued);
-        }
-        CompleteReleased(released);
+        var immediate = Admit(request, match, out QueuedRequest? pending);
 
         ScheduleResponse response;
-        if (queued is null)
+        if (pending is null)
         {
             response = immediate!;
         }
         else
         {
-            await using (cancellationToken.Register(static s => CancelQueued(s!), (this, queued)).ConfigureAwait(false))
-                response = await queued.Completion.Task.ConfigureAwait(false);
+            await using (cancellationToken.Register(static s => CancelQueued(s!), (this, pending)).ConfigureAwait(false))
+                response = await pending.Completion.Task.ConfigureAwait(false);
         }
 
         if (response.Outcome == ScheduleOutcome.Scheduled)
@@ -116,11 +107,45 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         return response;
     }
 
+    /// <summary>Synchronous admission for single-threaded simulations (the bench): the response now, or null and a
+    /// <paramref name="pending"/> task that completes (synchronously, inside a later snapshot, completion or
+    /// <see cref="Tick"/>) when the queued request is released, expires or is cancelled. Publishes nothing.</summary>
+    public ScheduleResponse? TrySchedule(ScheduleRequest request, PrefixMatchResponse? match, out Task<ScheduleResponse>? pending)
+    {
+        var immediate = Admit(request, match, out QueuedRequest? queued);
+        pending = queued?.Completion.Task;
+        return immediate;
+    }
+
+    /// <summary>Expires past-TTL requests and releases what capacity allows now (the timer does this every <c>TickMs</c>).</summary>
+    public void Tick() => OnTick();
+
     /// <inheritdoc />
     public ValueTask CompleteAsync(RequestCompletion completion, CancellationToken cancellationToken)
     {
         Complete(completion);
         return ValueTask.CompletedTask;
+    }
+
+    private ScheduleResponse? Admit(ScheduleRequest request, PrefixMatchResponse? match, out QueuedRequest? queued)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Invalid(request) is { } problem)
+        {
+            queued = null;
+            return Finish(request.Criticality, Reject(ScheduleOutcome.BadRequest, problem, 0), wasQueued: false);
+        }
+        List<(QueuedRequest, ScheduleResponse)>? released = null;
+        ScheduleResponse? immediate;
+        lock (_gate)
+        {
+            var pool = GetPoolLocked(request.Pool);
+            var nowMs = NowMs();
+            ReleaseLocked(pool, nowMs, ref released);
+            immediate = AdmitLocked(request, pool, match, nowMs, out queued);
+        }
+        CompleteReleased(released);
+        return immediate;
     }
 
     /// <summary>Frees the in-flight slot of a request this replica dispatched.</summary>
