@@ -53,12 +53,12 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         return n;
     }
 
-    /// <summary>True when every current candidate is saturated (or there is none).</summary>
-    public bool AllSaturated(EndpointState[] endpoints, long nowMs)
+    /// <summary>True when every current candidate's saturation exceeds <paramref name="limit"/> (1 = the thresholds), or there is none.</summary>
+    public bool AllSaturated(EndpointState[] endpoints, long nowMs, double limit = 1.0)
     {
         for (var k = 0; k < _count; k++)
         {
-            if (!Scorers.IsSaturated(endpoints[_candidates[k]], nowMs, options))
+            if (Scorers.Saturation(endpoints[_candidates[k]], nowMs, options) <= limit)
                 return false;
         }
         return true;
