@@ -14,6 +14,8 @@ internal static class MeshPolicies
     /// <summary>Ours: the index is bounded by the endpoint's KV capacity and matches whole long prompts.</summary>
     private const int MeshMaxBlocks = 16_384;
 
+    private const int BenchTtlMs = 3_600_000;
+
 #pragma warning disable CA2255 // The bench is an executable; registering at load keeps PolicyRegistry free of a Scheduling dependency.
     [ModuleInitializer]
 #pragma warning restore CA2255
@@ -36,7 +38,14 @@ internal static class MeshPolicies
     private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0,
         string prefixProfile = SchedulerOptions.PredictedTtftProfile)
     {
-        var options = new SchedulerOptions { UseQueueing = queueing, CriticalSaturationLimit = criticalLimit, PrefixCacheProfile = prefixProfile };
+        var options = new SchedulerOptions
+        {
+            UseQueueing = queueing,
+            CriticalSaturationLimit = criticalLimit,
+            PrefixCacheProfile = prefixProfile,
+            // Bench clients have no deadline (like the seeds' benchmark clients): the queue TTL must not be what fails them.
+            DefaultTtlMs = BenchTtlMs,
+        };
         var capacity = c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         return new MeshPolicy(name, c, options, profile, prefix ? new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks) : null);
     }
