@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.Prefix.Index;
+
+/// <summary>Configuration section <c>PrefixIndex</c>.</summary>
+public sealed record PrefixIndexOptions : IValidatableObject
+{
+    /// <summary>The section name.</summary>
+    public const string Section = "PrefixIndex";
+
+    /// <summary><c>memory</c> (one process), <c>redis</c> (direct RESP, shared) or <c>dapr</c> (Dapr state API, shared).</summary>
+    [Required]
+    [RegularExpression("^(memory|redis|dapr)$", ErrorMessage = "must be memory, redis or dapr")]
+    public string Backend { get; init; } = "memory";
+
+    /// <summary>Redis connection string (<c>host:port,password=…,ssl=true,protocol=3</c> or a redis:// URI); backend redis.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>Root of every key this index writes (redis and dapr).</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_.-]+$", ErrorMessage = "letters, digits, '_', '.', '-' only")]
+    public string KeyPrefix { get; init; } = "pi";
+
+    /// <summary>Blocks kept per endpoint (and model) until its capacity is set (reference default: 31,250).</summary>
+    [Range(1, 100_000_000)]
+    public int DefaultCapacity { get; init; } = 31_250;
+
+    /// <summary>Most hashes accepted per request.</summary>
+    [Range(1, 4096)]
+    public int MaxHashes { get; init; } = 256;
+
+    /// <summary>Most candidate endpoints accepted per request.</summary>
+    [Range(1, 4096)]
+    public int MaxCandidates { get; init; } = 512;
+
+    /// <summary>Per-command limit against Redis; a slow store must not hold routing back.</summary>
+    [Range(1, 60_000)]
+    public int RedisTimeoutMs { get; init; } = 500;
+
+    /// <summary>Dapr state store component (backend dapr).</summary>
+    [Required]
+    public string StateStore { get; init; } = DaprNames.StateStore;
+
+    /// <summary>Seconds a block entry lives in the Dapr state store without being refreshed (backend dapr; 0 = forever).</summary>
+    [Range(0, 30 * 24 * 3600)]
+    public int DaprEntryTtlSeconds { get; init; } = 3600;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Backend == "redis" && string.IsNullOrWhiteSpace(Redis))
+            yield return new ValidationResult("is required when Backend is redis (e.g. localhost:6379)", [nameof(Redis)]);
+        if (Backend == "redis" && !string.IsNullOrWhiteSpace(Redis))
+        {
+            string? error = null;
+            try
+            {
+                InferenceMesh.Redis.RedisOptions.Parse(Redis);
+            }
+            catch (FormatException ex)
+            {
+                error = ex.Message;
+            }
+            if (error is not null)
+                yield return new ValidationResult(error, [nameof(Redis)]);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+using InferenceMesh.Redis;
+using InferenceMesh.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace InferenceMesh.Prefix.Index;
+
+/// <summary>DI registration of the prefix index (used by the prefix-index service and by embedded hosts).</summary>
+public static class PrefixIndexServiceCollectionExtensions
+{
+    /// <summary>Health check name of the backing-store check (tagged ready).</summary>
+    public const string StoreHealthCheckName = "prefix-index-store";
+
+    /// <summary>Registers <see cref="PrefixIndexOptions"/> (section <c>PrefixIndex</c>, validated at start), the backend chosen
+    /// by <c>PrefixIndex:Backend</c>, <see cref="IPrefixIndexService"/>, metrics and the ready health check.
+    /// The redis backend connects in the background: the host starts (not ready) while Redis is down.</summary>
+    public static IServiceCollection AddPrefixIndexCore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddValidatedOptions<PrefixIndexOptions>(PrefixIndexOptions.Section);
+        services.TryAddSingleton(sp => new PrefixIndexMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => RedisConnection.Create(PrefixIndexFactory.RedisOptionsFor(Options(sp)), sp.GetService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = Options(sp);
+            var metrics = sp.GetRequiredService<PrefixIndexMetrics>();
+            return options.Backend switch
+            {
+                "redis" => PrefixIndexFactory.CreateRedis(sp.GetRequiredService<RedisConnection>(), options, metrics),
+                "dapr" => PrefixIndexFactory.CreateDapr(sp.GetRequiredService<DaprClient>(), options, metrics),
+                _ => PrefixIndexFactory.CreateMemory(options, metrics),
+            };
+        });
+        services.TryAddSingleton(sp => PrefixIndexFactory.CreateService(
+            sp.GetRequiredService<IPrefixIndex>(), Options(sp), sp.GetRequiredService<PrefixIndexMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHealthChecks().AddCheck<PrefixIndexHealthCheck>(StoreHealthCheckName, tags: [ServiceDefaultsExtensions.ReadyTag]);
+        return services;
+    }
+
+    private static PrefixIndexOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<PrefixIndexOptions>>().Value;
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using InferenceMesh.Contracts;
+using InferenceMesh.Prefix.Index;
+
+namespace InferenceMesh.PrefixIndex;
+
+/// <summary>HTTP API called through Dapr invocation (app-id <c>prefix-index</c>):
+/// <c>POST /match</c>, <c>POST /record</c>, <c>POST /match-and-record</c>, <c>GET /stats</c>,
+/// <c>DELETE /endpoints/{endpoint}</c>, <c>PUT /endpoints/{endpoint}/capacity</c>. Bad requests get 400 + <see cref="ProblemReason"/>.</summary>
+internal static class PrefixIndexApi
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/match", async (HttpContext context, IPrefixIndexService service) =>
+        {
+            var (request, problem) = await ReadAsync(context, ContractsJsonContext.Default.PrefixMatchRequest).ConfigureAwait(false);
+            return request is null ? problem! : await Guard(async () => Json(await service.MatchAsync(request, context.RequestAborted).ConfigureAwait(false))).ConfigureAwait(false);
+        });
+        app.MapPost("/match-and-record", async (HttpContext context, IPrefixIndexService service) =>
+        {
+            var (request, problem) = await ReadAsync(context, ContractsJsonContext.Default.PrefixMatchAndRecordRequest).ConfigureAwait(false);
+            return request is null ? problem! : await Guard(async () => Json(await service.MatchAndRecordAsync(request, context.RequestAborted).ConfigureAwait(false))).ConfigureAwait(false);
+        });
+        app.MapPost("/record", async (HttpContext context, IPrefixIndexService service) =>
+        {
+            var (request, problem) = await ReadAsync(context, ContractsJsonContext.Default.PrefixRecordRequest).ConfigureAwait(false);
+            return request is null ? problem! : await Guard(async () =>
+            {
+                await service.RecordAsync(request, context.RequestAborted).ConfigureAwait(false);
+                return Results.NoContent();
+            }).ConfigureAwait(false);
+        });
+        app.MapGet("/stats", async (IPrefixIndex index, CancellationToken ct) =>
+            Results.Json(await index.StatsAsync(ct).ConfigureAwait(false), PrefixIndexJsonContext.Default.PrefixIndexStats));
+        app.MapDelete("/endpoints/{endpoint}", async (string endpoint, IPrefixIndex index, CancellationToken ct) =>
+            Results.Json(new PurgeResult(endpoint, await index.PurgeEndpointAsync(endpoint, ct).ConfigureAwait(false)), PrefixIndexJsonContext.Default.PurgeResult));
+        app.MapPut("/endpoints/{endpoint}/capacity", async (string endpoint, HttpContext context, IPrefixIndex index) =>
+        {
+            var (request, problem) = await ReadAsync(context, PrefixIndexJsonContext.Default.CapacityRequest).ConfigureAwait(false);
+            if (request is null)
+                return problem!;
+            if (request.Capacity < 1)
+                return Problem("'capacity' must be at least 1.");
+            await index.SetCapacityAsync(endpoint, request.Capacity, context.RequestAborted).ConfigureAwait(false);
+            return Results.NoContent();
+        });
+    }
+
+    private static IResult Json(PrefixMatchResponse response) => Results.Json(response, ContractsJsonContext.Default.PrefixMatchResponse);
+
+    private static async Task<IResult> Guard(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (PrefixRequestException ex)
+        {
+            return Problem(ex.Message);
+        }
+    }
+
+    private static IResult Problem(string reason)
+        => Results.Json(new ProblemReason(StatusCodes.Status400BadRequest, reason), ContractsJsonContext.Default.ProblemReason, statusCode: StatusCodes.Status400BadRequest);
+
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted).ConfigureAwait(false);
+            return value is null ? (null, Problem("The body must be a JSON object.")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problem($"Malformed JSON: {ex.Message}"));
+        }
+    }
+}

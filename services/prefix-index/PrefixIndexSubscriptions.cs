@@ -1,0 +1,42 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+
+namespace InferenceMesh.PrefixIndex;
+
+/// <summary>Dapr subscriptions: routing decisions become records (on <c>pubsub</c>, so one replica records each), and
+/// endpoint metrics set each endpoint's capacity to its engine's KV blocks (on <c>pubsub-fanout</c>).</summary>
+internal static class PrefixIndexSubscriptions
+{
+    public const string RoutingDecisionsRoute = "/events/routing-decisions";
+    public const string EndpointMetricsRoute = "/events/endpoint-metrics";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var service = app.ServiceProvider.GetRequiredService<IPrefixIndexService>();
+        var capacity = app.ServiceProvider.GetRequiredService<CapacityFromMetrics>();
+        app.MapSubscription(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, RoutingDecisionsRoute, ContractsJsonContext.Default.RoutingDecision,
+            async (e, ct) =>
+            {
+                var d = e.Data;
+                if (string.IsNullOrEmpty(d.Model) || string.IsNullOrEmpty(d.Endpoint) || d.BlockHashes is null)
+                    return TopicResult.Drop;
+                try
+                {
+                    // Store failures are absorbed by the service (a stale record is not worth a redelivery storm).
+                    await service.RecordAsync(new PrefixRecordRequest(d.Model, d.Endpoint, d.BlockHashes), ct).ConfigureAwait(false);
+                    return TopicResult.Success;
+                }
+                catch (Prefix.Index.PrefixRequestException)
+                {
+                    return TopicResult.Drop;
+                }
+            });
+        app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, EndpointMetricsRoute, ContractsJsonContext.Default.PoolSnapshot,
+            async (e, ct) =>
+            {
+                await capacity.ApplyAsync(e.Data, ct).ConfigureAwait(false);
+                return TopicResult.Success;
+            });
+        app.MapDaprSubscribe();
+    }
+}
