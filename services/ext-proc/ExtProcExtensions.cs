@@ -1,5 +1,7 @@
 using System.Net;
 using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+using InferenceMesh.Prefix.Hashing;
 using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.ServiceDefaults;
@@ -14,6 +16,9 @@ namespace InferenceMesh.ExtProc;
 /// <summary>Registration and endpoints of the ExtProc service (the Endpoint Picker Envoy calls).</summary>
 public static class ExtProcExtensions
 {
+    /// <summary>Configuration section of the prompt block size and chain length; must match every other hashing process.</summary>
+    public const string PrefixHashSection = "PrefixHash";
+
     /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), and the picker.
     /// <see cref="ISchedulingService"/>, <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only
     /// added when not registered already, so the embedded mode can wire in-process ones first.</summary>
@@ -45,18 +50,13 @@ public static class ExtProcExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IInferenceModelSource, OptionsInferenceModelSource>();
-        services.TryAddSingleton<IPromptHasher, FallbackPromptHasher>();
+        services.AddValidatedOptions<PrefixHashOptions>(PrefixHashSection);
+        services.TryAddSingleton<IPromptHasher, PrefixPromptHasher>();
         if (!services.Any(d => d.ServiceType == typeof(ISchedulingService)))
         {
-            services.AddHttpClient<ISchedulingService, DaprSchedulingService>(http =>
-            {
-                var port = Environment.GetEnvironmentVariable("DAPR_HTTP_PORT") ?? "3500";
-                http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
-                var token = Environment.GetEnvironmentVariable("DAPR_API_TOKEN");
-                if (!string.IsNullOrEmpty(token))
-                    http.DefaultRequestHeaders.Add(HeaderNames.DaprApiToken, token);
-                http.Timeout = Timeout.InfiniteTimeSpan;
-            });
+            // Distributed mode: the scheduler is reached through the Dapr sidecar (readiness includes the sidecar).
+            services.AddDaprClient();
+            services.AddSingleton<ISchedulingService, DaprSchedulingService>();
         }
         services.AddSingleton<ExtProcMetrics>();
         services.AddSingleton<ExtProcProcessor>();

@@ -20,6 +20,7 @@ internal sealed partial class ExtProcStream : IDisposable
     private readonly CancellationToken _ct;
     private readonly PooledBuffer _body = new();
     private PooledBuffer? _rewrittenBody;
+    private PooledBuffer? _promptScratch;
 
     private BodyMode _requestMode;
     private BodyMode _responseMode;
@@ -265,7 +266,7 @@ internal sealed partial class ExtProcStream : IDisposable
             return false;
         }
 
-        var hashes = hasBody ? _p.Hasher.Hash(_targetModel, _body.Span[parsed.Prompt]) : [];
+        var hashes = hasBody ? HashPrompt(parsed) : [];
         var request = new ScheduleRequest(_requestId, _p.Options.Pool, _model, _targetModel, _criticality, _fairnessId,
             hashes, _body.Length, _subset, _p.Options.QueueTtlMs);
 
@@ -319,6 +320,13 @@ internal sealed partial class ExtProcStream : IDisposable
         await WriteAsync(new ProcessingResponse { RequestBody = new BodyResponse { Response = routing }, DynamicMetadata = metadata }).ConfigureAwait(false);
         _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
         return true;
+    }
+
+    private ulong[] HashPrompt(in OpenAiRequest parsed)
+    {
+        _promptScratch ??= new PooledBuffer();
+        var text = PromptText.Get(_body.Span, parsed, _promptScratch, _p.Hasher.MaxPromptBytes);
+        return _p.Hasher.Hash(_targetModel, text);
     }
 
     private string Destination(ScheduleResponse response)
@@ -493,6 +501,7 @@ internal sealed partial class ExtProcStream : IDisposable
     {
         _body.Dispose();
         _rewrittenBody?.Dispose();
+        _promptScratch?.Dispose();
         _responseBody?.Dispose();
     }
 }

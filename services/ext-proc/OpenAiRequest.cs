@@ -2,6 +2,21 @@ using System.Text.Json;
 
 namespace InferenceMesh.ExtProc;
 
+/// <summary>What the prompt range holds.</summary>
+internal enum PromptKind
+{
+    None,
+
+    /// <summary>The content of a JSON string (between the quotes, escapes as written).</summary>
+    Text,
+
+    /// <summary>The raw JSON array of chat messages.</summary>
+    Messages,
+
+    /// <summary>Any other JSON value (token arrays, multimodal parts), hashed as raw JSON.</summary>
+    Raw,
+}
+
 /// <summary>What the picker needs from an OpenAI request body, as ranges into the body (no copies).</summary>
 internal readonly struct OpenAiRequest
 {
@@ -13,6 +28,11 @@ internal readonly struct OpenAiRequest
 
     /// <summary>Byte range of the prompt: the raw string content of <c>prompt</c>/<c>input</c>, or the raw JSON of <c>messages</c>.</summary>
     public Range Prompt { get; init; }
+
+    public PromptKind Kind { get; init; }
+
+    /// <summary>The prompt string contains JSON escapes (it must be unescaped before hashing).</summary>
+    public bool PromptEscaped { get; init; }
 
     /// <summary><c>"stream": true</c>.</summary>
     public bool Stream { get; init; }
@@ -28,6 +48,8 @@ internal readonly struct OpenAiRequest
         string? model = null;
         Range modelToken = default, prompt = default, messages = default;
         var stream = false;
+        var kind = PromptKind.None;
+        var escaped = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("model"u8))
@@ -63,10 +85,13 @@ internal readonly struct OpenAiRequest
                     // Content between the quotes; escapes are hashed as written, which is stable per client.
                     var start = (int)reader.TokenStartIndex + 1;
                     prompt = start..((int)reader.BytesConsumed - 1);
+                    kind = PromptKind.Text;
+                    escaped = reader.ValueIsEscaped;
                 }
                 else
                 {
                     prompt = SkipCapturing(ref reader);
+                    kind = PromptKind.Raw;
                 }
             }
             else
@@ -78,11 +103,14 @@ internal readonly struct OpenAiRequest
         if (reader.TokenType != JsonTokenType.EndObject)
             throw new JsonException("the request body is not a complete JSON object");
 
+        var hasMessages = !messages.Equals(default(Range));
         return new OpenAiRequest
         {
             Model = model,
             ModelToken = modelToken,
-            Prompt = messages.Equals(default(Range)) ? prompt : messages,
+            Prompt = hasMessages ? messages : prompt,
+            Kind = hasMessages ? PromptKind.Messages : kind,
+            PromptEscaped = !hasMessages && escaped,
             Stream = stream,
         };
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using InferenceMesh.Contracts;
+using InferenceMesh.Prefix.Hashing;
 using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ExtProc.Tests;
@@ -106,10 +107,12 @@ public sealed class PickerUnitTests
         Assert.Equal(("other", Criticality.Standard, false), (unknown.TargetModel, unknown.Criticality, unknown.Known));
     }
 
+    private static PrefixPromptHasher NewHasher() => new(Options.Create(new PrefixHashOptions()));
+
     [Fact]
     public void Hasher_ChainsBlocks_SharedPrefixSharesLeadingHashes()
     {
-        var h = new FallbackPromptHasher();
+        var h = NewHasher();
         var a = h.Hash("m", Encoding.UTF8.GetBytes(new string('x', 640) + new string('y', 128)));
         var b = h.Hash("m", Encoding.UTF8.GetBytes(new string('x', 640) + new string('z', 128)));
         var c = h.Hash("other", Encoding.UTF8.GetBytes(new string('x', 640)));
@@ -117,7 +120,31 @@ public sealed class PickerUnitTests
         Assert.Equal(a[..10], b[..10]);
         Assert.NotEqual(a[10], b[10]);
         Assert.NotEqual(a[0], c[0]);
-        Assert.NotEqual(a[0], a[1]);
         Assert.Equal(256, h.Hash("m", new byte[64 * 300]).Length);
+    }
+
+    [Fact]
+    public void PromptText_Chat_MatchesLibsPrefixCanonicalForm()
+    {
+        var content = new string('q', 200) + "\\\"quoted\\\" \\u00e9";
+        var body = Encoding.UTF8.GetBytes($$"""{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"{{content}}"}]}""");
+        var parsed = OpenAiRequest.Parse(body);
+        using var scratch = new PooledBuffer();
+        var text = PromptText.Get(body, parsed, scratch, int.MaxValue);
+        var expectedUser = new string('q', 200) + "\"quoted\" é";
+        Assert.Equal("system\nbe brief\nuser\n" + expectedUser + "\n", Encoding.UTF8.GetString(text));
+
+        var expected = new ulong[256];
+        var n = PrefixHasher.ComputeChat([("system", "be brief"), ("user", expectedUser)], PrefixHasher.ModelSeed("m"), expected);
+        Assert.Equal(expected[..n], NewHasher().Hash("m", text));
+    }
+
+    [Fact]
+    public void PromptText_EscapedCompletionPrompt_IsUnescaped()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"model":"m","prompt":"tab\there"}""");
+        var parsed = OpenAiRequest.Parse(body);
+        using var scratch = new PooledBuffer();
+        Assert.Equal("tab\there", Encoding.UTF8.GetString(PromptText.Get(body, parsed, scratch, int.MaxValue)));
     }
 }

@@ -213,7 +213,7 @@ const scenarios = {
   },
 
   async deadline(client) {
-    const s = open(client, { deadlineMs: 300 });
+    const s = open(client, { deadlineMs: 2000 });
     s.write(requestHeaders({ endOfStream: true, method: 'GET' }));
     try { await s.next(); return { code: 0 }; } catch (e) { return { code: e.code }; }
   },
