@@ -6,10 +6,10 @@ using static InferenceMesh.ExtProc.Tests.EnvoyMessages;
 namespace InferenceMesh.ExtProc.Tests;
 
 /// <summary>The meter listener is process-wide: these run alone so other tests' streams are not counted.</summary>
-[CollectionDefinition(nameof(SerialCollection), DisableParallelization = true)]
-public sealed class SerialCollection;
+[CollectionDefinition(nameof(SerialGroup), DisableParallelization = true)]
+public sealed class SerialGroup;
 
-[Collection(nameof(SerialCollection))]
+[Collection(nameof(SerialGroup))]
 public sealed class ExtProcHostingTests
 {
     [Fact]
