@@ -52,6 +52,51 @@ public sealed partial class DockerfileTests
 
     [Theory]
     [MemberData(nameof(Apps))]
+    public void Dockerfile_BuildContext_HoldsEveryProjectTheServiceReferences(string app)
+    {
+        // The build stage copies only the settings, libs/ and services/<app>/: every project reachable through
+        // ProjectReference must live there, or the image build fails where no test can see it.
+        var copied = Dockerfile.Read(app).Instructions.Where(i => i.Keyword == "COPY" && i.Stage == 0)
+            .Select(i => i.Args.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0].TrimEnd('/'))
+            .Select(p => Path.GetFullPath(RepoPaths.Of(p.Split('/'))))
+            .ToList();
+        var csproj = Dockerfile.Read(app).Instructions.Where(i => i.Keyword == "RUN")
+            .Select(i => CsprojPath().Match(i.Args)).First(m => m.Success).Value;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.GetFullPath(RepoPaths.Of(csproj.Split('/')))]);
+        while (pending.TryPop(out var project))
+        {
+            if (!seen.Add(project))
+                continue;
+            Assert.True(File.Exists(project), $"{app}: referenced project {RepoPaths.Relative(project)} does not exist");
+            Assert.True(copied.Any(c => project.StartsWith(c + Path.DirectorySeparatorChar, StringComparison.Ordinal)),
+                $"{app}: {RepoPaths.Relative(project)} is outside the Dockerfile's COPY set");
+            var xml = System.Xml.Linq.XDocument.Load(project);
+            foreach (var reference in xml.Descendants("ProjectReference"))
+            {
+                var include = reference.Attribute("Include")!.Value.Replace('\\', '/');
+                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, include)));
+            }
+        }
+        Assert.Contains(seen, p => p.Contains($"{Path.DirectorySeparatorChar}libs{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("deploy/k8s/overlays/dev")]
+    [InlineData("deploy/k8s/overlays/ha")]
+    public async Task Overlays_RunPinnedServiceImages(string overlay)
+    {
+        var docs = await Rendered.Of(overlay);
+        foreach (var app in Rendered.ServiceAppIds)
+        {
+            var image = docs.Single("Deployment", app).Container(app).Str("image")!;
+            Assert.StartsWith($"ghcr.io/inference-mesh/{app}:", image, StringComparison.Ordinal);
+            Assert.DoesNotMatch(":latest$", image);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Apps))]
     public void Dockerfile_CarriesNoSecrets(string app)
     {
         foreach (var i in Dockerfile.Read(app).Instructions.Where(i => i.Keyword is "ENV" or "ARG" or "LABEL"))
