@@ -109,6 +109,22 @@ public sealed partial class ContractDocsTests
     }
 
     [Fact]
+    public async Task PodMonitors_ScrapeTheMeshAndTheModelServers_KeepingTheMeshEndpointLabel()
+    {
+        var docs = await Rendered.Of("deploy/k8s/observability");
+        var mesh = docs.Single("PodMonitor", "inference-mesh").Obj("spec");
+        var selected = mesh.Obj("selector").Arr("matchExpressions").Objects().Single().Arr("values").Strings();
+        Assert.Equal(Rendered.ServiceAppIds.Order(StringComparer.Ordinal), selected.Order(StringComparer.Ordinal));
+        var endpoint = mesh.Arr("podMetricsEndpoints").Objects().Single();
+        Assert.Equal(("http", "/metrics", "true"), (endpoint.Str("port"), endpoint.Str("path"), endpoint.Str("honorLabels")));
+        var vllm = docs.Single("PodMonitor", "qwen-vllm").Obj("spec");
+        Assert.Equal("qwen", vllm.Obj("selector").Obj("matchLabels").Str("app"));
+        var dashboard = docs.Single("ConfigMap", "inference-mesh-dashboard");
+        Assert.Equal("1", dashboard.Obj("metadata").Obj("labels").Str("grafana_dashboard"));
+        Assert.Equal(Dashboard.Value.ToJsonString(), JsonNode.Parse(dashboard.Obj("data").Str("inference-mesh-dashboard.json")!)!.ToJsonString());
+    }
+
+    [Fact]
     public void Docs_ExplainTheKustomizeChoice_AndTheStateStoreSwap()
     {
         var doc = DeployDoc.Value;
