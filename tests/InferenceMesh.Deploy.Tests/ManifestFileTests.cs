@@ -49,6 +49,36 @@ public sealed class ManifestFileTests
     }
 
     [Fact]
+    public void StringFields_HoldStrings_NotNumbersOrBooleans()
+    {
+        var found = YamlFiles().SelectMany(f => Yaml.NonStringScalarsInStringFields(File.ReadAllText(f), RepoPaths.Relative(f))).ToList();
+        Assert.True(found.Count == 0, "quote these: " + string.Join(", ", found));
+    }
+
+    [Fact]
+    public void StringFieldCheck_FlagsUnquotedNumbersInAnnotationsAndEnv_AndAcceptsQuotedOnes()
+    {
+        const string Text = """
+            metadata:
+              annotations:
+                a: 1
+                b: "1"
+                c: 250m
+            spec:
+              env:
+                - name: X
+                  value: true
+                - name: Y
+                  value: "9002"
+              replicas: 2
+            """;
+        var found = Yaml.NonStringScalarsInStringFields(Text, "inline");
+        Assert.Equal(2, found.Count);
+        Assert.Contains(found, f => f.EndsWith("a: 1", StringComparison.Ordinal));
+        Assert.Contains(found, f => f.EndsWith("value: true", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void YamlBooleanCheck_FlagsAnUnquotedYesAndAcceptsAQuotedOne()
     {
         Assert.Single(Yaml.AmbiguousPlainScalars("a: yes\nb: \"yes\"\n", "inline"));

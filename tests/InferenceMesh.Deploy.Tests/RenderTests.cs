@@ -30,6 +30,15 @@ public sealed class RenderTests
     }
 
     [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public async Task RenderedOutput_KeepsStringFieldsAsStrings(string dir)
+    {
+        // Patches and generators can drop quotes; the API server then refuses e.g. an annotation value 1.
+        var found = Yaml.NonStringScalarsInStringFields(await Rendered.TextOf(dir), dir);
+        Assert.True(found.Count == 0, string.Join(", ", found));
+    }
+
+    [Theory]
     [MemberData(nameof(Overlays))]
     public async Task Overlay_ContainsTheWholeMesh(string overlay)
     {

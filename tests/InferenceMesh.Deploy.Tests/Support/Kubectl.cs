@@ -58,11 +58,11 @@ internal static class Kubectl
     }
 
     /// <summary>Renders a kustomization directory (repository-relative) to its documents.</summary>
-    public static async Task<IReadOnlyList<YamlDoc>> KustomizeAsync(string dir)
+    public static async Task<string> KustomizeAsync(string dir)
     {
         var result = await RunAsync(["kustomize", dir]);
         Assert.True(result.ExitCode == 0, $"kubectl kustomize {dir} failed: {result}");
-        return Yaml.Load(result.StdOut, $"kustomize {dir}");
+        return result.StdOut;
     }
 
     private static string? FindOnPath(string name) =>

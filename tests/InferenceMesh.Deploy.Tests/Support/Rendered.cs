@@ -26,10 +26,13 @@ internal static class Rendered
     public static readonly IReadOnlyList<string> ServiceAppIds =
         [AppIds.MetricsCollector, AppIds.PrefixIndex, AppIds.Scheduler, AppIds.ExtProc];
 
-    private static readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<YamlDoc>>>> Cache = new();
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Cache = new();
 
-    public static Task<IReadOnlyList<YamlDoc>> Of(string dir) =>
-        Cache.GetOrAdd(dir, d => new Lazy<Task<IReadOnlyList<YamlDoc>>>(() => Kubectl.KustomizeAsync(d))).Value;
+    /// <summary>The rendered YAML text, as kubectl would send it.</summary>
+    public static Task<string> TextOf(string dir) =>
+        Cache.GetOrAdd(dir, d => new Lazy<Task<string>>(() => Kubectl.KustomizeAsync(d))).Value;
+
+    public static async Task<IReadOnlyList<YamlDoc>> Of(string dir) => Yaml.Load(await TextOf(dir), $"kustomize {dir}");
 
     public static IEnumerable<JsonObject> OfKind(this IReadOnlyList<YamlDoc> docs, string kind) =>
         docs.Where(d => d.Kind == kind).Select(d => d.Root);

@@ -27,6 +27,12 @@ internal static class Yaml
         "y", "n", "yes", "no", "on", "off",
     };
 
+    /// <summary>Mappings whose values Kubernetes types as strings (map[string]string).</summary>
+    private static readonly HashSet<string> StringMaps = new(StringComparer.Ordinal)
+    {
+        "annotations", "labels", "matchLabels", "nodeSelector", "data", "stringData",
+    };
+
     public static IReadOnlyList<YamlDoc> LoadFile(string path) => Load(File.ReadAllText(path), RepoPaths.Relative(path));
 
     public static IReadOnlyList<YamlDoc> Load(string text, string source)
@@ -79,6 +85,49 @@ internal static class Yaml
             }
         }
     }
+
+    /// <summary>
+    /// Plain scalars that a YAML parser reads as a number, boolean or null where Kubernetes wants a string
+    /// (annotation and label values, ConfigMap data, env values): the API server rejects such an object.
+    /// </summary>
+    public static IReadOnlyList<string> NonStringScalarsInStringFields(string text, string source)
+    {
+        var stream = new YamlStream();
+        using (var reader = new StringReader(text))
+            stream.Load(reader);
+        var found = new List<string>();
+        foreach (var doc in stream.Documents)
+            Walk(doc.RootNode, parentKey: null, inEnvList: false);
+        return found;
+
+        void Walk(YamlNode node, string? parentKey, bool inEnvList)
+        {
+            switch (node)
+            {
+                case YamlMappingNode m:
+                    foreach (var (k, v) in m.Children)
+                    {
+                        var key = ((YamlScalarNode)k).Value ?? "";
+                        if (key == "openAPIV3Schema")
+                            continue; // schema keywords (maxProperties: 64) are typed, not string maps
+                        var stringMap = parentKey is not null && StringMaps.Contains(parentKey);
+                        if (v is YamlScalarNode s && (stringMap || (inEnvList && key == "value")) && !IsPlainString(s))
+                            found.Add($"{source}:{s.Start.Line} {key}: {s.Value}");
+                        Walk(v, key, inEnvList: false);
+                    }
+                    break;
+                case YamlSequenceNode q:
+                    // List items are not entries of the parent map (kustomize's "labels:" is a list of settings).
+                    foreach (var c in q.Children)
+                        Walk(c, parentKey: null, inEnvList: parentKey == "env");
+                    break;
+            }
+        }
+    }
+
+    private static bool IsPlainString(YamlScalarNode s) =>
+        s.Style != ScalarStyle.Plain || !(IsNull(s) || Yaml11Booleans.Contains(s.Value!) || s.Value is "true" or "false" or "True" or "False" or "TRUE" or "FALSE"
+            || double.TryParse(s.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _));
 
     private static JsonNode? ToJson(YamlNode node) => node switch
     {
