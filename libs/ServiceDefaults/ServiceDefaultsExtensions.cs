@@ -1,35 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+using InferenceMesh.ServiceDefaults.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ServiceDefaults;
 
-/// <summary>What every InferenceMesh service sets up the same way: health, options validation, shutdown.</summary>
+/// <summary>What every InferenceMesh service sets up the same way: health, options validation, metrics, telemetry, shutdown.</summary>
 public static class ServiceDefaultsExtensions
 {
     /// <summary>Health-check tag for checks that gate readiness (sidecar, backing store).</summary>
     public const string ReadyTag = "ready";
 
-    /// <summary>Adds health checks, graceful shutdown and the service identity.</summary>
+    /// <summary>Route of the Prometheus exposition.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Adds the service identity, validated <c>Service</c> options, health checks (readiness drops on shutdown),
+    /// the <c>/metrics</c> listener, OpenTelemetry export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, trace ids in log
+    /// scopes, lifecycle logging and the graceful-shutdown window.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string appId)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton(new ServiceIdentity(appId, ServiceIdentity.NewReplicaId(appId)));
-        builder.Services.AddHealthChecks();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
-        builder.Services.AddSingleton(TimeProvider.System);
+        ArgumentException.ThrowIfNullOrEmpty(appId);
+        var services = builder.Services;
+        var identity = new ServiceIdentity(appId, ServiceIdentity.NewReplicaId(appId));
+        services.AddSingleton(identity);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddValidatedOptions<ServiceDefaultsOptions>(ServiceDefaultsOptions.Section);
+        services.AddOptions<HostOptions>().Configure<IOptions<ServiceDefaultsOptions>>(
+            (host, o) => host.ShutdownTimeout = TimeSpan.FromSeconds(o.Value.ShutdownTimeoutSeconds));
+        services.AddHostedService<LifecycleLogger>();
+
+        services.AddHealthChecks().AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag]);
+
+        services.AddSingleton(sp => new PrometheusMetrics(sp.GetRequiredService<IOptions<ServiceDefaultsOptions>>().Value.MeterPrefix));
+        // Resolved at start so measurements taken before the first scrape are counted.
+        services.AddHostedService<PrometheusMetricsActivator>();
+
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+
+        var otlp = builder.Configuration[TelemetryNames.OtlpEndpointVariable];
+        if (!string.IsNullOrWhiteSpace(otlp))
+        {
+            services.AddSingleton(sp => new OpenTelemetryLifetime(identity, otlp, sp.GetRequiredService<ILogger<OpenTelemetryLifetime>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<OpenTelemetryLifetime>());
+        }
         return builder;
     }
 
-    /// <summary>Maps <c>/healthz/live</c> (process up) and <c>/healthz/ready</c> (checks tagged <see cref="ReadyTag"/>).</summary>
+    /// <summary>Maps <c>/healthz/live</c> (process up), <c>/healthz/ready</c> (checks tagged <see cref="ReadyTag"/>) and
+    /// <c>/metrics</c> (Prometheus text format of every <c>InferenceMesh*</c> meter).</summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        app.MapGet(MetricsPath, async context =>
+        {
+            var metrics = context.RequestServices.GetRequiredService<PrometheusMetrics>();
+            context.Response.ContentType = PrometheusMetrics.ContentType;
+            await context.Response.WriteAsync(metrics.Scrape(), Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+        });
         return app;
+    }
+
+    private sealed class PrometheusMetricsActivator(PrometheusMetrics metrics) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            Debug.Assert(metrics is not null);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

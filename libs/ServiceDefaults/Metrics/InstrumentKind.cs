@@ -1,0 +1,12 @@
+namespace InferenceMesh.ServiceDefaults.Metrics;
+
+internal enum InstrumentKind
+{
+    Counter,
+    UpDownCounter,
+    Gauge,
+    Histogram,
+    ObservableCounter,
+    ObservableUpDownCounter,
+    ObservableGauge,
+}

@@ -1,0 +1,15 @@
+namespace InferenceMesh.ServiceDefaults;
+
+/// <summary>Activity sources and meters the OpenTelemetry pipeline exports.</summary>
+public static class TelemetryNames
+{
+    /// <summary>Wildcard of our own activity sources and meters (<c>InferenceMesh.&lt;Area&gt;</c>).</summary>
+    public const string OwnWildcard = "InferenceMesh.*";
+
+    /// <summary>Environment variable (or configuration key) that switches OpenTelemetry export on.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    internal static readonly string[] Sources = [OwnWildcard, "Microsoft.AspNetCore", "System.Net.Http"];
+
+    internal static readonly string[] Meters = [OwnWildcard, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime"];
+}

@@ -1,0 +1,37 @@
+using InferenceMesh.Redis;
+
+namespace InferenceMesh.DaprStandIn;
+
+/// <summary>One stand-in plays one app replica's sidecar.</summary>
+public sealed record DaprStandInOptions
+{
+    /// <summary>The app id the sidecar serves (state key prefix, default consumer group, CloudEvent source).</summary>
+    public required string AppId { get; init; }
+
+    /// <summary>The Redis behind every state store and pub/sub component.</summary>
+    public required RedisOptions Redis { get; init; }
+
+    /// <summary>The app's HTTP address (app channel): subscriptions are read from it and deliveries posted to it; null = no app.</summary>
+    public Uri? AppAddress { get; init; }
+
+    /// <summary>Where other app ids are reached for service invocation.</summary>
+    public IReadOnlyDictionary<string, Uri> AppAddresses { get; init; } = new Dictionary<string, Uri>();
+
+    /// <summary>State store component names (all state.redis on <see cref="Redis"/>).</summary>
+    public IReadOnlyList<string> StateStores { get; init; } = ["statestore"];
+
+    /// <summary>Pub/sub components; by default <c>pubsub</c> (competing) and <c>pubsub-fanout</c> (<c>{uuid}</c>).</summary>
+    public IReadOnlyList<StandInPubSub> PubSubs { get; init; } = [new("pubsub"), new("pubsub-fanout", "{uuid}")];
+
+    /// <summary>When set, calls to the API must carry it in <c>dapr-api-token</c> (DAPR_API_TOKEN).</summary>
+    public string? ApiToken { get; init; }
+
+    /// <summary>When set, sent to the app in <c>dapr-api-token</c> (APP_API_TOKEN).</summary>
+    public string? AppApiToken { get; init; }
+
+    /// <summary>How often pending (unacknowledged) messages are looked at for redelivery (pubsub.redis <c>redeliverInterval</c>).</summary>
+    public TimeSpan RedeliverInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a delivered message may stay unacknowledged before it is redelivered (<c>processingTimeout</c>).</summary>
+    public TimeSpan ProcessingTimeout { get; init; } = TimeSpan.FromMilliseconds(300);
+}

@@ -1,0 +1,129 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.Metrics;
+using System.Net;
+using InferenceMesh.Foundation.Tests.Support;
+using InferenceMesh.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace InferenceMesh.Foundation.Tests.Hosting;
+
+public sealed class ServiceDefaultsTests
+{
+    [Fact]
+    public async Task Start_WithAnInvalidOption_FailsNamingTheFullKey()
+    {
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Scheduler:QueueThreshold"] = "-3" });
+        builder.AddServiceDefaults("scheduler");
+        builder.Services.AddValidatedOptions<FakeSchedulerOptions>("Scheduler");
+        await using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("Scheduler:QueueThreshold", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithValidOptions_BindsThem()
+    {
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Scheduler:QueueThreshold"] = "7" });
+        builder.AddServiceDefaults("scheduler");
+        builder.Services.AddValidatedOptions<FakeSchedulerOptions>("Scheduler");
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await using var host = await TestHost.StartAsync(app);
+
+        Assert.Equal(7, app.Services.GetRequiredService<IOptions<FakeSchedulerOptions>>().Value.QueueThreshold);
+    }
+
+    [Fact]
+    public async Task InvalidServiceSection_FailsAtStartNamingTheKey()
+    {
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Service:ShutdownTimeoutSeconds"] = "0" });
+        builder.AddServiceDefaults("scheduler");
+
+        // The shutdown window is read while the host is built, so the failure comes at Build, before anything listens.
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            await using var app = builder.Build();
+            await app.StartAsync();
+        });
+
+        var validation = Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains("Service:ShutdownTimeoutSeconds", validation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HealthAndMetricsEndpoints_Answer()
+    {
+        var meterName = "InferenceMesh.HostTest" + Guid.NewGuid().ToString("N");
+        using var meter = new Meter(meterName);
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Service:MeterPrefix"] = meterName });
+        builder.AddServiceDefaults("prefix-index");
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await using var host = await TestHost.StartAsync(app);
+        meter.CreateCounter<long>("inferencemesh_hosttest_hits", description: "Hits.").Add(4);
+
+        var live = await host.Client.GetAsync(new Uri("/healthz/live", UriKind.Relative));
+        var ready = await host.Client.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
+        var metrics = await host.Client.GetAsync(new Uri("/metrics", UriKind.Relative));
+        var text = await metrics.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType?.ToString());
+        Assert.Contains("# TYPE inferencemesh_hosttest_hits_total counter\ninferencemesh_hosttest_hits_total 4\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readiness_GoesDown_WhenShutdownBegins()
+    {
+        var builder = TestHost.CreateBuilder();
+        builder.AddServiceDefaults("ext-proc");
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await using var host = await TestHost.StartAsync(app);
+        var check = app.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
+
+        var before = await check.CheckHealthAsync(c => c.Tags.Contains(ServiceDefaultsExtensions.ReadyTag));
+        app.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        var after = await check.CheckHealthAsync(c => c.Tags.Contains(ServiceDefaultsExtensions.ReadyTag));
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, before.Status);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, after.Status);
+    }
+
+    [Fact]
+    public void ShutdownTimeout_ComesFromTheServiceSection()
+    {
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Service:ShutdownTimeoutSeconds"] = "45" });
+        builder.AddServiceDefaults("scheduler");
+        using var app = builder.Build();
+
+        Assert.Equal(TimeSpan.FromSeconds(45), app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+    }
+
+    [Fact]
+    public async Task OtlpEndpointSet_StartsAndStopsTheOpenTelemetryProviders()
+    {
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { [TelemetryNames.OtlpEndpointVariable] = "http://127.0.0.1:1" });
+        builder.AddServiceDefaults("scheduler");
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await using (var host = await TestHost.StartAsync(app))
+        {
+            var live = await host.Client.GetAsync(new Uri("/healthz/live", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Contains(app.Services.GetServices<IHostedService>(), s => s.GetType().Name == "OpenTelemetryLifetime");
+        }
+    }
+
+    public sealed record FakeSchedulerOptions
+    {
+        [Range(0, 1000)]
+        public int QueueThreshold { get; set; } = 5;
+    }
+}
