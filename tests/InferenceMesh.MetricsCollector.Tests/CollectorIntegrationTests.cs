@@ -192,6 +192,31 @@ public sealed class CollectorIntegrationTests
         Assert.DoesNotContain(await host.EndpointsAsync(), e => e.Address == a.Address);
     }
 
+    [Fact]
+    public async Task TwoCollectorReplicas_PublishSideBySide_EachWithItsOwnIncreasingSequence()
+    {
+        await using var server = await FakeModelServer.StartAsync();
+        server.Body = Fixtures.Vllm(1, 1, 0.5);
+        await using var bus = new Dapr.InMemoryEventBus();
+        using var scheduler = new CollectorHost.SnapshotSubscriber(bus, "scheduler-1");
+        var yaml = CollectorHost.PoolYaml("qwen", server.Address);
+        await using (var one = await CollectorHost.StartAsync(yaml, bus: bus))
+        await using (var two = await CollectorHost.StartAsync(yaml, bus: bus))
+        {
+            await TestServers.WaitUntilAsync(() => scheduler.Received.Select(s => s.CollectorId).Distinct().Count() == 2
+                                                   && scheduler.Received.Count >= 20, "snapshots from both collectors");
+        }
+        var byCollector = scheduler.Received.GroupBy(s => s.CollectorId).ToList();
+        Assert.Equal(2, byCollector.Count);
+        foreach (var g in byCollector)
+        {
+            // Deliveries of one consumer group are ordered, so each collector's sequence arrives strictly increasing:
+            // a subscriber keeping the last sequence per (pool, collector) drops nothing fresh and everything replayed.
+            var seq = g.Select(s => s.Sequence).ToList();
+            Assert.True(seq.Zip(seq.Skip(1)).All(p => p.Second > p.First), $"collector {g.Key} out of order");
+        }
+    }
+
     [Theory]
     [InlineData("Collector:ScrapeInterval", "00:00:00", "Collector:ScrapeInterval")]
     [InlineData("Collector:StalenessThreshold", "00:00:00.010", "Collector:StalenessThreshold")]
