@@ -35,15 +35,16 @@ public static class ExtProcExtensions
             var options = context.Configuration.GetSection(ExtProcOptions.Section).Get<ExtProcOptions>() ?? new ExtProcOptions();
             var address = IPAddress.TryParse(options.ListenAddress, out var a) ? a : IPAddress.Any;
             kestrel.ConfigureForGrpc();
-            kestrel.Listen(address, options.GrpcPort, lo =>
-            {
-                lo.Protocols = HttpProtocols.Http2;
-                listeners.Grpc = lo;
-            });
+            // HTTP first, so the first "Now listening on" line is the app channel (health, metrics, Dapr).
             kestrel.Listen(address, options.HttpPort, lo =>
             {
                 lo.Protocols = HttpProtocols.Http1;
                 listeners.Http = lo;
+            });
+            kestrel.Listen(address, options.GrpcPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http2;
+                listeners.Grpc = lo;
             });
         });
 

@@ -191,7 +191,7 @@ public sealed partial class ComponentsYamlTests
         Assert.True(long.Parse(MetadataValue(competing, "maxLenApprox")!, System.Globalization.CultureInfo.InvariantCulture) > 0);
         // Publishers and subscribers of each topic must be in scope.
         Assert.Superset(new HashSet<string> { AppIds.Scheduler, AppIds.PrefixIndex }, Scopes(competing).ToHashSet());
-        Assert.Superset(new HashSet<string> { AppIds.MetricsCollector, AppIds.Scheduler, AppIds.ExtProc }, Scopes(fanout).ToHashSet());
+        Assert.Superset(new HashSet<string> { AppIds.MetricsCollector, AppIds.PrefixIndex, AppIds.Scheduler, AppIds.ExtProc }, Scopes(fanout).ToHashSet());
     }
 
     [Fact]
@@ -245,7 +245,6 @@ public sealed partial class ComponentsYamlTests
         Assert.Equal("1", Scalar(doc, "version"));
         Assert.Equal("./components", Scalar(doc, "common", "resourcesPath"));
         Assert.True(File.Exists(RepoPaths.Path(Scalar(doc, "common", "configFilePath")!)));
-        var poolFile = Scalar(doc, "common", "env", "Discovery__PoolFile");
         var apps = ((YamlSequenceNode)Child(doc, "apps")!).Children;
         Assert.Equal(AppIdSet.Order(StringComparer.Ordinal), apps.Select(a => Scalar(a, "appID")).Order(StringComparer.Ordinal));
         var appPorts = new HashSet<int>();
@@ -262,11 +261,22 @@ public sealed partial class ComponentsYamlTests
             Assert.True(appPorts.Add(appPort));
             Assert.True(sidecarPorts.Add(daprPort));
             Assert.InRange(daprPort, 3501, 3504);
-            Assert.Equal($"http://0.0.0.0:{appPort}", Scalar(app, "env", "Urls"));
-            using var settings = JsonDocument.Parse(File.ReadAllText(RepoPaths.Path(dir, "appsettings.json")));
-            Assert.Equal($"http://0.0.0.0:{appPort}", settings.RootElement.GetProperty("Urls").GetString());
-            var resolvedPool = Path.GetFullPath(Path.Combine(RepoPaths.Path(dir), (Scalar(app, "env", "Discovery__PoolFile") ?? poolFile)!));
-            Assert.Equal(RepoPaths.Path("deploy", "local", "pool.yaml"), resolvedPool);
+            if (id == AppIds.ExtProc)
+            {
+                // ext-proc binds its own listeners (HTTP app channel + gRPC for Envoy) from its ExtProc options.
+                Assert.Equal(appPort.ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(app, "env", "ExtProc__HttpPort"));
+            }
+            else
+            {
+                Assert.Equal($"http://0.0.0.0:{appPort}", Scalar(app, "env", "Urls"));
+                using var settings = JsonDocument.Parse(File.ReadAllText(RepoPaths.Path(dir, "appsettings.json")));
+                Assert.Equal($"http://0.0.0.0:{appPort}", settings.RootElement.GetProperty("Urls").GetString());
+            }
+            if (id == AppIds.MetricsCollector)
+            {
+                var resolvedPool = Path.GetFullPath(Path.Combine(RepoPaths.Path(dir), Scalar(app, "env", "Collector__PoolFile")!));
+                Assert.Equal(RepoPaths.Path("deploy", "local", "pool.yaml"), resolvedPool);
+            }
         }
         Assert.Equal([5101, 5102, 5103, 5104], appPorts.Order());
     }

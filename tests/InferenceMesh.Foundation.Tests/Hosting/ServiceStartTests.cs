@@ -15,17 +15,23 @@ public sealed class ServiceStartTests
         { "ext-proc", "InferenceMesh.ExtProc" },
     };
 
-    private static string[] CommonArgs()
+    private static string[] CommonArgs(string dir)
     {
         var pool = RepoPaths.Path("deploy", "local", "pool.yaml");
-        return File.Exists(pool) ? [$"--Discovery:PoolFile={pool}"] : [];
+        return dir switch
+        {
+            // The collector reads the local pool file; ext-proc binds its own listeners (HTTP + gRPC), so both go to port 0.
+            "metrics-collector" => [$"--Collector:Discovery=File", $"--Collector:PoolFile={pool}"],
+            "ext-proc" => ["--ExtProc:HttpPort=0", "--ExtProc:GrpcPort=0", "--ExtProc:ListenAddress=127.0.0.1"],
+            _ => [],
+        };
     }
 
     [Theory]
     [MemberData(nameof(Services))]
     public async Task Service_Starts_AnswersLiveAndMetrics_AndStopsGracefullyOnSigterm(string dir, string assembly)
     {
-        await using var service = ServiceProcess.Start(dir, assembly, CommonArgs());
+        await using var service = ServiceProcess.Start(dir, assembly, CommonArgs(dir));
         var address = await service.WaitListeningAsync();
         using var http = new HttpClient { BaseAddress = address };
 
@@ -46,7 +52,7 @@ public sealed class ServiceStartTests
     [MemberData(nameof(Services))]
     public async Task Service_WithAnInvalidOption_FailsFastNamingTheKey(string dir, string assembly)
     {
-        await using var service = ServiceProcess.Start(dir, assembly, [.. CommonArgs(), "--Service:ShutdownTimeoutSeconds=0"]);
+        await using var service = ServiceProcess.Start(dir, assembly, [.. CommonArgs(dir), "--Service:ShutdownTimeoutSeconds=0"]);
 
         var exit = await service.WaitExitAsync();
 
