@@ -1,0 +1,135 @@
+using System.Text.Json;
+using InferenceMesh.Contracts;
+using YamlDotNet.Core;
+
+namespace InferenceMesh.Kubernetes;
+
+/// <summary>Reads the local pool file: a multi-document YAML of Kubernetes-shaped resources (InferencePool, InferenceModel, Pod)
+/// plus the local-only <c>LocalEndpoints</c> kind that lists endpoints by address (docs/metrics-collector.md).</summary>
+public static class PoolFile
+{
+    /// <summary>Parses <paramref name="yaml"/> into a view limited to <paramref name="poolName"/> (null = every pool).
+    /// Throws <see cref="PoolFileException"/> naming the document when anything is invalid.</summary>
+    public static PoolView Parse(string yaml, string? poolName = null)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        List<JsonElement> documents;
+        try
+        {
+            documents = YamlJson.ParseDocuments(yaml);
+        }
+        catch (YamlException ex)
+        {
+            throw new PoolFileException($"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", ex);
+        }
+
+        var pools = new List<InferencePoolSpec>();
+        var models = new List<InferenceModelSpec>();
+        var pods = new List<PodInfo>();
+        var local = new List<(string Pool, DiscoveredEndpoint Endpoint)>();
+        var index = 0;
+        foreach (var doc in documents)
+        {
+            index++;
+            Read(doc, index, pools, models, pods, local);
+        }
+
+        if (poolName is not null)
+            pools.RemoveAll(p => p.Name != poolName);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pool in pools)
+        {
+            if (!names.Add(pool.Name))
+                throw new PoolFileException($"InferencePool {pool.Name} is defined twice");
+        }
+        models.RemoveAll(m => !names.Contains(m.PoolRef));
+
+        var endpoints = new List<DiscoveredEndpoint>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pool in pools)
+        {
+            foreach (var pod in pods)
+            {
+                if (InferenceResources.Matches(pool.Selector, pod.Labels))
+                    InferenceResources.AddEndpoints(pool, pod, endpoints);
+            }
+            foreach (var (p, endpoint) in local)
+            {
+                if (p == pool.Name)
+                    endpoints.Add(endpoint);
+            }
+        }
+        endpoints.RemoveAll(e => !seen.Add(e.Pool + "|" + e.Address));
+        return new PoolView(pools, models, endpoints);
+    }
+
+    private static void Read(JsonElement doc, int index, List<InferencePoolSpec> pools, List<InferenceModelSpec> models,
+        List<PodInfo> pods, List<(string, DiscoveredEndpoint)> local)
+    {
+        if (doc.ValueKind != JsonValueKind.Object)
+            throw new PoolFileException($"document {index} is not a mapping");
+        var kind = Json.GetString(doc, "kind");
+        switch (kind)
+        {
+            case "List":
+                if (Json.TryGetArray(doc, "items", out var items))
+                {
+                    foreach (var item in items.EnumerateArray())
+                        Read(item, index, pools, models, pods, local);
+                }
+                break;
+            case InferenceApiVersions.PoolKind:
+                if (!InferenceResources.TryParsePool(doc, out var pool, out var poolProblem))
+                    throw new PoolFileException($"document {index}: {poolProblem}");
+                pools.Add(pool);
+                break;
+            case InferenceApiVersions.ModelKind:
+                if (!InferenceResources.TryParseModel(doc, out var model, out var modelProblem))
+                    throw new PoolFileException($"document {index}: {modelProblem}");
+                models.Add(model);
+                break;
+            case InferenceApiVersions.PodKind:
+                if (!InferenceResources.TryParsePod(doc, out var pod))
+                    throw new PoolFileException($"document {index}: Pod without metadata.name");
+                pods.Add(pod);
+                break;
+            case InferenceApiVersions.LocalEndpointsKind:
+                ReadLocalEndpoints(doc, index, local);
+                break;
+            default:
+                throw new PoolFileException(
+                    $"document {index}: unsupported kind '{kind}' (expected InferencePool, InferenceModel, Pod, LocalEndpoints or List)");
+        }
+    }
+
+    private static void ReadLocalEndpoints(JsonElement doc, int index, List<(string, DiscoveredEndpoint)> local)
+    {
+        var name = InferenceResources.Name(doc) ?? "local";
+        if (!Json.TryGetObject(doc, "spec", out var spec))
+            throw new PoolFileException($"document {index}: LocalEndpoints {name} has no spec");
+        var pool = Json.TryGetObject(spec, "poolRef", out var poolRef) ? Json.GetString(poolRef, "name") : null;
+        if (string.IsNullOrEmpty(pool))
+            throw new PoolFileException($"document {index}: LocalEndpoints {name} has no spec.poolRef.name");
+        if (!Json.TryGetArray(spec, "endpoints", out var endpoints))
+            throw new PoolFileException($"document {index}: LocalEndpoints {name} has no spec.endpoints list");
+        var i = 0;
+        foreach (var e in endpoints.EnumerateArray())
+        {
+            i++;
+            var address = Json.GetString(e, "address");
+            if (string.IsNullOrEmpty(address) || !TryNormalizeAddress(address, out address))
+                throw new PoolFileException($"document {index}: LocalEndpoints {name} endpoint {i} needs an address \"host:port\"");
+            var engine = Json.GetString(e, "engine");
+            var podName = Json.GetString(e, "name");
+            local.Add((pool, new DiscoveredEndpoint(address, pool, string.IsNullOrWhiteSpace(engine) ? "vllm" : engine,
+                string.IsNullOrWhiteSpace(podName) ? $"{name}-{i - 1}" : podName)));
+        }
+    }
+
+    private static bool TryNormalizeAddress(string address, out string normalized)
+    {
+        normalized = address.Trim();
+        var colon = normalized.LastIndexOf(':');
+        return colon > 0 && int.TryParse(normalized.AsSpan(colon + 1), out var port) && port is > 0 and < 65536;
+    }
+}

@@ -1,0 +1,139 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Kubernetes;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace InferenceMesh.MetricsCollector.Tests;
+
+public sealed class PoolFileTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("poolfile").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "InferenceMesh.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void Parse_ShippedLocalPoolFile_HasTheQwenPoolModelsAndFiveSimEndpoints()
+    {
+        var view = PoolFile.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "local", "pool.yaml")));
+
+        var pool = Assert.Single(view.Pools);
+        Assert.Equal("qwen", pool.Name);
+        Assert.Equal(PoolAnnotations.StrategyPrefixCache, pool.Annotations[PoolAnnotations.RoutingStrategy]);
+        Assert.Equal("true", pool.Annotations[PoolAnnotations.UseQueueing]);
+        Assert.Equal("qwen", pool.Selector["app"]);
+        Assert.Equal([8000], pool.TargetPorts);
+        var qwen = view.Models.Single(m => m.ModelName == "qwen");
+        Assert.Equal(Criticality.Critical, qwen.Criticality);
+        var travel = view.Models.Single(m => m.ModelName == "travel-helper");
+        Assert.Equal(Criticality.Standard, travel.Criticality);
+        Assert.Equal("travel-helper-v1", Assert.Single(travel.TargetModels).Name);
+        Assert.Equal(["127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003", "127.0.0.1:8004"],
+            view.Endpoints.Select(e => e.Address));
+        Assert.All(view.Endpoints, e => Assert.Equal("qwen", e.Pool));
+    }
+
+    [Fact]
+    public void Parse_PodDocuments_AreSelectedByLabelsAndReadiness()
+    {
+        var yaml = """
+            apiVersion: inference.networking.k8s.io/v1
+            kind: InferencePool
+            metadata: {name: ga}
+            spec:
+              selector: {matchLabels: {app: m}}
+              targetPorts: [{number: 8000}, {number: "8001"}]
+            ---
+            apiVersion: v1
+            kind: List
+            items:
+              - kind: Pod
+                metadata: {name: a, labels: {app: m, inference.networking.k8s.io/engine-type: trtllm}}
+                status: {podIP: 10.0.0.1, conditions: [{type: Ready, status: "True"}]}
+              - kind: Pod
+                metadata: {name: b, labels: {app: m}}
+                status: {podIP: 10.0.0.2, conditions: [{type: Ready, status: "False"}]}
+              - kind: Pod
+                metadata: {name: c, labels: {app: other}}
+                status: {podIP: 10.0.0.3, conditions: [{type: Ready, status: "True"}]}
+              - kind: Pod
+                metadata: {name: d, labels: {app: m}, deletionTimestamp: "2026-01-01T00:00:00Z"}
+                status: {podIP: 10.0.0.4, conditions: [{type: Ready, status: "True"}]}
+            ---
+            """;
+        var view = PoolFile.Parse(yaml);
+        Assert.Equal(["10.0.0.1:8000", "10.0.0.1:8001"], view.Endpoints.Select(e => e.Address));
+        Assert.All(view.Endpoints, e => Assert.Equal("trtllm", e.Engine));
+    }
+
+    [Theory]
+    [InlineData("kind: Gadget\nmetadata: {name: x}", "document 1: unsupported kind 'Gadget'")]
+    [InlineData("kind: InferencePool\nmetadata: {name: p}\nspec: {selector: {app: a}}", "no valid target port")]
+    [InlineData("kind: InferencePool\nmetadata: {name: p}\nspec: {targetPortNumber: 1}", "empty selector")]
+    [InlineData("kind: InferenceModel\nmetadata: {name: m}\nspec: {modelName: m, criticality: Urgent, poolRef: {name: p}}", "unknown criticality 'Urgent'")]
+    [InlineData("kind: InferenceModel\nmetadata: {name: m}\nspec: {modelName: m}", "no spec.poolRef.name")]
+    [InlineData("kind: LocalEndpoints\nmetadata: {name: l}\nspec: {poolRef: {name: p}, endpoints: [{address: nohost}]}", "needs an address")]
+    [InlineData("kind: InferencePool\n  bad: [indent", "invalid YAML at line")]
+    [InlineData("- just\n- a list", "document 1 is not a mapping")]
+    public void Parse_InvalidFile_ThrowsNamingTheProblem(string yaml, string expected)
+    {
+        var ex = Assert.Throws<PoolFileException>(() => PoolFile.Parse(yaml));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    private const string OneEndpoint = """
+        kind: InferencePool
+        metadata: {name: p}
+        spec: {selector: {app: a}, targetPortNumber: 8000}
+        ---
+        kind: LocalEndpoints
+        metadata: {name: l}
+        spec:
+          poolRef: {name: p}
+          endpoints:
+            - address: 127.0.0.1:9000
+        """;
+
+    [Fact]
+    public async Task Discovery_FileChanges_AreReloadedAndBrokenEditsKeepTheLastGoodView()
+    {
+        var path = Path.Combine(_dir, "pool.yaml");
+        await File.WriteAllTextAsync(path, OneEndpoint);
+        using var discovery = new PoolFileDiscovery(path, null, NullLogger<PoolFileDiscovery>.Instance, TimeSpan.FromMilliseconds(50));
+        using var cts = new CancellationTokenSource();
+        var run = Task.Run(() => discovery.RunAsync(cts.Token));
+        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 1, "the first load");
+        var changes = 0;
+        discovery.Changed += _ => Interlocked.Increment(ref changes);
+
+        await File.WriteAllTextAsync(path, OneEndpoint + "\n    - address: 127.0.0.1:9001\n");
+        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 2, "the edit was picked up");
+        Assert.True(changes >= 1);
+
+        await File.WriteAllTextAsync(path, "kind: Nonsense\n");
+        await TestServers.WaitUntilAsync(() => discovery.LastError is not null, "the broken edit was noticed");
+        Assert.Contains("unsupported kind", discovery.LastError, StringComparison.Ordinal);
+        Assert.Equal(2, discovery.Current.Endpoints.Count);
+
+        await File.WriteAllTextAsync(path, OneEndpoint);
+        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 1 && discovery.LastError is null, "the fix was loaded");
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public void Discovery_PoolFilter_KeepsOnlyThatPoolAndItsModels()
+    {
+        var yaml = File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "local", "pool.yaml"));
+        var view = PoolFile.Parse(yaml, "missing");
+        Assert.Empty(view.Pools);
+        Assert.Empty(view.Models);
+        Assert.Empty(view.Endpoints);
+    }
+}
