@@ -1,2 +1,3 @@
-Console.Error.WriteLine("not built yet");
-return 2;
+using InferenceMesh.VllmSim.Cli;
+
+return await SimCli.CreateRootCommand().Parse(args).InvokeAsync().ConfigureAwait(false);
