@@ -1,2 +1,1 @@
-Console.Error.WriteLine("not built yet");
-return 2;
+return InferenceMesh.Bench.Cli.BenchCli.Run(args);

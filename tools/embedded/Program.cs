@@ -1,2 +1,1 @@
-Console.Error.WriteLine("not built yet");
-return 2;
+return InferenceMesh.Embedded.EmbeddedCli.Run(args);

@@ -1,0 +1,16 @@
+namespace InferenceMesh.Bench.Policies;
+
+/// <summary>What a policy factory gets: fleet shape and a seed for its own randomness.</summary>
+/// <param name="Endpoints">Endpoint addresses in index order.</param>
+/// <param name="Seed">Seed for the policy's Random (identical runs give identical picks).</param>
+/// <param name="BlockSize">KV block size of the servers (tokens).</param>
+/// <param name="KvBlocksPerServer">KV capacity of one server in blocks.</param>
+/// <param name="MaxLoras">Adapter slots per server.</param>
+/// <param name="TimeProvider">Simulated clock of the replay.</param>
+public sealed record PolicyContext(
+    IReadOnlyList<string> Endpoints,
+    int Seed,
+    int BlockSize,
+    int KvBlocksPerServer,
+    int MaxLoras,
+    TimeProvider TimeProvider);

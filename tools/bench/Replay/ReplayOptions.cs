@@ -1,0 +1,12 @@
+namespace InferenceMesh.Bench.Replay;
+
+/// <summary>Replay knobs.</summary>
+/// <param name="Seed">Seed handed to policies.</param>
+/// <param name="ScrapeIntervalMs">How often the picker's view of server metrics refreshes (GIE: 50 ms).</param>
+/// <param name="KeepSeries">Keep time series for charts in the JSON.</param>
+/// <param name="MaxSeriesPoints">Cap on points per series (downsampled beyond).</param>
+public sealed record ReplayOptions(
+    int Seed = 1,
+    double ScrapeIntervalMs = 50,
+    bool KeepSeries = true,
+    int MaxSeriesPoints = 600);

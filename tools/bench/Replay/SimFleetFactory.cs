@@ -1,0 +1,40 @@
+using InferenceMesh.Bench.Results;
+using InferenceMesh.VllmSim;
+
+namespace InferenceMesh.Bench.Replay;
+
+/// <summary>Builds in-process simulated fleets and their JSON description from a profile name.</summary>
+public static class SimFleetFactory
+{
+    /// <summary>Profile names the simulator knows.</summary>
+    public static IReadOnlyList<string> Profiles => SimProfile.Names;
+
+    /// <summary>The profile called <paramref name="name"/>, with <paramref name="maxModelLen"/> overriding max_model_len when &gt; 0.</summary>
+    public static SimProfile Profile(string name, int maxModelLen = 0)
+    {
+        var p = SimProfile.Get(name);
+        return maxModelLen > 0 ? p with { MaxModelLen = maxModelLen } : p;
+    }
+
+    /// <summary>A factory giving a fresh fleet per policy.</summary>
+    public static Func<FleetSpec, IFleetEngine> Engines(SimProfile profile) => spec => SimFleetEngine.Create(spec, profile);
+
+    /// <summary>The fleet block of the JSON.</summary>
+    public static FleetInfo Describe(FleetSpec spec, SimProfile profile, double scrapeIntervalMs)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(profile);
+        return new FleetInfo(
+            profile.Name,
+            spec.Servers,
+            spec.Model,
+            spec.Adapters ?? [],
+            spec.Adapters is { Count: > 0 } ? Math.Max(1, spec.MaxLoras) : 0,
+            profile.BlockSize,
+            profile.NumGpuBlocks,
+            profile.MaxNumSeqs,
+            profile.MaxNumBatchedTokens,
+            (int)scrapeIntervalMs,
+            $"virtual (in-process discrete-event simulation; results do not depend on CPU speed); max_model_len {profile.MaxModelLen}");
+    }
+}
