@@ -1,19 +1,49 @@
+using System.Diagnostics.Metrics;
+using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+using InferenceMesh.Scheduling;
+using InferenceMesh.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
 namespace InferenceMesh.Scheduler;
 
 /// <summary>Registration and endpoints of the Scheduler service.</summary>
 public static class SchedulerExtensions
 {
-    /// <summary>Registers the service's options and components.</summary>
+    /// <summary>Registers options (section <c>Scheduler</c>, validated at start), the Dapr client, the in-process
+    /// <see cref="SchedulingService"/> (also as <see cref="ISchedulingService"/>), prefix matching over Dapr invocation,
+    /// decision publishing and the cold start from the state store. Register your own <see cref="IPrefixIndexService"/>
+    /// or <see cref="IRoutingDecisionPublisher"/> first to replace the Dapr ones (embedded mode).</summary>
     public static WebApplicationBuilder AddScheduler(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddValidatedOptions<SchedulerOptions>(SchedulerOptions.Section);
+        services.AddDaprClient();
+        services.TryAddSingleton<IPrefixIndexService>(sp => new DaprPrefixIndexClient(sp.GetRequiredService<DaprClient>()));
+        services.TryAddSingleton<DecisionPublisher>();
+        services.TryAddSingleton<IRoutingDecisionPublisher>(sp => sp.GetRequiredService<DecisionPublisher>());
+        services.AddHostedService(sp => sp.GetRequiredService<DecisionPublisher>());
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SchedulerOptions>>().Value;
+            var random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
+            return new SchedulingService(options, sp.GetRequiredService<TimeProvider>(), random,
+                sp.GetRequiredService<ServiceIdentity>().ReplicaId, sp.GetService<IPrefixIndexService>(),
+                sp.GetService<IRoutingDecisionPublisher>(), sp.GetService<ILogger<SchedulingService>>(), sp.GetService<IMeterFactory>());
+        });
+        services.TryAddSingleton<ISchedulingService>(sp => sp.GetRequiredService<SchedulingService>());
+        services.AddHostedService<SnapshotColdStart>();
         return builder;
     }
 
-    /// <summary>Maps the service's HTTP API.</summary>
+    /// <summary>Maps <c>POST /schedule</c>, <c>POST /complete</c>, <c>GET /queue</c>, <c>GET /pool</c>, the pub/sub deliveries of
+    /// <c>endpoint-metrics</c> and <c>request-completions</c> on <c>pubsub-fanout</c>, and <c>GET /dapr/subscribe</c>.</summary>
     public static IEndpointRouteBuilder MapSchedulerApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        SchedulerApi.Map(app);
         return app;
     }
 }

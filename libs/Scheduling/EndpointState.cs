@@ -1,0 +1,42 @@
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.Scheduling;
+
+/// <summary>One endpoint as this replica sees it: the latest scraped numbers plus its own dispatches since that scrape.</summary>
+/// <remarks>Fields, not properties: read in tight loops under the scheduler lock.</remarks>
+internal sealed class EndpointState(string address)
+{
+    public readonly string Address = address;
+    public int Waiting;
+    public int Running;
+    public double KvUsage;
+    public IReadOnlyList<string> RunningLoras = [];
+    public IReadOnlyList<string> WaitingLoras = [];
+    public int MaxLoras;
+    public int BlockSize;
+    public int NumBlocks;
+    public long ScrapedAtMs;
+    public EndpointHealth Health;
+
+    /// <summary>This replica's dispatches made at or after <see cref="ScrapedAtMs"/> and not completed: load the scrape cannot show yet.</summary>
+    public int SinceSnapshot;
+
+    /// <summary>This replica's dispatches not completed.</summary>
+    public int InFlight;
+
+    public void Update(EndpointMetrics m)
+    {
+        Waiting = Math.Max(0, m.Waiting);
+        Running = Math.Max(0, m.Running);
+        KvUsage = double.IsFinite(m.KvUsage) ? Math.Clamp(m.KvUsage, 0, 1) : 1;
+        RunningLoras = m.RunningLoras ?? [];
+        WaitingLoras = m.WaitingLoras ?? [];
+        MaxLoras = m.MaxLoras;
+        BlockSize = m.BlockSize;
+        NumBlocks = m.NumBlocks;
+        ScrapedAtMs = m.ScrapedAtUnixMs;
+        Health = m.Health;
+    }
+
+    public bool IsFresh(long nowMs, int stalenessMs) => Health == EndpointHealth.Healthy && nowMs - ScrapedAtMs <= stalenessMs;
+}

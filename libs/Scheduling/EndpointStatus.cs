@@ -1,0 +1,16 @@
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.Scheduling;
+
+/// <summary>One endpoint as this replica sees it (<c>GET /pool</c>); <paramref name="Saturation"/> is null when stale or unhealthy.</summary>
+public sealed record EndpointStatus(
+    string Address,
+    int Waiting,
+    int Running,
+    double KvUsage,
+    int SinceSnapshot,
+    int InFlight,
+    double? Saturation,
+    bool Fresh,
+    EndpointHealth Health,
+    long ScrapedAtUnixMs);

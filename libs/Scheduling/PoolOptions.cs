@@ -1,0 +1,11 @@
+namespace InferenceMesh.Scheduling;
+
+/// <summary>Per-pool settings; the pool's annotations, when known, take precedence.</summary>
+public sealed record PoolOptions
+{
+    /// <summary>Routing strategy (<c>DEFAULT</c>, <c>PREFIX_CACHE</c>) or a profile name; null = <see cref="SchedulerOptions.DefaultProfile"/>.</summary>
+    public string? RoutingStrategy { get; set; }
+
+    /// <summary>Queueing switch for this pool; null = <see cref="SchedulerOptions.UseQueueing"/>.</summary>
+    public bool? UseQueueing { get; set; }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace InferenceMesh.Scheduling;
+
+/// <summary>Cost model of the predicted-TTFT picker. Defaults fit a 7B-class model on an A10/L20-class GPU.</summary>
+public sealed record PredictedTtftOptions
+{
+    /// <summary>Prefill time per uncached prompt token.</summary>
+    [Range(0.000001, 1000)]
+    public double PrefillMsPerToken { get; set; } = 0.15;
+
+    /// <summary>Fixed per-request cost (scheduling step, first decode).</summary>
+    [Range(0, 100_000)]
+    public double OverheadMs { get; set; } = 20;
+
+    /// <summary>Extra wait per request already in the running batch (chunked prefill shares steps with decode).</summary>
+    [Range(0, 100_000)]
+    public double RunningRequestMs { get; set; } = 0.5;
+
+    /// <summary>Prompt characters per token, to turn request bytes into tokens.</summary>
+    [Range(0.1, 100)]
+    public double CharsPerToken { get; set; } = 4;
+
+    /// <summary>Tokens per prefix-index block (64 characters = 16 tokens).</summary>
+    [Range(1, 100_000)]
+    public int PrefixBlockTokens { get; set; } = 16;
+
+    /// <summary>Penalty at full KV (scaled from the KV threshold up), for preemption and eviction risk.</summary>
+    [Range(0, 1_000_000)]
+    public double KvFullPenaltyMs { get; set; } = 2000;
+
+    /// <summary>Prefix credit is withheld from an endpoint whose saturation is at least this (refuse to pile onto a hot server).</summary>
+    [Range(0, 100)]
+    public double PrefixLoadGate { get; set; } = 1.0;
+
+    /// <summary>Costs within this many milliseconds of the best count as a tie (random pick among them spreads cold prompts).</summary>
+    [Range(0, 100_000)]
+    public double TieMs { get; set; } = 1.0;
+}

@@ -1,0 +1,117 @@
+using System.ComponentModel.DataAnnotations;
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.Scheduling;
+
+/// <summary>Configuration section <c>Scheduler</c>: saturation thresholds, queue bounds, profiles and pools.</summary>
+public sealed record SchedulerOptions : IValidatableObject
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "Scheduler";
+
+    /// <summary>Built-in profile that predicts time to first token instead of summing scores.</summary>
+    public const string PredictedTtftProfile = "PREDICTED_TTFT";
+
+    /// <summary>Waiting requests at which an endpoint counts as saturated (GIE queueDepthThreshold).</summary>
+    [Range(0.001, 1_000_000)]
+    public double QueueThreshold { get; set; } = 5;
+
+    /// <summary>KV-cache usage at which an endpoint counts as saturated (GIE kvCacheUtilThreshold).</summary>
+    [Range(0.001, 1.0)]
+    public double KvThreshold { get; set; } = 0.8;
+
+    /// <summary>Metrics older than this make an endpoint count as saturated (GIE metricsStalenessThreshold).</summary>
+    [Range(1, 3_600_000)]
+    public int StalenessMs { get; set; } = 200;
+
+    /// <summary>Queue while saturated (true) or dispatch anyway (false); per pool overridable.</summary>
+    public bool UseQueueing { get; set; } = true;
+
+    /// <summary>Queue TTL when the request gives none.</summary>
+    [Range(1, 3_600_000)]
+    public int DefaultTtlMs { get; set; } = 30_000;
+
+    /// <summary>Most requests queued per band per pool.</summary>
+    [Range(1, 10_000_000)]
+    public int BandMaxRequests { get; set; } = 1000;
+
+    /// <summary>Most request bytes queued per band per pool.</summary>
+    [Range(1, long.MaxValue)]
+    public long BandMaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Housekeeping period: TTL expiry and a release attempt.</summary>
+    [Range(1, 60_000)]
+    public int TickMs { get; set; } = 10;
+
+    /// <summary>Fallback endpoints returned after the primary.</summary>
+    [Range(0, 16)]
+    public int MaxFallbacks { get; set; } = 2;
+
+    /// <summary>Budget for a prefix-index match; past it the pick proceeds as if nothing matched.</summary>
+    [Range(1, 60_000)]
+    public int PrefixMatchTimeoutMs { get; set; } = 50;
+
+    /// <summary>In-flight entries whose completion never arrived are forgotten after this long.</summary>
+    [Range(1_000, 86_400_000)]
+    public int InFlightExpiryMs { get; set; } = 600_000;
+
+    /// <summary>Seed of the tie-break randomness; null = random per process.</summary>
+    public int? RandomSeed { get; set; }
+
+    /// <summary>Profile for pools without a routing strategy, and for <c>DEFAULT</c>.</summary>
+    [Required]
+    public string DefaultProfile { get; set; } = PoolAnnotations.StrategyDefault;
+
+    /// <summary>Profile used for <c>PREFIX_CACHE</c> pools.</summary>
+    [Required]
+    public string PrefixCacheProfile { get; set; } = PoolAnnotations.StrategyPrefixCache;
+
+    /// <summary>Named profiles; the built-in ones are DEFAULT, PREFIX_CACHE and PREDICTED_TTFT.</summary>
+    public Dictionary<string, ProfileOptions> Profiles { get; set; } = BuiltInProfiles();
+
+    /// <summary>Per-pool overrides; their names are also the pools loaded from the state store at a cold start.</summary>
+    public Dictionary<string, PoolOptions> Pools { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Cost model of the <see cref="PickerKind.PredictedTtft"/> picker.</summary>
+    public PredictedTtftOptions PredictedTtft { get; set; } = new();
+
+    /// <summary>The built-in profiles: GIE-like defaults plus the predicted-TTFT one.</summary>
+    public static Dictionary<string, ProfileOptions> BuiltInProfiles() => new(StringComparer.Ordinal)
+    {
+        [PoolAnnotations.StrategyDefault] = new() { QueueWeight = 2, KvWeight = 2, InFlightWeight = 2, LoraWeight = 1 },
+        [PoolAnnotations.StrategyPrefixCache] = new() { PrefixWeight = 3, QueueWeight = 2, KvWeight = 2, InFlightWeight = 1, LoraWeight = 1 },
+        [PredictedTtftProfile] = new() { Picker = PickerKind.PredictedTtft },
+    };
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Profiles.ContainsKey(DefaultProfile))
+            yield return new ValidationResult($"profile '{DefaultProfile}' is not defined under Profiles", [nameof(DefaultProfile)]);
+        if (!Profiles.ContainsKey(PrefixCacheProfile))
+            yield return new ValidationResult($"profile '{PrefixCacheProfile}' is not defined under Profiles", [nameof(PrefixCacheProfile)]);
+        foreach (var (name, profile) in Profiles)
+        {
+            var results = new List<ValidationResult>();
+            if (profile is null)
+            {
+                yield return new ValidationResult("profile is empty", [$"{nameof(Profiles)}:{name}"]);
+                continue;
+            }
+            Validator.TryValidateObject(profile, new ValidationContext(profile), results, validateAllProperties: true);
+            foreach (var r in results)
+                yield return new ValidationResult(r.ErrorMessage, [$"{nameof(Profiles)}:{name}:{r.MemberNames.FirstOrDefault()}"]);
+            if (profile.Picker == PickerKind.MaxScore && profile.QueueWeight + profile.KvWeight + profile.PrefixWeight + profile.LoraWeight + profile.InFlightWeight <= 0)
+                yield return new ValidationResult("a max-score profile needs at least one positive weight", [$"{nameof(Profiles)}:{name}"]);
+        }
+        foreach (var (name, pool) in Pools)
+        {
+            if (pool?.RoutingStrategy is { } s && s != PoolAnnotations.StrategyDefault && s != PoolAnnotations.StrategyPrefixCache && !Profiles.ContainsKey(s))
+                yield return new ValidationResult($"routing strategy '{s}' is neither DEFAULT, PREFIX_CACHE nor a profile", [$"{nameof(Pools)}:{name}:{nameof(PoolOptions.RoutingStrategy)}"]);
+        }
+        var ttft = new List<ValidationResult>();
+        Validator.TryValidateObject(PredictedTtft, new ValidationContext(PredictedTtft), ttft, validateAllProperties: true);
+        foreach (var r in ttft)
+            yield return new ValidationResult(r.ErrorMessage, [$"{nameof(PredictedTtft)}:{r.MemberNames.FirstOrDefault()}"]);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics.Metrics;
+using InferenceMesh.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace InferenceMesh.Scheduling;
+
+public sealed partial class SchedulingService
+{
+    /// <summary>Runs the pick over the candidates <see cref="EndpointPicker.Filter"/> left and records the dispatch.</summary>
+    private ScheduleResponse DispatchLocked(ScheduleRequest request, PoolRuntime pool, PrefixMatchResponse? match, long nowMs, double queuedMs)
+    {
+        var started = _time.GetTimestamp();
+        var hashes = request.BlockHashes?.Count ?? 0;
+        var totalBlocks = match is { TotalBlocks: > 0 } ? match.TotalBlocks : hashes;
+        var n = _picker.Pick(pool.Endpoints, pool.Profile, match?.Matches, totalBlocks, AdapterOf(request), request.PromptBytes, nowMs, _picked, out var breakdown);
+        if (n == 0)
+            return NoCandidates(request, pool, queuedMs);
+        var primary = pool.Endpoints[_picked[0]];
+        var fallbacks = n > 1 ? new string[n - 1] : [];
+        for (var i = 1; i < n; i++)
+            fallbacks[i - 1] = pool.Endpoints[_picked[i]].Address;
+
+        if (_inFlight.Remove(request.RequestId, out var previous))
+            Free(previous);
+        _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs);
+        primary.InFlight++;
+        primary.SinceSnapshot++;
+        _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
+        _metrics.Pick(_time.GetElapsedTime(started).TotalMicroseconds, breakdown);
+        return new ScheduleResponse(ScheduleOutcome.Scheduled, primary.Address, fallbacks, 200, null, ReplicaId, queuedMs);
+    }
+
+    private static string? AdapterOf(ScheduleRequest request) =>
+        string.IsNullOrEmpty(request.TargetModel) ? request.Model : request.TargetModel;
+
+    /// <summary>Asks the prefix index which candidates hold the prompt's leading blocks; errors and timeouts mean "no match".</summary>
+    private async ValueTask<PrefixMatchResponse?> MatchAsync(ScheduleRequest request, PoolRuntime pool, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> candidates = request.Subset is { Count: > 0 } ? request.Subset : pool.Addresses;
+        if (candidates.Count == 0)
+            return null;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.PrefixMatchTimeoutMs), _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            return await _prefix!.MatchAsync(new PrefixMatchRequest(AdapterOf(request) ?? string.Empty, request.BlockHashes, candidates), linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogPrefixMatchFailed(ex, request.RequestId);
+            return null;
+        }
+    }
+
+    private async ValueTask PublishAsync(ScheduleRequest request, ScheduleResponse response)
+    {
+        if (_publisher is null)
+            return;
+        var decision = new RoutingDecision(request.RequestId, request.Pool, AdapterOf(request) ?? string.Empty, response.Endpoint!,
+            request.BlockHashes ?? [], ReplicaId, request.Criticality, NowMs());
+        try
+        {
+            // The decision stands even if the caller has gone; the index should still learn it.
+            await _publisher.PublishAsync(decision, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(ex, request.RequestId);
+        }
+    }
+
+    private List<Measurement<int>> ObserveQueueLengths()
+    {
+        var list = new List<Measurement<int>>();
+        lock (_gate)
+        {
+            foreach (var p in _pools.Values)
+            {
+                foreach (var b in p.Bands)
+                {
+                    list.Add(new Measurement<int>(b.Count,
+                        new KeyValuePair<string, object?>("pool", p.Name),
+                        new KeyValuePair<string, object?>("band", SchedulerMetrics.BandName(b.Criticality))));
+                }
+            }
+        }
+        return list;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Snapshot of pool {Pool} from {Collector} seq {Sequence} dropped: {Result}")]
+    private partial void LogSnapshotDropped(string pool, string? collector, long sequence, SnapshotResult result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Prefix match for request {RequestId} failed; picking without prefix affinity")]
+    private partial void LogPrefixMatchFailed(Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the routing decision of request {RequestId} failed")]
+    private partial void LogPublishFailed(Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forgot {Count} in-flight dispatches whose completion never arrived")]
+    private partial void LogInFlightExpired(int count);
+}

@@ -1,0 +1,246 @@
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.Scheduling;
+
+public sealed partial class SchedulingService
+{
+    private static string? Invalid(ScheduleRequest r)
+    {
+        if (string.IsNullOrEmpty(r.RequestId))
+            return "requestId is required";
+        if (string.IsNullOrEmpty(r.Pool))
+            return "pool is required";
+        if (r.Criticality is < Criticality.Critical or > Criticality.Sheddable)
+            return $"criticality {(int)r.Criticality} is not Critical, Standard or Sheddable";
+        if (r.TtlMs < 0)
+            return "ttlMs must not be negative";
+        return null;
+    }
+
+    /// <summary>Decides at arrival: dispatch now, reject, or queue (<paramref name="queued"/> set, null returned).</summary>
+    private ScheduleResponse? AdmitLocked(ScheduleRequest request, PoolRuntime pool, PrefixMatchResponse? match, long nowMs, out QueuedRequest? queued)
+    {
+        queued = null;
+        if (_disposed)
+            return Finish(request.Criticality, Reject(ScheduleOutcome.Cancelled, "scheduler shutting down", 0), wasQueued: false);
+        if (_picker.Filter(pool.Endpoints, request.Subset, nowMs) == 0)
+            return Finish(request.Criticality, NoCandidates(request, pool, 0), wasQueued: false);
+        var saturated = _picker.AllSaturated(pool.Endpoints, nowMs);
+        var queuedAhead = pool.HasQueuedAtOrAbove(request.Criticality);
+        if (!saturated && !queuedAhead)
+            return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
+        if (request.Criticality == Criticality.Sheddable)
+        {
+            var why = saturated ? $"pool '{pool.Name}' is saturated; sheddable requests are rejected" : "higher-priority requests are queued; sheddable requests are rejected";
+            return Finish(request.Criticality, Reject(ScheduleOutcome.Shed, why, 0), wasQueued: false);
+        }
+        if (!pool.UseQueueing)
+            return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
+        var band = pool.Bands[(int)request.Criticality];
+        var item = new QueuedRequest(request, match, pool, _time.GetTimestamp(), nowMs + (request.TtlMs > 0 ? request.TtlMs : _options.DefaultTtlMs));
+        if (!band.Fits(item.Bytes, _options.BandMaxRequests, _options.BandMaxBytes))
+        {
+            var why = $"{SchedulerMetrics.BandName(request.Criticality)} queue of pool '{pool.Name}' is full ({band.Count} requests, {band.Bytes} bytes)";
+            return Finish(request.Criticality, Reject(ScheduleOutcome.QueueFull, why, 0), wasQueued: false);
+        }
+        band.Enqueue(item);
+        queued = item;
+        return null;
+    }
+
+    /// <summary>Releases queued requests, highest band first, while the head's candidates have capacity.</summary>
+    private void ReleaseLocked(PoolRuntime pool, long nowMs, ref List<(QueuedRequest, ScheduleResponse)>? released)
+    {
+        if (pool.QueuedCount == 0)
+            return;
+        while (true)
+        {
+            QueuedRequest? head = null;
+            Band? band = null;
+            foreach (var b in pool.Bands)
+            {
+                head = b.Peek();
+                if (head is not null)
+                {
+                    band = b;
+                    break;
+                }
+            }
+            if (head is null || band is null)
+                return;
+            ScheduleResponse response;
+            if (_picker.Filter(pool.Endpoints, head.Request.Subset, nowMs) == 0)
+            {
+                response = NoCandidates(head.Request, pool, QueuedMs(head));
+            }
+            else
+            {
+                // Strict priority: if the head cannot go, nothing behind it jumps ahead.
+                if (pool.UseQueueing && _picker.AllSaturated(pool.Endpoints, nowMs))
+                    return;
+                response = DispatchLocked(head.Request, pool, head.Match, nowMs, QueuedMs(head));
+            }
+            band.PopHead();
+            (released ??= []).Add((head, Finish(head.Request.Criticality, response, wasQueued: true)));
+        }
+    }
+
+    private void ExpireLocked(PoolRuntime pool, long nowMs, List<QueuedRequest> scratch, ref List<(QueuedRequest, ScheduleResponse)>? released)
+    {
+        if (pool.QueuedCount == 0)
+            return;
+        scratch.Clear();
+        foreach (var band in pool.Bands)
+            band.CopyTo(scratch);
+        foreach (var item in scratch)
+        {
+            if (item.DeadlineMs > nowMs)
+                continue;
+            pool.Bands[(int)item.Request.Criticality].Remove(item);
+            var why = $"waited {QueuedMs(item):F0} ms for capacity in pool '{pool.Name}' and reached its queue TTL";
+            (released ??= []).Add((item, Finish(item.Request.Criticality, Reject(ScheduleOutcome.Expired, why, QueuedMs(item)), wasQueued: true)));
+        }
+    }
+
+    private static void CancelQueued(object state)
+    {
+        var (service, item) = ((SchedulingService, QueuedRequest))state;
+        service.Cancel(item);
+    }
+
+    private void Cancel(QueuedRequest item)
+    {
+        bool removed;
+        lock (_gate)
+            removed = item.Pool.Bands[(int)item.Request.Criticality].Remove(item);
+        if (removed)
+            item.Completion.TrySetResult(Finish(item.Request.Criticality, Reject(ScheduleOutcome.Cancelled, "the caller went away while queued", QueuedMs(item)), wasQueued: true));
+    }
+
+    private void OnTick()
+    {
+        List<(QueuedRequest, ScheduleResponse)>? released = null;
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            var nowMs = NowMs();
+            var scratch = new List<QueuedRequest>();
+            foreach (var pool in _pools.Values)
+            {
+                ExpireLocked(pool, nowMs, scratch, ref released);
+                ReleaseLocked(pool, nowMs, ref released);
+            }
+            if (nowMs - _lastInFlightSweepMs >= 1000)
+            {
+                _lastInFlightSweepMs = nowMs;
+                SweepInFlightLocked(nowMs);
+            }
+        }
+        CompleteReleased(released);
+    }
+
+    /// <summary>Forgets dispatches whose completion never came, so a lost event does not hold load forever.</summary>
+    private void SweepInFlightLocked(long nowMs)
+    {
+        List<string>? stale = null;
+        foreach (var (id, entry) in _inFlight)
+        {
+            if (nowMs - entry.DispatchedAtMs > _options.InFlightExpiryMs)
+                (stale ??= []).Add(id);
+        }
+        if (stale is null)
+            return;
+        foreach (var id in stale)
+        {
+            if (_inFlight.Remove(id, out var entry))
+                Free(entry);
+        }
+        LogInFlightExpired(stale.Count);
+    }
+
+    private static void Free(InFlightEntry entry)
+    {
+        var e = entry.Endpoint;
+        e.InFlight = Math.Max(0, e.InFlight - 1);
+        if (entry.DispatchedAtMs >= e.ScrapedAtMs)
+            e.SinceSnapshot = Math.Max(0, e.SinceSnapshot - 1);
+    }
+
+    private static void CompleteReleased(List<(QueuedRequest Item, ScheduleResponse Response)>? released)
+    {
+        if (released is null)
+            return;
+        foreach (var (item, response) in released)
+            item.Completion.TrySetResult(response);
+    }
+
+    private PoolRuntime GetPoolLocked(string name)
+    {
+        if (!_pools.TryGetValue(name, out var pool))
+        {
+            pool = new PoolRuntime(name);
+            Resolve(pool);
+            _pools[name] = pool;
+        }
+        return pool;
+    }
+
+    /// <summary>Profile and queueing switch: pool annotations first, then <c>Scheduler:Pools</c>, then the defaults.</summary>
+    private void Resolve(PoolRuntime pool)
+    {
+        _options.Pools.TryGetValue(pool.Name, out var configured);
+        string? strategy = null;
+        bool? queueing = null;
+        if (pool.Annotations is { } a)
+        {
+            if (a.TryGetValue(PoolAnnotations.RoutingStrategy, out var s) && !string.IsNullOrWhiteSpace(s))
+                strategy = s.Trim();
+            if (a.TryGetValue(PoolAnnotations.UseQueueing, out var q) && bool.TryParse(q?.Trim(), out var qb))
+                queueing = qb;
+        }
+        strategy ??= configured?.RoutingStrategy;
+        queueing ??= configured?.UseQueueing;
+        var name = strategy switch
+        {
+            null => _options.DefaultProfile,
+            PoolAnnotations.StrategyDefault => _options.DefaultProfile,
+            PoolAnnotations.StrategyPrefixCache => _options.PrefixCacheProfile,
+            _ when _options.Profiles.ContainsKey(strategy) => strategy,
+            _ => _options.DefaultProfile,
+        };
+        pool.ProfileName = name;
+        pool.Profile = _options.Profiles.TryGetValue(name, out var profile) ? profile : new ProfileOptions { QueueWeight = 1, KvWeight = 1 };
+        pool.UseQueueing = queueing ?? _options.UseQueueing;
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private double QueuedMs(QueuedRequest item) => _time.GetElapsedTime(item.EnqueuedTimestamp).TotalMilliseconds;
+
+    private ScheduleResponse Reject(ScheduleOutcome outcome, string reason, double queuedMs) =>
+        new(outcome, null, [], StatusFor(outcome), reason, ReplicaId, queuedMs);
+
+    private ScheduleResponse NoCandidates(ScheduleRequest request, PoolRuntime pool, double queuedMs)
+    {
+        var why = request.Subset is { Count: > 0 }
+            ? $"none of the {request.Subset.Count} endpoints in the subset hint is a healthy endpoint of pool '{pool.Name}'"
+            : $"pool '{pool.Name}' has no healthy endpoints";
+        return Reject(ScheduleOutcome.NoCandidates, why, queuedMs);
+    }
+
+    private ScheduleResponse Finish(Criticality band, ScheduleResponse response, bool wasQueued)
+    {
+        _metrics.Outcome(band, response.Outcome, response.QueuedMs, wasQueued);
+        return response;
+    }
+
+    /// <summary>The HTTP status the client gets for an outcome (GIE's codes).</summary>
+    public static int StatusFor(ScheduleOutcome outcome) => outcome switch
+    {
+        ScheduleOutcome.Scheduled => 200,
+        ScheduleOutcome.BadRequest => 400,
+        ScheduleOutcome.Shed or ScheduleOutcome.QueueFull => 429,
+        _ => 503,
+    };
+}

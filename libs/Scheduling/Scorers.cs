@@ -1,0 +1,51 @@
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.Scheduling;
+
+/// <summary>The individual scorers, each 0..1, higher is better.</summary>
+internal static class Scorers
+{
+    /// <summary>(max − v)/(max − min) over the candidates; all equal → 1.</summary>
+    public static double Relative(int value, int min, int max) => max == min ? 1.0 : (double)(max - value) / (max - min);
+
+    public static double Kv(double usage) => Math.Clamp(1.0 - usage, 0.0, 1.0);
+
+    public static double Prefix(int matched, int totalBlocks) =>
+        totalBlocks <= 0 ? 0.0 : Math.Clamp((double)matched / totalBlocks, 0.0, 1.0);
+
+    /// <summary>Adapter running 1.0, a free adapter slot 0.8, adapter waiting 0.6, else 0.</summary>
+    public static double Lora(EndpointState e, string? adapter)
+    {
+        if (string.IsNullOrEmpty(adapter))
+            return 0;
+        if (Contains(e.RunningLoras, adapter))
+            return 1.0;
+        if (e.MaxLoras > 0 && e.RunningLoras.Count < e.MaxLoras)
+            return 0.8;
+        if (Contains(e.WaitingLoras, adapter))
+            return 0.6;
+        return 0;
+    }
+
+    /// <summary>max(waiting_effective / Q, kv / KV); stale or unhealthy endpoints are infinitely saturated.</summary>
+    public static double Saturation(EndpointState e, long nowMs, SchedulerOptions o)
+    {
+        if (!e.IsFresh(nowMs, o.StalenessMs))
+            return double.PositiveInfinity;
+        return Math.Max((e.Waiting + e.SinceSnapshot) / o.QueueThreshold, e.KvUsage / o.KvThreshold);
+    }
+
+    public static bool IsSaturated(EndpointState e, long nowMs, SchedulerOptions o) => Saturation(e, nowMs, o) > 1.0;
+
+    private static bool Contains(IReadOnlyList<string> list, string value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (string.Equals(list[i], value, StringComparison.Ordinal))
+                return true;
+        }
+        return false;
+    }
+
+    internal static bool IsUsable(EndpointState e) => e.Health != EndpointHealth.Unhealthy;
+}

@@ -1,0 +1,58 @@
+using System.Threading.Channels;
+using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+using InferenceMesh.Scheduling;
+
+namespace InferenceMesh.Scheduler;
+
+/// <summary>Publishes routing decisions to <c>routing-decisions</c> off the schedule path: the pick returns at once and a few
+/// background publishers drain a bounded buffer (oldest dropped, and counted in the log, if the broker falls behind).</summary>
+internal sealed partial class DecisionPublisher(IEventPublisher events, ILogger<DecisionPublisher> logger) : BackgroundService, IRoutingDecisionPublisher
+{
+    private const int Publishers = 4;
+    private readonly Channel<RoutingDecision> _buffer = Channel.CreateBounded<RoutingDecision>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false });
+
+    public ValueTask PublishAsync(RoutingDecision decision, CancellationToken cancellationToken)
+    {
+        if (!_buffer.Writer.TryWrite(decision))
+            LogDropped(decision.RequestId);
+        return ValueTask.CompletedTask;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pumps = new Task[Publishers];
+        for (var i = 0; i < pumps.Length; i++)
+            pumps[i] = PumpAsync(stoppingToken);
+        return Task.WhenAll(pumps);
+    }
+
+    private async Task PumpAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var decision in _buffer.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await events.PublishAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, decision, ContractsJsonContext.Default.RoutingDecision, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogPublishFailed(ex, decision.RequestId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: decisions still buffered are lost, like any in-flight publish.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Routing decision of request {RequestId} not published")]
+    private partial void LogPublishFailed(Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Routing decision buffer full; request {RequestId} written over the oldest")]
+    private partial void LogDropped(string requestId);
+}

@@ -1,0 +1,55 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+using InferenceMesh.Scheduling;
+using Microsoft.Extensions.Options;
+
+namespace InferenceMesh.Scheduler;
+
+/// <summary>At start, loads each configured pool's latest snapshot (<c>snapshot/{pool}</c>) from the state store so a new
+/// replica can pick before the next pub/sub snapshot; retries while the sidecar comes up. Live snapshots win by sequence.</summary>
+internal sealed partial class SnapshotColdStart(
+    IServiceProvider services,
+    SchedulingService scheduler,
+    IOptions<SchedulerOptions> options,
+    TimeProvider time,
+    ILogger<SnapshotColdStart> logger) : BackgroundService
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private const int Attempts = 30;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var client = services.GetService<DaprClient>();
+        if (client is null || options.Value.Pools.Count == 0)
+            return;
+        foreach (var pool in options.Value.Pools.Keys)
+        {
+            for (var attempt = 1; attempt <= Attempts && !stoppingToken.IsCancellationRequested; attempt++)
+            {
+                try
+                {
+                    var entry = await client.GetStateAsync(DaprNames.StateStore, DaprNames.SnapshotKeyPrefix + pool,
+                        ContractsJsonContext.Default.PoolSnapshot, cancellationToken: stoppingToken).ConfigureAwait(false);
+                    if (entry is not null)
+                    {
+                        var result = scheduler.ApplySnapshot(entry.Value);
+                        LogLoaded(pool, entry.Value.Sequence, result);
+                    }
+                    break;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    if (attempt == Attempts)
+                        LogFailed(ex, pool);
+                    await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cold start: snapshot of pool {Pool} seq {Sequence} from the state store: {Result}")]
+    private partial void LogLoaded(string pool, long sequence, SnapshotResult result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cold start: could not read the snapshot of pool {Pool}; waiting for pub/sub")]
+    private partial void LogFailed(Exception exception, string pool);
+}

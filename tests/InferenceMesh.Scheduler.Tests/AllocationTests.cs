@@ -1,0 +1,45 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Scheduling;
+
+namespace InferenceMesh.Scheduler.Tests;
+
+public sealed class AllocationTests
+{
+    [Theory]
+    [InlineData("DEFAULT")]
+    [InlineData("PREFIX_CACHE")]
+    [InlineData("PREDICTED_TTFT")]
+    public void FilterScorePick_HundredEndpoints_AllocatesNothing(string profileName)
+    {
+        var options = new SchedulerOptions();
+        var picker = new EndpointPicker(options, new Random(1));
+        var endpoints = new EndpointState[100];
+        var matches = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var address = $"10.0.0.{i}:8000";
+            endpoints[i] = new EndpointState(address);
+            endpoints[i].Update(new EndpointMetrics(address, i % 7, i % 40, (i % 10) / 10.0, ["a"], [], 4, 16, 1000, 1000, EndpointHealth.Healthy));
+            if (i % 3 == 0)
+                matches[address] = i % 11;
+        }
+        var picked = new int[3];
+        var profile = options.Profiles[profileName];
+        Assert.Equal(3, Pick(picker, endpoints, profile, matches, picked)); // warm up (JIT, first-use statics)
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var total = 0;
+        for (var k = 0; k < 1000; k++)
+            total += Pick(picker, endpoints, profile, matches, picked);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(3000, total);
+        Assert.Equal(0, allocated);
+    }
+
+    private static int Pick(EndpointPicker picker, EndpointState[] endpoints, ProfileOptions profile, Dictionary<string, int> matches, int[] picked)
+    {
+        picker.Filter(endpoints, null, 1000);
+        return picker.Pick(endpoints, profile, matches, 16, "a", 4000, 1000, picked, out _);
+    }
+}

@@ -1,0 +1,61 @@
+namespace InferenceMesh.Bench.Policies.Mesh;
+
+/// <summary>Approximate prefix index as the reference picker keeps it: per endpoint, an LRU set of block hashes recorded
+/// right after each pick; a match counts the leading blocks an endpoint holds, up to <c>maxBlocks</c>.</summary>
+internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int maxBlocks)
+{
+    private readonly Lru[] _sets = CreateSets(endpoints, capacityPerEndpoint);
+
+    public int MaxBlocks => maxBlocks;
+
+    public int Match(int endpoint, IReadOnlyList<ulong> hashes)
+    {
+        var set = _sets[endpoint];
+        var n = Math.Min(hashes.Count, maxBlocks);
+        var matched = 0;
+        while (matched < n && set.Contains(hashes[matched]))
+            matched++;
+        return matched;
+    }
+
+    public void Record(int endpoint, IReadOnlyList<ulong> hashes)
+    {
+        var set = _sets[endpoint];
+        var n = Math.Min(hashes.Count, maxBlocks);
+        for (var i = 0; i < n; i++)
+            set.Touch(hashes[i]);
+    }
+
+    private static Lru[] CreateSets(int endpoints, int capacity)
+    {
+        var sets = new Lru[endpoints];
+        for (var i = 0; i < endpoints; i++)
+            sets[i] = new Lru(capacity);
+        return sets;
+    }
+
+    private sealed class Lru(int capacity)
+    {
+        private readonly Dictionary<ulong, LinkedListNode<ulong>> _map = [];
+        private readonly LinkedList<ulong> _order = new();
+
+        public bool Contains(ulong hash) => _map.ContainsKey(hash);
+
+        public void Touch(ulong hash)
+        {
+            if (_map.TryGetValue(hash, out var node))
+            {
+                _order.Remove(node);
+                _order.AddFirst(node);
+                return;
+            }
+            _map[hash] = _order.AddFirst(hash);
+            if (_map.Count > capacity)
+            {
+                var last = _order.Last!;
+                _order.RemoveLast();
+                _map.Remove(last.Value);
+            }
+        }
+    }
+}

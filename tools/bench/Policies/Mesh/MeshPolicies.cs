@@ -1,0 +1,47 @@
+using System.Runtime.CompilerServices;
+using InferenceMesh.Contracts;
+using InferenceMesh.Scheduling;
+
+namespace InferenceMesh.Bench.Policies.Mesh;
+
+/// <summary>Registers the InferenceMesh policies (and the reference picker's default profile, reimplemented) with the bench.</summary>
+internal static class MeshPolicies
+{
+    /// <summary>Reference picker's approximate index: 256 blocks matched at most, LRU 31,250 blocks per endpoint.</summary>
+    private const int GieMaxBlocks = 256;
+    private const int GieLruCapacity = 31_250;
+
+    /// <summary>Ours: the index is bounded by the endpoint's KV capacity and matches whole long prompts.</summary>
+    private const int MeshMaxBlocks = 16_384;
+
+#pragma warning disable CA2255 // The bench is an executable; registering at load keeps PolicyRegistry free of a Scheduling dependency.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register()
+    {
+        PolicyRegistry.Register("mesh-default", "InferenceMesh DEFAULT: queue 2 / kv 2 / in-flight 2 / lora 1, saturation detector, flow-control queue",
+            c => Create("mesh-default", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false));
+        PolicyRegistry.Register("mesh-default-noqueue", "InferenceMesh DEFAULT with queueing off (saturated: dispatch anyway, shed Sheddable)",
+            c => Create("mesh-default-noqueue", c, PoolAnnotations.StrategyDefault, queueing: false, prefix: false));
+        PolicyRegistry.Register("mesh-prefix", "InferenceMesh PREFIX_CACHE: prefix 3 / queue 2 / kv 2 / in-flight 1 / lora 1, flow-control queue",
+            c => Create("mesh-prefix", c, PoolAnnotations.StrategyPrefixCache, queueing: true, prefix: true));
+        PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT: min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
+            c => Create("mesh-predicted", c, SchedulerOptions.PredictedTtftProfile, queueing: true, prefix: true));
+        PolicyRegistry.Register("gie-reference", "reimplementation of the reference picker's default profile: prefix 3 / queue 2 / kv 2, 64-char blocks, 256 blocks, LRU 31,250, no queueing",
+            CreateGieReference);
+    }
+
+    private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix)
+    {
+        var options = new SchedulerOptions { UseQueueing = queueing };
+        var capacity = c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
+        return new MeshPolicy(name, c, options, profile, prefix ? new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks) : null);
+    }
+
+    private static MeshPolicy CreateGieReference(PolicyContext c)
+    {
+        var options = new SchedulerOptions { UseQueueing = false };
+        options.Profiles["GIE"] = new ProfileOptions { PrefixWeight = 3, QueueWeight = 2, KvWeight = 2 };
+        return new MeshPolicy("gie-reference", c, options, "GIE", new LruPrefixIndex(c.Endpoints.Count, GieLruCapacity, GieMaxBlocks));
+    }
+}

@@ -1,0 +1,101 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Scheduling;
+
+namespace InferenceMesh.Bench.Policies.Mesh;
+
+/// <summary>Runs the real InferenceMesh scheduler (<see cref="SchedulingService"/>: saturation detector, flow-control queue,
+/// profiles) in-process on the replay's simulated clock. Prefix matches come from an approximate LRU index recorded right
+/// after each pick, standing in for the prefix-index service. Queued requests answer <see cref="Picks.Defer"/> until the
+/// scheduler releases them; expired or shed ones answer <see cref="Picks.Reject"/>.</summary>
+internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
+{
+    private const string Pool = "bench";
+    private readonly SchedulingService _scheduler;
+    private readonly LruPrefixIndex? _index;
+    private readonly Dictionary<string, int> _indexOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, Task<ScheduleResponse>> _pending = [];
+    private readonly Dictionary<string, int> _matches = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<string> _addresses;
+    private EndpointMetrics? _lastSeen;
+    private long _sequence;
+
+    public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, LruPrefixIndex? index)
+    {
+        Name = name;
+        _index = index;
+        _addresses = context.Endpoints;
+        for (var i = 0; i < context.Endpoints.Count; i++)
+            _indexOf[context.Endpoints[i]] = i;
+        // The replay drives expiry through Tick(); the wall-clock timer should stay out of the way.
+        options.TickMs = 60_000;
+        options.RandomSeed = context.Seed;
+        _scheduler = new SchedulingService(options, context.TimeProvider, new Random(context.Seed), "bench-replica");
+        _scheduler.ConfigurePool(Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = profile });
+    }
+
+    public string Name { get; }
+
+    public int Pick(RoutingRequest request, FleetView fleet)
+    {
+        Sync(fleet);
+        if (_pending.Remove(request.Index, out var pending))
+        {
+            if (!pending.IsCompleted)
+            {
+                _pending[request.Index] = pending;
+                return Picks.Defer;
+            }
+            return Answer(pending.Result);
+        }
+
+        var schedule = new ScheduleRequest(request.RequestId, Pool, request.Model, request.Model, request.Criticality, HeaderNames.DefaultFairnessId,
+            request.BlockHashes, (long)request.PromptTokens * 4, [], 0);
+        var response = _scheduler.TrySchedule(schedule, Match(request), out var queued);
+        if (response is not null)
+            return Answer(response);
+        _pending[request.Index] = queued!;
+        return Picks.Defer;
+    }
+
+    public void OnDispatched(RoutingRequest request, int endpoint, FleetView fleet) => _index?.Record(endpoint, request.BlockHashes);
+
+    public void OnCompleted(RoutingRequest request, int endpoint, RequestOutcome outcome)
+    {
+        if (endpoint >= 0)
+            _scheduler.Complete(new RequestCompletion(request.RequestId, "bench-replica", _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, 0));
+    }
+
+    public void Dispose() => _scheduler.Dispose();
+
+    private int Answer(ScheduleResponse response) =>
+        response.Outcome == ScheduleOutcome.Scheduled && response.Endpoint is { } e && _indexOf.TryGetValue(e, out var i) ? i : Picks.Reject;
+
+    private PrefixMatchResponse? Match(RoutingRequest request)
+    {
+        if (_index is null || request.BlockHashes.Count == 0)
+            return null;
+        _matches.Clear();
+        for (var i = 0; i < _addresses.Count; i++)
+        {
+            var m = _index.Match(i, request.BlockHashes);
+            if (m > 0)
+                _matches[_addresses[i]] = m;
+        }
+        // A copy: the scheduler may hold the match while the request waits.
+        return new PrefixMatchResponse(new Dictionary<string, int>(_matches, StringComparer.Ordinal), Math.Min(request.BlockHashes.Count, _index.MaxBlocks));
+    }
+
+    /// <summary>Feeds each new scrape to the scheduler as a snapshot, then lets it expire and release.</summary>
+    private void Sync(FleetView fleet)
+    {
+        if (fleet.Count > 0 && !ReferenceEquals(fleet.Metrics[0], _lastSeen))
+        {
+            _lastSeen = fleet.Metrics[0];
+            var published = 0L;
+            foreach (var m in fleet.Metrics)
+                published = Math.Max(published, m.ScrapedAtUnixMs);
+            _scheduler.ApplySnapshot(new PoolSnapshot(Pool, "bench", ++_sequence, published, fleet.Metrics));
+        }
+        _scheduler.Tick();
+    }
+}
