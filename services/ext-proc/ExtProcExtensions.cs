@@ -1,19 +1,96 @@
+using System.Net;
+using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+using InferenceMesh.Prefix.Hashing;
+using InferenceMesh.Grpc;
+using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
+using InferenceMesh.ServiceDefaults;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using ServingStatus = InferenceMesh.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
 namespace InferenceMesh.ExtProc;
 
-/// <summary>Registration and endpoints of the ExtProc service.</summary>
+/// <summary>Registration and endpoints of the ExtProc service (the Endpoint Picker Envoy calls).</summary>
 public static class ExtProcExtensions
 {
-    /// <summary>Registers the service's options and components.</summary>
+    /// <summary>Configuration section of the prompt block size and chain length; must match every other hashing process.</summary>
+    public const string PrefixHashSection = "PrefixHash";
+
+    /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), and the picker.
+    /// <see cref="ISchedulingService"/>, <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only
+    /// added when not registered already, so the embedded mode can wire in-process ones first.</summary>
     public static WebApplicationBuilder AddExtProc(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddValidatedOptions<ExtProcOptions>(ExtProcOptions.Section);
+
+        var listeners = new ExtProcListeners();
+        services.AddSingleton(listeners);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = context.Configuration.GetSection(ExtProcOptions.Section).Get<ExtProcOptions>() ?? new ExtProcOptions();
+            var address = IPAddress.TryParse(options.ListenAddress, out var a) ? a : IPAddress.Any;
+            kestrel.ConfigureForGrpc();
+            kestrel.Listen(address, options.GrpcPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http2;
+                listeners.Grpc = lo;
+            });
+            kestrel.Listen(address, options.HttpPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http1;
+                listeners.Http = lo;
+            });
+        });
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IInferenceModelSource, OptionsInferenceModelSource>();
+        services.AddValidatedOptions<PrefixHashOptions>(PrefixHashSection);
+        services.TryAddSingleton<IPromptHasher, PrefixPromptHasher>();
+        if (!services.Any(d => d.ServiceType == typeof(ISchedulingService)))
+        {
+            // Distributed mode: the scheduler is reached through the Dapr sidecar (readiness includes the sidecar).
+            services.AddDaprClient();
+            services.AddSingleton<ISchedulingService, DaprSchedulingService>();
+        }
+        services.AddSingleton<ExtProcMetrics>();
+        services.AddSingleton<ExtProcProcessor>();
         return builder;
     }
 
-    /// <summary>Maps the service's HTTP API.</summary>
+    /// <summary>Maps <c>ExternalProcessor/Process</c>, <c>grpc.health.v1.Health</c> and UNIMPLEMENTED for other gRPC methods.</summary>
     public static IEndpointRouteBuilder MapExtProcApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var processor = app.ServiceProvider.GetRequiredService<ExtProcProcessor>();
+        var options = app.ServiceProvider.GetRequiredService<IOptions<ExtProcOptions>>().Value;
+        app.MapGrpcDuplex<ProcessingRequest, ProcessingResponse>(
+            ExtProcProcessor.ProcessPath, ProcessingRequest.Parser, processor.ProcessAsync,
+            maxMessageSize: options.MaxBodyBytes + (64 * 1024));
+
+        var healthChecks = app.ServiceProvider.GetRequiredService<HealthCheckService>();
+        var health = new GrpcHealthService(
+            async (service, ct) => service switch
+            {
+                "" or "liveness" => ServingStatus.Serving,
+                "readiness" or ExtProcProcessor.ServiceName => await ReadyAsync(healthChecks, ct).ConfigureAwait(false),
+                _ => null,
+            },
+            app.ServiceProvider.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(1));
+        health.Map(app);
+        app.MapGrpcUnimplemented();
         return app;
+    }
+
+    private static async ValueTask<ServingStatus?> ReadyAsync(HealthCheckService checks, CancellationToken cancellationToken)
+    {
+        var report = await checks.CheckHealthAsync(c => c.Tags.Contains(ServiceDefaultsExtensions.ReadyTag), cancellationToken).ConfigureAwait(false);
+        return report.Status == HealthStatus.Unhealthy ? ServingStatus.NotServing : ServingStatus.Serving;
     }
 }

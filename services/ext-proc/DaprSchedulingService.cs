@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.Json;
+using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
+using Microsoft.Extensions.Options;
+
+namespace InferenceMesh.ExtProc;
+
+/// <summary><see cref="ISchedulingService"/> over Dapr: <c>POST scheduler/schedule</c> by service invocation; completions go
+/// to the fan-out topic (every scheduler replica sees them and frees what it dispatched) or, when configured, to
+/// <c>scheduler/complete</c> by invocation.</summary>
+internal sealed class DaprSchedulingService : ISchedulingService
+{
+    private readonly DaprClient _dapr;
+    private readonly IEventPublisher _publisher;
+    private readonly bool _completeByPubSub;
+
+    public DaprSchedulingService(DaprClient dapr, IEventPublisher publisher, IOptions<ExtProcOptions> options)
+    {
+        _dapr = dapr;
+        _publisher = publisher;
+        _completeByPubSub = options.Value.CompletionTransport == "pubsub";
+    }
+
+    public async ValueTask<ScheduleResponse> ScheduleAsync(ScheduleRequest request, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(request, ContractsJsonContext.Default.ScheduleRequest);
+        using var content = new ByteArrayContent(payload);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await _dapr.InvokeMethodRawAsync(HttpMethod.Post, AppIds.Scheduler, "schedule", content, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (body.Length > 0)
+        {
+            try
+            {
+                // The scheduler answers refusals (429/503) with a ScheduleResponse body too.
+                var parsed = JsonSerializer.Deserialize(body, ContractsJsonContext.Default.ScheduleResponse);
+                if (parsed is not null && (parsed.Outcome != ScheduleOutcome.Scheduled || response.IsSuccessStatusCode))
+                    return parsed;
+            }
+            catch (JsonException)
+            {
+                // A sidecar error or a ProblemReason body: mapped from the status below.
+            }
+        }
+        var status = (int)response.StatusCode;
+        var outcome = response.StatusCode switch
+        {
+            HttpStatusCode.BadRequest => ScheduleOutcome.BadRequest,
+            HttpStatusCode.TooManyRequests => ScheduleOutcome.QueueFull,
+            _ => ScheduleOutcome.NoCandidates,
+        };
+        var reason = $"scheduler answered HTTP {status}: {DaprBodyText(body)}";
+        return new ScheduleResponse(outcome, null, [], status is >= 400 and < 600 ? status : 503, reason, "", 0);
+    }
+
+    public async ValueTask CompleteAsync(RequestCompletion completion, CancellationToken cancellationToken)
+    {
+        if (_completeByPubSub)
+            await _publisher.PublishAsync(DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, completion, ContractsJsonContext.Default.RequestCompletion, cancellationToken).ConfigureAwait(false);
+        else
+            await _dapr.InvokeMethodAsync(AppIds.Scheduler, "complete", completion, ContractsJsonContext.Default.RequestCompletion, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string DaprBodyText(byte[] body) =>
+        body.Length == 0 ? "(empty)" : System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 512)));
+}

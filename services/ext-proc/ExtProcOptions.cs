@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.ExtProc;
+
+/// <summary>Configuration section <c>ExtProc</c>.</summary>
+public sealed record ExtProcOptions
+{
+    public const string Section = "ExtProc";
+
+    /// <summary>The largest chunk Envoy accepts in a streamed body response (GIE uses 62,000).</summary>
+    public const int MaxStreamedChunkBytes = 62_000;
+
+    /// <summary>Address both listeners bind to ("0.0.0.0" so Envoy can reach the pod; "127.0.0.1" locally).</summary>
+    [Required]
+    public string ListenAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>gRPC ext_proc port (h2c). 0 picks a free port.</summary>
+    [Range(0, 65535)]
+    public int GrpcPort { get; init; } = 9002;
+
+    /// <summary>HTTP/1.1 port for health, metrics and the Dapr app channel. 0 picks a free port.</summary>
+    [Range(0, 65535)]
+    public int HttpPort { get; init; } = 5104;
+
+    /// <summary>InferencePool this picker serves.</summary>
+    [Required]
+    public string Pool { get; init; } = "default-pool";
+
+    /// <summary>Largest request body buffered for parsing; bigger requests get 413.</summary>
+    [Range(1024, 1024 * 1024 * 1024)]
+    public int MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Size of re-streamed body chunks (at most 62,000).</summary>
+    [Range(1, MaxStreamedChunkBytes)]
+    public int ChunkBytes { get; init; } = MaxStreamedChunkBytes;
+
+    /// <summary>Queue TTL handed to the scheduler in ms; 0 = the scheduler's default.</summary>
+    [Range(0, 3_600_000)]
+    public int QueueTtlMs { get; init; }
+
+    /// <summary>Band of models with no InferenceModel (later GIE versions default to priority 0 = Standard).</summary>
+    public Criticality DefaultCriticality { get; init; } = Criticality.Standard;
+
+    /// <summary>Put the scheduler's fallbacks after the primary, comma-separated, in the header and the metadata.
+    /// Off by default: an ORIGINAL_DST cluster reads exactly one address from the header.</summary>
+    public bool IncludeFallbacks { get; init; }
+
+    /// <summary>Restore the client's model name in responses when the request's model was rewritten.</summary>
+    public bool RestoreModelInResponse { get; init; } = true;
+
+    /// <summary>Body mode assumed when Envoy does not send protocol_config: FullDuplexStreamed (GIE), Streamed or Buffered.</summary>
+    [AllowedValues("FullDuplexStreamed", "Streamed", "Buffered")]
+    public string DefaultBodyMode { get; init; } = "FullDuplexStreamed";
+
+    /// <summary>How completions reach the schedulers over Dapr: "pubsub" (fan-out topic, every replica sees it) or "invoke".</summary>
+    [AllowedValues("pubsub", "invoke")]
+    public string CompletionTransport { get; init; } = "pubsub";
+
+    /// <summary>Seed for the weighted target-model pick; null = random.</summary>
+    public int? RandomSeed { get; init; }
+
+    /// <summary>InferenceModels (used when no pool file or Kubernetes source is wired).</summary>
+    public IList<InferenceModelOptions> Models { get; init; } = [];
+}
+
+/// <summary>One InferenceModel in options.</summary>
+public sealed record InferenceModelOptions
+{
+    /// <summary>Resource name (also accepted as <c>x-gateway-inference-objective</c>); defaults to ModelName.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The model name clients send.</summary>
+    [Required]
+    public string ModelName { get; init; } = "";
+
+    public Criticality Criticality { get; init; } = Criticality.Standard;
+
+    /// <summary>Weighted rewrite targets; empty = no rewrite.</summary>
+    public IList<TargetModelOptions> TargetModels { get; init; } = [];
+}
+
+/// <summary>A weighted rewrite target.</summary>
+public sealed record TargetModelOptions
+{
+    [Required]
+    public string Name { get; init; } = "";
+
+    [Range(0, 1_000_000)]
+    public int Weight { get; init; } = 1;
+}

@@ -1,0 +1,68 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using InferenceMesh.Contracts;
+using InferenceMesh.Grpc.Envoy.Config.Core.V3;
+using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
+using InferenceMesh.Grpc.Envoy.Type.V3;
+
+namespace InferenceMesh.ExtProc;
+
+/// <summary>Builders for the ProcessingResponse shapes the picker sends.</summary>
+internal static class ExtProcResponses
+{
+    public static HeaderValueOption SetHeader(string key, string value) => new()
+    {
+        Header = new HeaderValue { Key = key, RawValue = ByteString.CopyFromUtf8(value) },
+        AppendAction = HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd,
+    };
+
+    /// <summary>The routing decision: destination header + clear_route_cache (+ content-length when the body changed).</summary>
+    public static CommonResponse Routing(string destination, string? requestId, long? contentLength)
+    {
+        var mutation = new HeaderMutation();
+        mutation.SetHeaders.Add(SetHeader(HeaderNames.DestinationEndpoint, destination));
+        if (requestId is not null)
+            mutation.SetHeaders.Add(SetHeader(HeaderNames.RequestId, requestId));
+        if (contentLength is { } length)
+            mutation.SetHeaders.Add(SetHeader("content-length", length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return new CommonResponse { ClearRouteCache = true, HeaderMutation = mutation };
+    }
+
+    /// <summary><c>{"envoy.lb": {"x-gateway-destination-endpoint": destination}}</c>.</summary>
+    public static Struct LbMetadata(string destination)
+    {
+        var inner = new Struct();
+        inner.Fields[HeaderNames.DestinationEndpoint] = Value.ForString(destination);
+        var outer = new Struct();
+        outer.Fields[HeaderNames.EnvoyLbNamespace] = Value.ForStruct(inner);
+        return outer;
+    }
+
+    public static ProcessingResponse StreamedChunk(bool request, ByteString body, bool endOfStream)
+    {
+        var common = new CommonResponse
+        {
+            BodyMutation = new BodyMutation { StreamedResponse = new StreamedBodyResponse { Body = body, EndOfStream = endOfStream } },
+        };
+        return request
+            ? new ProcessingResponse { RequestBody = new BodyResponse { Response = common } }
+            : new ProcessingResponse { ResponseBody = new BodyResponse { Response = common } };
+    }
+
+    /// <summary>An ImmediateResponse with body <c>inference error: &lt;Code&gt; - &lt;message&gt;</c>.</summary>
+    public static ProcessingResponse Error(int status, string code, string message)
+    {
+        var headers = new HeaderMutation();
+        headers.SetHeaders.Add(SetHeader("content-type", "text/plain; charset=utf-8"));
+        return new ProcessingResponse
+        {
+            ImmediateResponse = new ImmediateResponse
+            {
+                Status = new HttpStatus { Code = (StatusCode)status },
+                Headers = headers,
+                Body = ByteString.CopyFromUtf8($"inference error: {code} - {message}"),
+                Details = code,
+            },
+        };
+    }
+}

@@ -1,0 +1,69 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Grpc;
+using InferenceMesh.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace InferenceMesh.ExtProc.Tests;
+
+/// <summary>The real ext-proc service on loopback port 0 with a fake scheduler.</summary>
+internal sealed class ExtProcTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ExtProcTestHost(WebApplication app, FakeSchedulingService scheduler, ExtProcListeners listeners)
+    {
+        _app = app;
+        Scheduler = scheduler;
+        Listeners = listeners;
+        Invoker = GrpcClientFactory.CreateInvoker();
+    }
+
+    public FakeSchedulingService Scheduler { get; }
+
+    public ExtProcListeners Listeners { get; }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public Uri GrpcAddress => new($"http://127.0.0.1:{Listeners.GrpcPort}");
+
+    public Uri HttpAddress => new($"http://127.0.0.1:{Listeners.HttpPort}");
+
+    public static async Task<ExtProcTestHost> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder();
+        var config = new Dictionary<string, string?>
+        {
+            ["ExtProc:ListenAddress"] = "127.0.0.1",
+            ["ExtProc:GrpcPort"] = "0",
+            ["ExtProc:HttpPort"] = "0",
+            ["ExtProc:RandomSeed"] = "7",
+            ["ExtProc:CompletionTransport"] = "invoke",
+        };
+        if (settings is not null)
+        {
+            foreach (var (k, v) in settings)
+                config[k] = v;
+        }
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var scheduler = new FakeSchedulingService();
+        builder.Services.AddSingleton<ISchedulingService>(scheduler);
+        builder.AddServiceDefaults(AppIds.ExtProc);
+        builder.AddExtProc();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapExtProcApi();
+        await app.StartAsync();
+        return new ExtProcTestHost(app, scheduler, app.Services.GetRequiredService<ExtProcListeners>());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Invoker.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
