@@ -20,6 +20,10 @@ public sealed record DaprStandInOptions
     /// <summary>State store component names (all state.redis on <see cref="Redis"/>).</summary>
     public IReadOnlyList<string> StateStores { get; init; } = ["statestore"];
 
+    /// <summary>state.redis <c>keyPrefix</c>: <c>appid</c> (default, keys private to the app), <c>name</c> (the store name:
+    /// shared by every app using the store), <c>none</c>, or a literal prefix.</summary>
+    public string KeyPrefix { get; init; } = "appid";
+
     /// <summary>Pub/sub components; by default <c>pubsub</c> (competing) and <c>pubsub-fanout</c> (<c>{uuid}</c>).</summary>
     public IReadOnlyList<StandInPubSub> PubSubs { get; init; } = [new("pubsub"), new("pubsub-fanout", "{uuid}")];
 

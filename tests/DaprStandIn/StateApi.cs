@@ -55,7 +55,13 @@ internal sealed class StateApi(DaprStandInOptions options, RedisConnection redis
         return #KEYS
         """);
 
-    private string RedisKey(string key) => options.AppId + "||" + key;
+    private string RedisKey(string store, string key) => options.KeyPrefix switch
+    {
+        "appid" => options.AppId + "||" + key,
+        "name" => store + "||" + key,
+        "none" => key,
+        var literal => literal + "||" + key,
+    };
 
     private bool KnownStore(string store)
     {
@@ -74,7 +80,7 @@ internal sealed class StateApi(DaprStandInOptions options, RedisConnection redis
             await Errors.WriteAsync(context, 400, "ERR_STATE_STORE_NOT_FOUND", $"state store {store} is not found");
             return;
         }
-        var reply = await redis.ExecuteAsync("HMGET", RedisKey(key), "data", "version");
+        var reply = await redis.ExecuteAsync("HMGET", RedisKey(store, key), "data", "version");
         if (reply[0].IsNull)
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -99,7 +105,7 @@ internal sealed class StateApi(DaprStandInOptions options, RedisConnection redis
             keys.Add(k.GetString()!);
         var replies = new Task<RedisValue>[keys.Count];
         for (var i = 0; i < keys.Count; i++)
-            replies[i] = redis.ExecuteAsync("HMGET", RedisKey(keys[i]), "data", "version").AsTask();
+            replies[i] = redis.ExecuteAsync("HMGET", RedisKey(store, keys[i]), "data", "version").AsTask();
         await Task.WhenAll(replies);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -142,7 +148,7 @@ internal sealed class StateApi(DaprStandInOptions options, RedisConnection redis
             }
             try
             {
-                await redis.EvalAsync(SetScript, [RedisKey(request.Key)], [request.ETag, request.Data, request.Ttl, request.FirstWrite ? "1" : "0"]);
+                await redis.EvalAsync(SetScript, [RedisKey(store, request.Key)], [request.ETag, request.Data, request.Ttl, request.FirstWrite ? "1" : "0"]);
             }
             catch (RedisServerException ex) when (ex.Prefix == "ETAGMISMATCH")
             {
@@ -168,7 +174,7 @@ internal sealed class StateApi(DaprStandInOptions options, RedisConnection redis
         }
         try
         {
-            await redis.EvalAsync(DeleteScript, [RedisKey(key)], [etag]);
+            await redis.EvalAsync(DeleteScript, [RedisKey(store, key)], [etag]);
         }
         catch (RedisServerException ex) when (ex.Prefix == "ETAGMISMATCH")
         {
@@ -197,7 +203,7 @@ internal sealed class StateApi(DaprStandInOptions options, RedisConnection redis
                 await Errors.WriteAsync(context, 400, "ERR_NOT_SUPPORTED_STATE_OPERATION", $"operation type {kind} not supported");
                 return;
             }
-            keys.Add(RedisKey(request.Key));
+            keys.Add(RedisKey(store, request.Key));
             args.Add(kind == "delete" ? "d" : "u");
             args.Add(request.ETag);
             args.Add(request.Data);

@@ -185,6 +185,21 @@ public sealed class StateIntegrationTests(RedisFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task KeyPrefixName_SharesKeysBetweenApps_AsComponentsStatestoreConfiguresIt()
+    {
+        var prefix = "store-" + Guid.NewGuid().ToString("N")[..6];
+        await using var collector = await Sidecar.StartAsync(redis.Server.Options, appId: AppIds.MetricsCollector, configure: o => o with { KeyPrefix = "name", StateStores = [prefix] });
+        await using var scheduler = await Sidecar.StartAsync(redis.Server.Options, appId: AppIds.Scheduler, configure: o => o with { KeyPrefix = "name", StateStores = [prefix] });
+        var json = ContractsJsonContext.Default.PoolSnapshot;
+
+        await collector.Client.SaveStateAsync(prefix, DaprNames.SnapshotKeyPrefix + "pool-a", Snapshot(9), json);
+        var seen = await scheduler.Client.GetStateAsync(prefix, DaprNames.SnapshotKeyPrefix + "pool-a", json);
+
+        Assert.Equal(9, seen!.Value.Sequence);
+        Assert.Equal(1, (await scheduler.StandIn.Redis.ExecuteAsync("EXISTS", prefix + "||snapshot/pool-a")).AsInt64());
+    }
+
+    [Fact]
     public async Task Health_IsTrueAgainstTheSidecar_AndFalseWhenNothingListens()
     {
         await using var sidecar = await Sidecar.StartAsync(redis.Server.Options);
