@@ -73,11 +73,13 @@ internal sealed class CollectorHost : IAsyncDisposable
     };
 
     public static async Task<CollectorHost> StartAsync(string poolYaml, Action<Dictionary<string, string?>>? configure = null,
-        InMemoryEventBus? bus = null, Action<InMemoryEventBus>? beforeStart = null)
+        InMemoryEventBus? bus = null, Action<InMemoryEventBus>? beforeStart = null, Uri? daprEndpoint = null)
     {
         var dir = Directory.CreateTempSubdirectory("collector").FullName;
         await File.WriteAllTextAsync(Path.Combine(dir, "pool.yaml"), poolYaml);
         var settings = DefaultSettings();
+        if (daprEndpoint is not null)
+            settings["Dapr:HttpEndpoint"] = daprEndpoint.ToString();
         configure?.Invoke(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = dir, EnvironmentName = "Test" });
         builder.Logging.ClearProviders();
@@ -85,10 +87,13 @@ internal sealed class CollectorHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         bus ??= new InMemoryEventBus();
         var store = new RecordingStore();
-        builder.Services.AddSingleton<ISnapshotStore>(store);
+        // With a sidecar (stand-in) the real Dapr publisher and state store are used; otherwise the in-memory bus and a recorder.
+        if (daprEndpoint is null)
+            builder.Services.AddSingleton<ISnapshotStore>(store);
         builder.AddServiceDefaults(AppIds.MetricsCollector);
         builder.AddMetricsCollector();
-        builder.AddInMemoryEventBus(bus);
+        if (daprEndpoint is null)
+            builder.AddInMemoryEventBus(bus);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapMetricsCollectorApi();

@@ -113,6 +113,10 @@ public sealed class CollectorIntegrationTests
         var status = (await host.EndpointAsync(server.Address))!;
         Assert.Equal(EndpointHealth.Unhealthy, status.Health);
         Assert.Contains("line 2", status.LastError, StringComparison.Ordinal);
+        var metrics = await host.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("inferencemesh_collector_scrape_errors", metrics, StringComparison.Ordinal);
+        Assert.Contains("reason=\"parse\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("inferencemesh_collector_endpoints{state=\"Unhealthy\"} 1", metrics, StringComparison.Ordinal);
 
         server.StatusCode = 503;
         server.Body = Fixtures.Vllm(0, 0, 0);

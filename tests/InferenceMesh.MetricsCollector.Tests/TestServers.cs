@@ -12,9 +12,10 @@ namespace InferenceMesh.MetricsCollector.Tests;
 internal static class TestServers
 {
     /// <summary>Starts <paramref name="configure"/>'s app on 127.0.0.1 (port 0 unless <paramref name="port"/> is given).</summary>
-    public static async Task<(WebApplication App, Uri Address)> StartAsync(Action<WebApplication> configure, int port = 0)
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(Action<WebApplication> configure, int port = 0,
+        WebApplicationBuilder? builder = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        builder ??= WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, port));
         var app = builder.Build();
