@@ -124,6 +124,58 @@ public sealed partial class ContractDocsTests
         Assert.Equal(Dashboard.Value.ToJsonString(), JsonNode.Parse(dashboard.Obj("data").Str("inference-mesh-dashboard.json")!)!.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("deploy/k8s/overlays/dev")]
+    [InlineData("deploy/k8s/overlays/ha")]
+    public async Task EverySecretTheManifestsReference_IsCreatedByTheDocumentedCommands(string overlay)
+    {
+        var needed = new SortedSet<(string Secret, string Key)>();
+        var docs = (await Rendered.Of(overlay)).ToList();
+        docs.AddRange(Yaml.LoadFile(RepoPaths.Of("deploy", "k8s", "dapr-alternatives", "statestore-postgresql.yaml")));
+        foreach (var doc in docs)
+        {
+            Collect(doc.Root);
+            if (doc.Kind == "Deployment" && doc.Root["spec"]?["template"]?["metadata"]?["annotations"] is JsonObject annotations)
+            {
+                foreach (var (annotation, value) in annotations)
+                {
+                    if (annotation.EndsWith("-token-secret", StringComparison.Ordinal))
+                        needed.Add((value!.Str(), "token")); // Dapr reads the key "token"
+                }
+            }
+        }
+        Assert.True(needed.Count >= 5, string.Join(", ", needed));
+        var text = DeployDoc.Value;
+        foreach (var (secret, key) in needed)
+        {
+            var create = text.IndexOf($"create secret generic {secret}", StringComparison.Ordinal);
+            Assert.True(create >= 0, $"docs/deploy.md never creates secret {secret}");
+            // One command: up to the first line that does not end with a continuation backslash.
+            var end = create;
+            while (text.IndexOf('\n', end) is var nl && nl > 0 && text[nl - 1] == '\\')
+                end = nl + 1;
+            var command = text[create..text.IndexOf('\n', end)];
+            Assert.Contains($"--from-literal={key}=", command, StringComparison.Ordinal);
+        }
+
+        void Collect(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    if (o["secretKeyRef"] is JsonObject r)
+                        needed.Add((r.Str("name")!, r.Str("key")!));
+                    foreach (var (_, child) in o)
+                        Collect(child);
+                    break;
+                case JsonArray a:
+                    foreach (var child in a)
+                        Collect(child);
+                    break;
+            }
+        }
+    }
+
     [Fact]
     public void Docs_ExplainTheKustomizeChoice_AndTheStateStoreSwap()
     {

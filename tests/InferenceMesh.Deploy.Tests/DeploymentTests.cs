@@ -131,6 +131,20 @@ public sealed class DeploymentTests
     }
 
     [Theory]
+    [InlineData("metrics-collector")]
+    [InlineData("prefix-index")]
+    [InlineData("scheduler")]
+    [InlineData("ext-proc")]
+    public async Task HaOverlay_RunsThreeReplicas_SpreadAcrossZones(string app)
+    {
+        var d = (await Rendered.Of("deploy/k8s/overlays/ha")).Single("Deployment", app);
+        Assert.Equal(3, d.Obj("spec")["replicas"].Int());
+        var spread = d.PodSpec().Arr("topologySpreadConstraints").Objects().Single();
+        Assert.Equal("topology.kubernetes.io/zone", spread.Str("topologyKey"));
+        Assert.Equal(app, spread.Obj("labelSelector").Obj("matchLabels").Str("app.kubernetes.io/name"));
+    }
+
+    [Theory]
     [InlineData("deploy/k8s/overlays/dev", "ext-proc")]
     [InlineData("deploy/k8s/overlays/dev", "scheduler")]
     [InlineData("deploy/k8s/overlays/ha", "ext-proc")]

@@ -29,7 +29,7 @@ public sealed class KubectlDryRunTests
         try
         {
             var apply = await Kubectl.RunAsync(
-                ["apply", "--dry-run=client", "--validate=false", "-f", "-"],
+                ["apply", "--dry-run=client", "--validate=false", "--cache-dir", kubeconfig + ".cache", "-f", "-"],
                 stdin: rendered,
                 env: new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
             Assert.True(apply.ExitCode == 0, apply.ToString());
@@ -42,6 +42,8 @@ public sealed class KubectlDryRunTests
         finally
         {
             File.Delete(kubeconfig);
+            if (Directory.Exists(kubeconfig + ".cache"))
+                Directory.Delete(kubeconfig + ".cache", recursive: true); // discovery cache, keyed by our random port
         }
     }
 
@@ -61,7 +63,7 @@ public sealed class KubectlDryRunTests
         try
         {
             var apply = await Kubectl.RunAsync(
-                ["apply", "--dry-run=client", "--validate=false", "-f", "-"],
+                ["apply", "--dry-run=client", "--validate=false", "--cache-dir", kubeconfig + ".cache", "-f", "-"],
                 stdin: Unknown,
                 env: new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
             Assert.NotEqual(0, apply.ExitCode);
@@ -70,6 +72,8 @@ public sealed class KubectlDryRunTests
         finally
         {
             File.Delete(kubeconfig);
+            if (Directory.Exists(kubeconfig + ".cache"))
+                Directory.Delete(kubeconfig + ".cache", recursive: true); // discovery cache, keyed by our random port
         }
     }
 }
