@@ -71,7 +71,15 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
     /// <summary>Sends one request message (flushed at once).</summary>
     public async ValueTask WriteAsync(TRequest message, CancellationToken cancellationToken = default)
     {
-        var stream = await _content.Stream.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var streamTask = _content.Stream;
+        if (!streamTask.IsCompleted)
+        {
+            // A call that fails to connect never opens its request body: surface that failure instead of waiting.
+            var first = await Task.WhenAny(streamTask, _responseTask).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (first != streamTask && _responseTask.IsFaulted)
+                await AwaitResponseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var stream = await streamTask.WaitAsync(cancellationToken).ConfigureAwait(false);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -97,7 +105,7 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
             return null;
         if (_reader is null)
         {
-            _response = await _responseTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _response = await AwaitResponseAsync(cancellationToken).ConfigureAwait(false);
             if (_response.StatusCode != HttpStatusCode.OK)
                 throw new GrpcException(GrpcStatusCode.Unknown, $"HTTP status {(int)_response.StatusCode} from gRPC server");
             if (TryGetStatus(_response.Headers, out var s, out var m))
@@ -116,6 +124,18 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
         if (!TryGetStatus(_response!.TrailingHeaders, out var status, out var text))
             throw new GrpcException(GrpcStatusCode.Internal, "response ended without grpc-status");
         return Finish(status, text);
+    }
+
+    private async Task<HttpResponseMessage> AwaitResponseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _responseTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new GrpcException(GrpcStatusCode.Unavailable, "gRPC server unreachable: " + ex.Message);
+        }
     }
 
     private TResponse? Finish(GrpcStatusCode status, string? message)

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace InferenceMesh.Gateway;
+
+/// <summary>Configuration section <c>Gateway</c> of the development Envoy stand-in.</summary>
+public sealed record GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Address the proxy listens on.</summary>
+    [Required]
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>HTTP/1.1 port clients call; 0 picks a free port.</summary>
+    [Range(0, 65535)]
+    public int Port { get; init; } = 8081;
+
+    /// <summary>The Endpoint Picker's gRPC address (h2c).</summary>
+    [Required]
+    [Url]
+    public string ExtProcAddress { get; init; } = "http://127.0.0.1:9002";
+
+    /// <summary>Size of the request-body chunks sent to ext_proc (Envoy sends what it has buffered, typically ≤ 16 KB frames).</summary>
+    [Range(1, 1024 * 1024)]
+    public int BodyChunkBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Optional subset hint sent as <c>envoy.lb.subset_hint</c> metadata (comma-separated "ip:port" list).</summary>
+    public string? SubsetHint { get; init; }
+
+    /// <summary>Upper bound of one proxied request (model responses can stream for minutes).</summary>
+    [Range(1, 86_400)]
+    public int RequestTimeoutSeconds { get; init; } = 1800;
+}

@@ -1,0 +1,456 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net;
+using HttpHeaders = InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.HttpHeaders;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using InferenceMesh.Contracts;
+using InferenceMesh.Grpc;
+using InferenceMesh.Grpc.Envoy.Config.Core.V3;
+using InferenceMesh.Grpc.Envoy.Extensions.Filters.Http.ExtProc.V3;
+using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
+using Microsoft.Extensions.Options;
+using Call = InferenceMesh.Grpc.GrpcDuplexCall<InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingRequest, InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingResponse>;
+
+namespace InferenceMesh.Gateway;
+
+/// <summary>Plays Envoy's part for one HTTP request: the ext_proc filter in FULL_DUPLEX_STREAMED mode (headers, body
+/// chunks, response headers and body all through the picker), then an ORIGINAL_DST-style forward to the endpoint the
+/// picker put in <c>x-gateway-destination-endpoint</c>. Like Envoy with failure_mode_allow=false, a failed ext_proc
+/// call is a 500 and nothing is forwarded without a decision.</summary>
+internal sealed partial class GatewayProxy : IDisposable
+{
+    private const string ProcessPath = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
+
+    private readonly GatewayOptions _options;
+    private readonly Uri _extProc;
+    private readonly HttpMessageInvoker _grpc;
+    private readonly HttpMessageInvoker _upstream;
+    private readonly ILogger<GatewayProxy> _logger;
+
+    public GatewayProxy(IOptions<GatewayOptions> options, ILogger<GatewayProxy> logger)
+    {
+        _options = options.Value;
+        _extProc = new Uri(_options.ExtProcAddress);
+        _logger = logger;
+        _grpc = GrpcClientFactory.CreateInvoker();
+        _upstream = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        });
+    }
+
+    public void Dispose()
+    {
+        _grpc.Dispose();
+        _upstream.Dispose();
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_options.RequestTimeoutSeconds));
+        var ct = timeout.Token;
+        var call = GrpcClientFactory.StartDuplex<ProcessingRequest, ProcessingResponse>(_grpc, _extProc, ProcessPath, ProcessingResponse.Parser, cancellationToken: ct);
+        await using (call.ConfigureAwait(false))
+        {
+            try
+            {
+                await ProxyAsync(context, call, ct).ConfigureAwait(false);
+            }
+            catch (GrpcException ex)
+            {
+                LogExtProcFailed(_logger, ex.Status, ex.Message);
+                await FailAsync(context, StatusCodes.Status500InternalServerError, "ext_proc failed: " + ex.Message).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                LogTransportFailed(_logger, ex);
+                await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers: " + ex.Message).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client left; disposing the call resets the ext_proc stream, which frees the picker's accounting.
+            }
+        }
+    }
+
+    private async Task ProxyAsync(HttpContext context, Call call, CancellationToken ct)
+    {
+        var request = context.Request;
+        var hasBody = request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+        var requestId = request.Headers[HeaderNames.RequestId].ToString();
+        if (requestId.Length == 0)
+            requestId = Guid.NewGuid().ToString();
+
+        await call.WriteAsync(RequestHeadersMessage(request, requestId, endOfStream: !hasBody), ct).ConfigureAwait(false);
+        var pump = hasBody ? PumpBodyAsync(request.BodyReader, call, isRequest: true, ct) : Task.CompletedTask;
+
+        var decision = await NextAsync(call, ct).ConfigureAwait(false);
+        if (decision.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
+        {
+            await WriteImmediateAsync(context, decision.ImmediateResponse, ct).ConfigureAwait(false);
+            return;
+        }
+        Expect(decision, ProcessingResponse.ResponseOneofCase.RequestHeaders);
+        var mutation = decision.RequestHeaders.Response?.HeaderMutation;
+        var destination = DestinationOf(mutation, decision.DynamicMetadata);
+        if (destination is null)
+        {
+            await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "no destination endpoint from the picker").ConfigureAwait(false);
+            return;
+        }
+
+        using var upstreamRequest = new HttpRequestMessage(new HttpMethod(request.Method), new Uri($"http://{destination}{request.Path}{request.QueryString}"))
+        {
+            Version = HttpVersion.Version11,
+        };
+        foreach (var (key, values) in request.Headers)
+        {
+            if (!GatewayHeaders.HopByHop.Contains(key) && !key.StartsWith(':'))
+                upstreamRequest.Headers.TryAddWithoutValidation(key, (IEnumerable<string>)values);
+        }
+        upstreamRequest.Headers.Remove(HeaderNames.RequestId);
+        upstreamRequest.Headers.TryAddWithoutValidation(HeaderNames.RequestId, requestId);
+        long? contentLength = request.ContentLength;
+        ApplyRequestMutation(upstreamRequest, mutation, ref contentLength);
+
+        Task<HttpResponseMessage> send;
+        if (hasBody)
+        {
+            var content = new PushContent();
+            foreach (var h in request.Headers)
+            {
+                if (h.Key.StartsWith("content-", StringComparison.OrdinalIgnoreCase) && !string.Equals(h.Key, "content-length", StringComparison.OrdinalIgnoreCase))
+                    content.Headers.TryAddWithoutValidation(h.Key, (IEnumerable<string>)h.Value);
+            }
+            content.Headers.ContentLength = contentLength;
+            upstreamRequest.Content = content;
+            send = _upstream.SendAsync(upstreamRequest, ct);
+            // The body stream opens once the upstream connection is up; a connect failure faults `send` instead.
+            if (await Task.WhenAny(content.Stream, send).ConfigureAwait(false) != content.Stream)
+                (await send.ConfigureAwait(false)).Dispose();
+            var stream = await content.Stream.WaitAsync(ct).ConfigureAwait(false);
+            // The picker re-streams the (possibly rewritten) body; forward each chunk as it comes.
+            while (true)
+            {
+                var r = await NextAsync(call, ct).ConfigureAwait(false);
+                if (r.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
+                {
+                    content.Complete();
+                    await WriteImmediateAsync(context, r.ImmediateResponse, ct).ConfigureAwait(false);
+                    return;
+                }
+                Expect(r, ProcessingResponse.ResponseOneofCase.RequestBody);
+                var streamed = r.RequestBody.Response?.BodyMutation?.StreamedResponse
+                    ?? throw new GrpcException(GrpcStatusCode.Internal, "spurious body response without streamed_response");
+                if (!streamed.Body.IsEmpty)
+                {
+                    await stream.WriteAsync(streamed.Body.Memory, ct).ConfigureAwait(false);
+                    await stream.FlushAsync(ct).ConfigureAwait(false);
+                }
+                if (streamed.EndOfStream)
+                    break;
+            }
+            content.Complete();
+        }
+        else
+        {
+            send = _upstream.SendAsync(upstreamRequest, ct);
+        }
+        await pump.ConfigureAwait(false);
+
+        using var upstreamResponse = await send.ConfigureAwait(false);
+        await ProxyResponseAsync(context, call, upstreamResponse, destination, ct).ConfigureAwait(false);
+    }
+
+    private async Task ProxyResponseAsync(HttpContext context, Call call, HttpResponseMessage upstream, string destination, CancellationToken ct)
+    {
+        var noBody = upstream.Content.Headers.ContentLength == 0 || HttpMethods.IsHead(context.Request.Method);
+        await call.WriteAsync(ResponseHeadersMessage(upstream, noBody), ct).ConfigureAwait(false);
+        var answer = await NextAsync(call, ct).ConfigureAwait(false);
+        if (answer.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
+        {
+            await WriteImmediateAsync(context, answer.ImmediateResponse, ct).ConfigureAwait(false);
+            return;
+        }
+        Expect(answer, ProcessingResponse.ResponseOneofCase.ResponseHeaders);
+
+        var response = context.Response;
+        response.StatusCode = (int)upstream.StatusCode;
+        CopyHeaders(upstream.Headers, response.Headers);
+        CopyHeaders(upstream.Content.Headers, response.Headers);
+        if (upstream.Content.Headers.ContentLength is { } length)
+            response.ContentLength = length;
+        ApplyResponseMutation(response, answer.ResponseHeaders.Response?.HeaderMutation);
+        response.Headers[GatewayHeaders.ServedBy] = destination;
+
+        if (noBody)
+        {
+            call.CompleteRequest();
+            await DrainAsync(call, ct).ConfigureAwait(false);
+            return;
+        }
+        await response.StartAsync(ct).ConfigureAwait(false);
+        var body = await upstream.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        var pump = PumpBodyAsync(PipeReader.Create(body), call, isRequest: false, ct);
+        while (true)
+        {
+            var r = await NextAsync(call, ct).ConfigureAwait(false);
+            Expect(r, ProcessingResponse.ResponseOneofCase.ResponseBody);
+            var streamed = r.ResponseBody.Response?.BodyMutation?.StreamedResponse
+                ?? throw new GrpcException(GrpcStatusCode.Internal, "spurious body response without streamed_response");
+            if (!streamed.Body.IsEmpty)
+            {
+                await response.Body.WriteAsync(streamed.Body.Memory, ct).ConfigureAwait(false);
+                await response.Body.FlushAsync(ct).ConfigureAwait(false);
+            }
+            if (streamed.EndOfStream)
+                break;
+        }
+        await pump.ConfigureAwait(false);
+        call.CompleteRequest();
+        await DrainAsync(call, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a body to ext_proc in chunks as it arrives; the last chunk carries end_of_stream.</summary>
+    private async Task PumpBodyAsync(PipeReader reader, Call call, bool isRequest, CancellationToken ct)
+    {
+        var max = _options.BodyChunkBytes;
+        while (true)
+        {
+            var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            while (buffer.Length > max || (buffer.Length > 0 && !result.IsCompleted))
+            {
+                var take = Math.Min(buffer.Length, max);
+                var chunk = buffer.Slice(0, take);
+                await call.WriteAsync(BodyMessage(isRequest, ByteString.CopyFrom(chunk.ToArray()), false), ct).ConfigureAwait(false);
+                buffer = buffer.Slice(take);
+            }
+            if (result.IsCompleted)
+            {
+                await call.WriteAsync(BodyMessage(isRequest, ByteString.CopyFrom(buffer.ToArray()), true), ct).ConfigureAwait(false);
+                reader.AdvanceTo(buffer.End);
+                await reader.CompleteAsync().ConfigureAwait(false);
+                return;
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static ProcessingRequest BodyMessage(bool isRequest, ByteString body, bool endOfStream)
+    {
+        var http = new HttpBody { Body = body, EndOfStream = endOfStream };
+        return isRequest ? new ProcessingRequest { RequestBody = http } : new ProcessingRequest { ResponseBody = http };
+    }
+
+    private ProcessingRequest RequestHeadersMessage(HttpRequest request, string requestId, bool endOfStream)
+    {
+        var map = new HeaderMap();
+        map.Headers.Add(Raw(":method", request.Method));
+        map.Headers.Add(Raw(":path", request.Path.Value + request.QueryString.Value));
+        map.Headers.Add(Raw(":authority", request.Host.Value ?? ""));
+        map.Headers.Add(Raw(":scheme", request.Scheme));
+        foreach (var (key, values) in request.Headers)
+        {
+            if (string.Equals(key, "host", StringComparison.OrdinalIgnoreCase) || string.Equals(key, HeaderNames.RequestId, StringComparison.OrdinalIgnoreCase))
+                continue;
+            foreach (var v in values)
+                map.Headers.Add(Raw(key.ToLowerInvariant(), v ?? ""));
+        }
+        map.Headers.Add(Raw(HeaderNames.RequestId, requestId));
+
+        var message = new ProcessingRequest
+        {
+            RequestHeaders = new HttpHeaders { Headers = map, EndOfStream = endOfStream },
+            ProtocolConfig = new ProtocolConfiguration
+            {
+                RequestBodyMode = ProcessingMode.Types.BodySendMode.FullDuplexStreamed,
+                ResponseBodyMode = ProcessingMode.Types.BodySendMode.FullDuplexStreamed,
+            },
+            MetadataContext = new Metadata(),
+        };
+        if (!string.IsNullOrWhiteSpace(_options.SubsetHint))
+        {
+            var entries = _options.SubsetHint.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var values = new Value[entries.Length];
+            for (var i = 0; i < entries.Length; i++)
+                values[i] = Value.ForString(entries[i]);
+            var ns = new Struct();
+            ns.Fields[HeaderNames.DestinationEndpointSubset] = Value.ForList(values);
+            message.MetadataContext.FilterMetadata[HeaderNames.SubsetHintNamespace] = ns;
+        }
+        return message;
+    }
+
+    private static ProcessingRequest ResponseHeadersMessage(HttpResponseMessage upstream, bool endOfStream)
+    {
+        var map = new HeaderMap();
+        map.Headers.Add(Raw(":status", ((int)upstream.StatusCode).ToString(CultureInfo.InvariantCulture)));
+        foreach (var h in upstream.Headers)
+        {
+            foreach (var v in h.Value)
+                map.Headers.Add(Raw(h.Key.ToLowerInvariant(), v));
+        }
+        foreach (var h in upstream.Content.Headers)
+        {
+            foreach (var v in h.Value)
+                map.Headers.Add(Raw(h.Key.ToLowerInvariant(), v));
+        }
+        return new ProcessingRequest { ResponseHeaders = new HttpHeaders { Headers = map, EndOfStream = endOfStream } };
+    }
+
+    private static HeaderValue Raw(string key, string value) => new() { Key = key, RawValue = ByteString.CopyFromUtf8(value) };
+
+    private static string HeaderText(HeaderValue h) => h.RawValue.IsEmpty ? h.Value : h.RawValue.ToStringUtf8();
+
+    /// <summary>The primary endpoint: the header mutation (what ORIGINAL_DST reads), else the envoy.lb metadata.</summary>
+    internal static string? DestinationOf(HeaderMutation? mutation, Struct? metadata)
+    {
+        string? value = null;
+        if (mutation is not null)
+        {
+            foreach (var h in mutation.SetHeaders)
+            {
+                if (string.Equals(h.Header.Key, HeaderNames.DestinationEndpoint, StringComparison.OrdinalIgnoreCase))
+                    value = HeaderText(h.Header);
+            }
+        }
+        if (value is null
+            && metadata is not null
+            && metadata.Fields.TryGetValue(HeaderNames.EnvoyLbNamespace, out var lb)
+            && lb.StructValue?.Fields.TryGetValue(HeaderNames.DestinationEndpoint, out var v) == true)
+            value = v.StringValue;
+        if (string.IsNullOrWhiteSpace(value))
+            return null;
+        var comma = value.IndexOf(',', StringComparison.Ordinal);
+        return (comma < 0 ? value : value[..comma]).Trim();
+    }
+
+    private static void ApplyRequestMutation(HttpRequestMessage request, HeaderMutation? mutation, ref long? contentLength)
+    {
+        if (mutation is null)
+            return;
+        foreach (var name in mutation.RemoveHeaders)
+            request.Headers.Remove(name);
+        foreach (var h in mutation.SetHeaders)
+        {
+            var key = h.Header.Key;
+            var value = HeaderText(h.Header);
+            if (string.Equals(key, "content-length", StringComparison.OrdinalIgnoreCase))
+            {
+                contentLength = long.TryParse(value, CultureInfo.InvariantCulture, out var l) ? l : null;
+                continue;
+            }
+            if (key.StartsWith(':') || GatewayHeaders.HopByHop.Contains(key))
+                continue;
+            request.Headers.Remove(key);
+            request.Headers.TryAddWithoutValidation(key, value);
+        }
+    }
+
+    private static void ApplyResponseMutation(HttpResponse response, HeaderMutation? mutation)
+    {
+        if (mutation is null)
+            return;
+        foreach (var name in mutation.RemoveHeaders)
+        {
+            if (string.Equals(name, "content-length", StringComparison.OrdinalIgnoreCase))
+                response.ContentLength = null;
+            else
+                response.Headers.Remove(name);
+        }
+        foreach (var h in mutation.SetHeaders)
+        {
+            if (!h.Header.Key.StartsWith(':'))
+                response.Headers[h.Header.Key] = HeaderText(h.Header);
+        }
+    }
+
+    private static void CopyHeaders(System.Net.Http.Headers.HttpHeaders from, IHeaderDictionary to)
+    {
+        foreach (var h in from)
+        {
+            if (!GatewayHeaders.HopByHop.Contains(h.Key))
+                to[h.Key] = h.Value.ToArray();
+        }
+    }
+
+    private static async Task WriteImmediateAsync(HttpContext context, ImmediateResponse immediate, CancellationToken ct)
+    {
+        var response = context.Response;
+        var status = (int)(immediate.Status?.Code ?? 0);
+        response.StatusCode = status is >= 200 and < 600 ? status : StatusCodes.Status200OK;
+        ApplyResponseMutation(response, immediate.Headers);
+        response.ContentLength = immediate.Body.Length;
+        await response.Body.WriteAsync(immediate.Body.Memory, ct).ConfigureAwait(false);
+    }
+
+    private static async Task FailAsync(HttpContext context, int status, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(message, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task<ProcessingResponse> NextAsync(Call call, CancellationToken ct) =>
+        await call.ReadAsync(ct).ConfigureAwait(false)
+        ?? throw new GrpcException(GrpcStatusCode.Internal, "ext_proc stream ended before the request was answered");
+
+    private static async Task DrainAsync(Call call, CancellationToken ct)
+    {
+        if (await call.ReadAsync(ct).ConfigureAwait(false) is { } extra)
+            throw new GrpcException(GrpcStatusCode.Internal, "unexpected ext_proc message " + extra.ResponseCase);
+    }
+
+    private static void Expect(ProcessingResponse response, ProcessingResponse.ResponseOneofCase expected)
+    {
+        if (response.ResponseCase != expected)
+            throw new GrpcException(GrpcStatusCode.Internal, $"ext_proc answered {response.ResponseCase} where {expected} was expected");
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "ext_proc call failed with {Status}: {Message}")]
+    private static partial void LogExtProcFailed(ILogger logger, GrpcStatusCode status, string message);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Upstream request failed")]
+    private static partial void LogTransportFailed(ILogger logger, Exception exception);
+
+    /// <summary>An upstream request body written while the request is in flight.</summary>
+    private sealed class PushContent : HttpContent
+    {
+        private readonly TaskCompletionSource<Stream> _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<Stream> Stream => _stream.Task;
+
+        public void Complete() => _done.TrySetResult();
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            _stream.TrySetResult(stream);
+            await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+}
