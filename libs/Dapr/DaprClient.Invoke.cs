@@ -73,7 +73,7 @@ public sealed partial class DaprClient
     private static string InvokePath(string appId, string methodPath) =>
         $"v1.0/invoke/{Escape(appId)}/method/{methodPath.TrimStart('/')}";
 
-    private static ByteArrayContent Serialize<T>(T value, JsonTypeInfo<T> typeInfo)
+    private static ReadOnlyMemoryContent Serialize<T>(T value, JsonTypeInfo<T> typeInfo)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))

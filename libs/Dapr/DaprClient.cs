@@ -82,9 +82,9 @@ public sealed partial class DaprClient : IDisposable
         }
     }
 
-    private static ByteArrayContent JsonContent(ArrayBufferWriter<byte> buffer)
+    private static ReadOnlyMemoryContent JsonContent(ArrayBufferWriter<byte> buffer)
     {
-        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
         content.Headers.ContentType = JsonMediaType;
         return content;
     }

@@ -50,7 +50,7 @@ public static class ServiceDefaultsExtensions
         var otlp = builder.Configuration[TelemetryNames.OtlpEndpointVariable];
         if (!string.IsNullOrWhiteSpace(otlp))
         {
-            services.AddSingleton(sp => new OpenTelemetryLifetime(identity, otlp, sp.GetRequiredService<ILogger<OpenTelemetryLifetime>>()));
+            services.AddSingleton(sp => new OpenTelemetryLifetime(identity, otlp, builder.Configuration[TelemetryNames.OtlpProtocolVariable], sp.GetRequiredService<ILogger<OpenTelemetryLifetime>>()));
             services.AddHostedService(sp => sp.GetRequiredService<OpenTelemetryLifetime>());
         }
         return builder;

@@ -9,6 +9,9 @@ public static class TelemetryNames
     /// <summary>Environment variable (or configuration key) that switches OpenTelemetry export on.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>OTLP protocol: <c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
+    public const string OtlpProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
+
     internal static readonly string[] Sources = [OwnWildcard, "Microsoft.AspNetCore", "System.Net.Http"];
 
     internal static readonly string[] Meters = [OwnWildcard, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime"];

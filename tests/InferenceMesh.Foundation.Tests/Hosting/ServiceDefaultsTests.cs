@@ -107,18 +107,43 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
-    public async Task OtlpEndpointSet_StartsAndStopsTheOpenTelemetryProviders()
+    public async Task OtlpEndpointSet_ExportsTracesAndMetrics_FlushedAtShutdown()
     {
-        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { [TelemetryNames.OtlpEndpointVariable] = "http://127.0.0.1:1" });
+        var received = new System.Collections.Concurrent.ConcurrentBag<(string Path, string ContentType, byte[] Body)>();
+        var collectorBuilder = TestHost.CreateBuilder();
+        var collectorApp = collectorBuilder.Build();
+        collectorApp.MapPost("/{**signal}", async (Microsoft.AspNetCore.Http.HttpContext c) =>
+        {
+            using var body = new MemoryStream();
+            await c.Request.Body.CopyToAsync(body);
+            received.Add((c.Request.Path.Value!, c.Request.ContentType ?? "", body.ToArray()));
+            return Microsoft.AspNetCore.Http.Results.Ok();
+        });
+        await using var collector = await TestHost.StartAsync(collectorApp);
+        var meterName = "InferenceMesh.OtelTest" + Guid.NewGuid().ToString("N");
+        using var meter = new Meter(meterName);
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?>
+        {
+            [TelemetryNames.OtlpEndpointVariable] = collector.Address.ToString(),
+            [TelemetryNames.OtlpProtocolVariable] = "http/protobuf",
+        });
         builder.AddServiceDefaults("scheduler");
         var app = builder.Build();
         app.MapDefaultEndpoints();
         await using (var host = await TestHost.StartAsync(app))
         {
+            meter.CreateCounter<long>("inferencemesh_oteltest_requests").Add(3);
             var live = await host.Client.GetAsync(new Uri("/healthz/live", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-            Assert.Contains(app.Services.GetServices<IHostedService>(), s => s.GetType().Name == "OpenTelemetryLifetime");
         }
+
+        await Poll.UntilAsync(() => received.Any(r => r.Path == "/v1/traces") && received.Any(r => r.Path == "/v1/metrics"), "OTLP exports");
+        var traces = received.First(r => r.Path == "/v1/traces");
+        var metrics = received.Where(r => r.Path == "/v1/metrics").SelectMany(r => r.Body).ToArray();
+        Assert.Equal("application/x-protobuf", traces.ContentType);
+        // Protobuf keeps strings as UTF-8: the resource's service.name and our instrument's name are in the payloads.
+        Assert.Contains("scheduler", System.Text.Encoding.UTF8.GetString(traces.Body), StringComparison.Ordinal);
+        Assert.Contains("inferencemesh_oteltest_requests", System.Text.Encoding.UTF8.GetString(metrics), StringComparison.Ordinal);
     }
 
     public sealed record FakeSchedulerOptions

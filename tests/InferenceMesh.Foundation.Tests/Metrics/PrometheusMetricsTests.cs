@@ -150,6 +150,31 @@ public sealed partial class PrometheusMetricsTests : IDisposable
         Assert.Contains("inferencemesh_test_concurrent_total{k=\"v\"} 40000\n", _metrics.Scrape(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Recording_IntoAnExistingSeries_DoesNotAllocate()
+    {
+        // A meter name outside "InferenceMesh.*" keeps other tests' OpenTelemetry providers from listening in.
+        using var meter = new Meter("InferenceMeshAlloc" + Guid.NewGuid().ToString("N"));
+        using var metrics = new PrometheusMetrics(meter.Name);
+        var counter = meter.CreateCounter<long>("inferencemesh_alloc_requests");
+        var histogram = meter.CreateHistogram<double>("inferencemesh_alloc_latency", unit: "s");
+        var endpoint = new KeyValuePair<string, object?>("endpoint", "10.0.0.1:8000");
+        var outcome = new KeyValuePair<string, object?>("outcome", "ok");
+        counter.Add(1, endpoint, outcome);
+        histogram.Record(0.5, endpoint);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            counter.Add(1, endpoint, outcome);
+            histogram.Record(0.5, endpoint);
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allocated < 1024, $"{allocated} bytes for 20,000 measurements");
+        Assert.Contains("inferencemesh_alloc_requests_total{endpoint=\"10.0.0.1:8000\",outcome=\"ok\"} 10001\n", metrics.Scrape(), StringComparison.Ordinal);
+    }
+
     /// <summary>Every line is a comment (HELP/TYPE) or a sample per the text format 0.0.4 grammar.</summary>
     private static void AssertValidExposition(string text)
     {

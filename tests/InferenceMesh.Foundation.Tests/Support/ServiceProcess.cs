@@ -80,7 +80,8 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>SIGTERM, as Kubernetes and <c>dapr run</c> stop a service.</summary>
     public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        // Through sh: its built-in kill exists even where procps is not installed.
+        using var kill = Process.Start("sh", ["-c", "kill -TERM " + _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 
