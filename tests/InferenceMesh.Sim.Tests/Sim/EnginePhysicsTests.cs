@@ -55,7 +55,7 @@ public sealed class EnginePhysicsTests
         var r = Run(server, Request("one", Text("model", n), 5));
 
         var ttft = p.CpuOverheadMs + p.StepBaseMs + (p.PrefillMsPerToken * (n - p.EffectiveKneeTokens))
-            + (p.ContextMsPerToken * n) + (p.AttentionMsPerTokenPair * n * n) + p.NewRequestOverheadMs;
+            + (p.ContextMsPerToken * n) + (p.AttentionMsPerTokenPair * n * (n + 1) / 2) + p.NewRequestOverheadMs;
         Assert.Equal(ttft, r.TtftMs, 6);
         // Decode step i holds context n + i (the previous token's KV is written in this step).
         var decode = 0.0;

@@ -217,6 +217,26 @@ public sealed class HttpApiTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task RuntimeLoraLoadAndUnload_ChangeTheServedAdapters()
+    {
+        using (var load = await _http.PostAsync("/v1/load_lora_adapter", Json("""{"lora_name":"fresh","lora_path":"/adapters/fresh"}""")))
+            Assert.Equal(HttpStatusCode.OK, load.StatusCode);
+        var models = await _http.GetFromJsonAsync<JsonElement>("/v1/models");
+        Assert.Contains("fresh", models.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("id").GetString()));
+        await PostJsonAsync("/v1/completions", """{"model":"fresh","prompt":"hello","max_tokens":2}""");
+        await PostJsonAsync("/v1/load_lora_adapter", """{"lora_name":"fresh","lora_path":"/again"}""", HttpStatusCode.BadRequest);
+        await PostJsonAsync("/v1/load_lora_adapter", """{"lora_name":"no-path"}""", HttpStatusCode.BadRequest);
+
+        using (var unload = await _http.PostAsync("/v1/unload_lora_adapter", Json("""{"lora_name":"fresh"}""")))
+            Assert.Equal(HttpStatusCode.OK, unload.StatusCode);
+        await PostJsonAsync("/v1/completions", """{"model":"fresh","prompt":"hello","max_tokens":2}""", HttpStatusCode.NotFound);
+        await PostJsonAsync("/v1/unload_lora_adapter", """{"lora_name":"fresh"}""", HttpStatusCode.NotFound);
+        // The other server never had it.
+        using var second = new HttpClient { BaseAddress = _host.BaseAddresses[1] };
+        await PostJsonAsync("/v1/completions", """{"model":"fresh","prompt":"hello","max_tokens":2}""", HttpStatusCode.NotFound, second);
+    }
+
+    [Fact]
     public async Task ClientAbort_FreesTheRequest()
     {
         using var cts = new CancellationTokenSource();

@@ -13,6 +13,7 @@ public sealed class TokenizerTests
         var prompt = SimPrompt.FromText(new string('a', 64));
         Assert.Equal(1, prompt.BlockHashes.Length);
         Assert.Equal(17315722880732532847UL, prompt.BlockHashes[0]);
+        Assert.Equal(3717314199544927459UL, SimPrompt.FromHashIds([46, 47], 700).BlockHashes[^1]);
     }
 
     [Fact]

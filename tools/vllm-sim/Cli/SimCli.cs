@@ -20,7 +20,7 @@ public static class SimCli
     private static readonly Option<int?> NumGpuBlocks = new("--num-gpu-blocks", "--num-gpu-blocks-override") { Description = "KV capacity in 16-token blocks (profile default)" };
     private static readonly Option<int?> MaxModelLen = new("--max-model-len") { Description = "Longest prompt + output (default 32768)" };
     private static readonly Option<double?> PrefillMs = new("--prefill-ms-per-token") { Description = "β: prefill ms per uncached token" };
-    private static readonly Option<double?> AttentionMs = new("--attention-ms-per-token-pair") { Description = "c: attention ms per (new token × context token)" };
+    private static readonly Option<double?> AttentionMs = new("--attention-ms-per-token-pair") { Description = "c: attention ms per causal (query, key) token pair" };
     private static readonly Option<double?> StepBaseMs = new("--step-base-ms") { Description = "T_w: fixed ms per step" };
     private static readonly Option<double?> ContextMs = new("--context-ms-per-token") { Description = "b: ms per context token in the batch, per step" };
     private static readonly Option<double?> CpuMs = new("--cpu-overhead-ms") { Description = "τ_cpu: scheduling ms per step" };

@@ -2,7 +2,7 @@ namespace InferenceMesh.VllmSim;
 
 /// <summary>
 /// Performance and capacity parameters of one simulated vLLM instance (REFERENCE.md §6, docs/vllm-sim.md).
-/// Step time = τ_cpu + T_w + β·max(0, tokens − knee) + b·Σcontext + c·Σ(chunk·context) + α (if a request starts) + LoRA loads.
+/// Step time = τ_cpu + T_w + β·max(0, tokens − knee) + b·Σcontext + c·Σ causal pairs of prefill chunks + α (if a request starts) + LoRA loads.
 /// </summary>
 public sealed record SimProfile
 {
@@ -12,7 +12,8 @@ public sealed record SimProfile
     /// <summary>β: prefill cost per uncached prompt token, ms.</summary>
     public double PrefillMsPerToken { get; init; }
 
-    /// <summary>c: attention cost per (new token × context token) pair, ms; matters for long prompts.</summary>
+    /// <summary>c: attention cost per (query token, key token) pair under the causal mask, ms; matters for long prompts
+    /// (a chunk of k tokens after s computed ones costs c·(k·s + k(k+1)/2)).</summary>
     public double AttentionMsPerTokenPair { get; init; }
 
     /// <summary>T_w: fixed cost of one forward step (reading the weights), ms.</summary>

@@ -74,15 +74,20 @@ public sealed class SimPrompt
         ArgumentOutOfRangeException.ThrowIfLessThan(inputLength, 1);
         var hashes = new ulong[inputLength / BlockSize];
         var h = StableHash.ChainSeed;
-        Span<char> c = stackalloc char[SimTokenizer.CharsPerToken];
+        var idIndex = -1;
+        ulong mixed = 0;
         for (var b = 0; b < hashes.Length; b++)
         {
-            for (var t = 0; t < BlockSize; t++)
+            var p = b * BlockSize;
+            if (p / SimTokenizer.TokensPerHashId != idIndex)
             {
-                var p = (b * BlockSize) + t;
-                SimTokenizer.HashIdTokenChars(SimTokenizer.HashIdFor(hashIds, p), p % SimTokenizer.TokensPerHashId, c);
-                h = StableHash.Combine(h, SimTokenizer.TokenAt(c, 0));
+                // 512 is a multiple of 16, so a block never straddles two hash ids.
+                idIndex = p / SimTokenizer.TokensPerHashId;
+                mixed = StableHash.Mix((ulong)SimTokenizer.HashIdFor(hashIds, p));
             }
+            var offset = p % SimTokenizer.TokensPerHashId;
+            for (var t = 0; t < BlockSize; t++)
+                h = StableHash.Combine(h, SimTokenizer.HashIdTokenIdFast(mixed, offset + t));
             hashes[b] = h;
         }
         return new SimPrompt(inputLength, hashes);

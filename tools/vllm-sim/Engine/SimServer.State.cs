@@ -152,12 +152,13 @@ public sealed partial class SimServer
             var starts = chunk > 0 && !started;
             started |= chunk > 0;
             mine -= chunk;
+            var pairs = chunk > 1 ? CausalPairs(myCtx, chunk) : 0;
             myCtx += chunk;
             var tokens = fromQueue + chunk + decodes;
             t += p.CpuOverheadMs + p.StepBaseMs
                 + (p.PrefillMsPerToken * Math.Max(0, tokens - knee))
                 + (p.ContextMsPerToken * (ctxRunning + (chunk > 0 ? myCtx : 0)))
-                + (p.AttentionMsPerTokenPair * chunk * myCtx)
+                + (p.AttentionMsPerTokenPair * pairs)
                 + ((starts || (first && fromQueue > 0)) ? p.NewRequestOverheadMs : 0);
             first = false;
         }

@@ -64,7 +64,7 @@ public sealed partial class SimServer
             tokens += k;
             context += ctx;
             if (k > 1)
-                pairs += (double)k * ctx;
+                pairs += CausalPairs(r.NumComputed, k);
         }
         var p = Profile;
         var dt = p.CpuOverheadMs + p.StepBaseMs
@@ -146,6 +146,10 @@ public sealed partial class SimServer
             r = next;
         }
     }
+
+    /// <summary>Attention (query, key) pairs when <paramref name="k"/> new tokens follow <paramref name="start"/> computed
+    /// ones under a causal mask: Σ_{i=1..k} (start + i).</summary>
+    internal static double CausalPairs(double start, double k) => (k * start) + (k * (k + 1) / 2);
 
     private void Schedule(SimRequest r, int k)
     {

@@ -16,6 +16,7 @@ public sealed partial class SimServer
     private readonly List<string> _activeLoras = [];
     private readonly List<string> _residentLoras = [];   // GPU slots, least recently activated first
     private readonly HashSet<string> _knownLoras;
+    private readonly List<LoraModule> _loraModules;
     private SimRequest? _waitHead;
     private SimRequest? _waitTail;
     private long _waitingUncached;
@@ -40,8 +41,12 @@ public sealed partial class SimServer
         _ownsClock = ownsClock;
         _pool = new KvBlockPool(Profile.NumGpuBlocks);
         _knownLoras = new HashSet<string>(StringComparer.Ordinal);
+        _loraModules = [];
         foreach (var m in options.LoraModules)
-            _knownLoras.Add(m.Name);
+        {
+            if (_knownLoras.Add(m.Name))
+                _loraModules.Add(m);
+        }
     }
 
     /// <summary>Configuration.</summary>
@@ -130,6 +135,34 @@ public sealed partial class SimServer
 
     /// <summary>Requests cancelled by <see cref="Abort"/>.</summary>
     public long RequestsAborted { get; private set; }
+
+    /// <summary>Adapters currently served (from options, plus runtime loads, minus unloads).</summary>
+    public IReadOnlyList<LoraModule> LoraModules => _loraModules;
+
+    /// <summary>True when <paramref name="name"/> is a served adapter.</summary>
+    public bool HasLoraAdapter(string name) => _knownLoras.Contains(name);
+
+    /// <summary>Runtime load (vLLM's <c>/v1/load_lora_adapter</c>); returns an error message if it is already served.</summary>
+    public string? LoadLoraAdapter(LoraModule module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (!_knownLoras.Add(module.Name))
+            return $"The lora adapter '{module.Name}' has already been loaded.";
+        _loraModules.Add(module);
+        return null;
+    }
+
+    /// <summary>Runtime unload (vLLM's <c>/v1/unload_lora_adapter</c>); requests already queued for it still complete.
+    /// Returns an error message if it is not served.</summary>
+    public string? UnloadLoraAdapter(string name)
+    {
+        if (!_knownLoras.Remove(name))
+            return $"The lora adapter '{name}' cannot be found.";
+        _loraModules.RemoveAll(m => m.Name == name);
+        if (!_activeLoras.Contains(name) && _residentLoras.Remove(name))
+            LoraUnloads++;
+        return null;
+    }
 
     // ---------------- driving (stand-alone) ----------------
 

@@ -54,6 +54,14 @@ public static class SimTokenizer
         dest[3] = (char)('a' + (int)((m >> 32) % 26));
     }
 
+    /// <summary>Token id of <see cref="HashIdTokenChars"/> without building the characters;
+    /// <paramref name="mixedHashId"/> is <c>StableHash.Mix((ulong)hashId)</c>, computed once per id.</summary>
+    internal static ulong HashIdTokenIdFast(ulong mixedHashId, int position)
+    {
+        var m = StableHash.Combine(mixedHashId, (ulong)position);
+        return (0x20UL << 48) | (('a' + (m % 26)) << 32) | (('a' + ((m >> 16) % 26)) << 16) | ('a' + ((m >> 32) % 26));
+    }
+
     /// <summary>The hash id that covers token <paramref name="tokenIndex"/>; positions past the listed ids (a trace whose
     /// <c>hash_ids</c> is shorter than <c>input_length</c> needs) get ids derived from the last one.</summary>
     public static long HashIdFor(ReadOnlySpan<long> hashIds, int tokenIndex)

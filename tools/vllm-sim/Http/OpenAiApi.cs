@@ -21,6 +21,8 @@ internal static class OpenAiApi
         app.MapPost("/v1/completions", (HttpContext ctx) => HandleAsync(ctx, ep, chat: false));
         app.MapPost("/v1/chat/completions", (HttpContext ctx) => HandleAsync(ctx, ep, chat: true));
         app.MapGet("/v1/models", (HttpContext ctx) => WriteModelsAsync(ctx, ep));
+        app.MapPost("/v1/load_lora_adapter", (HttpContext ctx) => LoraAdminAsync(ctx, ep, load: true));
+        app.MapPost("/v1/unload_lora_adapter", (HttpContext ctx) => LoraAdminAsync(ctx, ep, load: false));
         app.MapGet("/health", () => Results.Ok());
         app.MapGet("/version", () => Results.Json(new Dictionary<string, string> { ["version"] = "0.10.0-sim" }));
         app.MapGet("/metrics", (HttpContext ctx) =>
@@ -46,7 +48,7 @@ internal static class OpenAiApi
         ParsedRequest? req;
         ApiError? error;
         using (doc)
-            req = OpenAiRequestParser.Parse(doc.RootElement, chat, ep.Server, ep.Host, ctx.Request.Headers[OpenAiRequestParser.OutputTokensHeader], out error);
+            req = OpenAiRequestParser.Parse(doc.RootElement, chat, ep.Server, m => ep.Driver.Inspect(f => f.Servers[ep.Index].HasLoraAdapter(m)), ep.Host, ctx.Request.Headers[OpenAiRequestParser.OutputTokensHeader], out error);
         if (req is null)
         {
             await WriteErrorAsync(ctx, error!).ConfigureAwait(false);
@@ -221,6 +223,45 @@ internal static class OpenAiApi
         return sb.ToString();
     }
 
+    // vLLM's runtime adapter management (VLLM_ALLOW_RUNTIME_LORA_UPDATING): {"lora_name", "lora_path"}.
+    private static async Task LoraAdminAsync(HttpContext ctx, ServerEndpoint ep, bool load)
+    {
+        string? name = null;
+        string? path = null;
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(ctx.Request.Body, default, ctx.RequestAborted).ConfigureAwait(false);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                if (doc.RootElement.TryGetProperty("lora_name", out var n) && n.ValueKind == JsonValueKind.String)
+                    name = n.GetString();
+                if (doc.RootElement.TryGetProperty("lora_path", out var p) && p.ValueKind == JsonValueKind.String)
+                    path = p.GetString();
+            }
+        }
+        catch (JsonException e)
+        {
+            await WriteErrorAsync(ctx, new ApiError(400, $"JSON decode error: {e.Message}")).ConfigureAwait(false);
+            return;
+        }
+        if (string.IsNullOrEmpty(name) || (load && string.IsNullOrEmpty(path)))
+        {
+            var message = load ? "Both 'lora_name' and 'lora_path' must be provided." : "'lora_name' needs to be provided to unload a LoRA adapter.";
+            await WriteErrorAsync(ctx, new ApiError(400, message)).ConfigureAwait(false);
+            return;
+        }
+        var error = ep.Driver.Inspect(f => load
+            ? f.Servers[ep.Index].LoadLoraAdapter(new LoraModule(name, path!))
+            : f.Servers[ep.Index].UnloadLoraAdapter(name));
+        if (error is not null)
+        {
+            await WriteErrorAsync(ctx, new ApiError(load ? 400 : 404, error, "lora_name")).ConfigureAwait(false);
+            return;
+        }
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        await ctx.Response.WriteAsync($"Success: LoRA adapter '{name}' {(load ? "added" : "removed")} successfully.", ctx.RequestAborted).ConfigureAwait(false);
+    }
+
     private static async Task WriteModelsAsync(HttpContext ctx, ServerEndpoint ep)
     {
         ctx.Response.ContentType = "application/json";
@@ -232,7 +273,7 @@ internal static class OpenAiApi
             w.WriteString("object", "list");
             w.WriteStartArray("data");
             WriteModel(w, ep.Server.ModelName, ep.Server.ModelName, null, created, ep.Server.Profile.MaxModelLen);
-            foreach (var m in ep.Server.LoraModules)
+            foreach (var m in ep.Driver.Inspect(f => f.Servers[ep.Index].LoraModules.ToArray()))
                 WriteModel(w, m.Name, m.Path, ep.Server.ModelName, created, ep.Server.Profile.MaxModelLen);
             w.WriteEndArray();
             w.WriteEndObject();

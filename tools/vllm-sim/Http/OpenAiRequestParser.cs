@@ -13,7 +13,7 @@ internal static class OpenAiRequestParser
     // Qwen2.5's chat template adds this system prompt when the conversation has none.
     private const string DefaultSystemPrompt = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
 
-    public static ParsedRequest? Parse(JsonElement root, bool chat, SimServerOptions server, SimHostOptions host, string? forcedOutput, out ApiError? error)
+    public static ParsedRequest? Parse(JsonElement root, bool chat, SimServerOptions server, Func<string, bool> isAdapter, SimHostOptions host, string? forcedOutput, out ApiError? error)
     {
         error = null;
         if (root.ValueKind != JsonValueKind.Object)
@@ -24,10 +24,7 @@ internal static class OpenAiRequestParser
         string? lora = null;
         if (!string.Equals(model, server.ModelName, StringComparison.Ordinal))
         {
-            var found = false;
-            foreach (var m in server.LoraModules)
-                found |= string.Equals(m.Name, model, StringComparison.Ordinal);
-            if (!found)
+            if (!isAdapter(model))
             {
                 error = new ApiError(404, $"The model `{model}` does not exist.", "model");
                 return null;

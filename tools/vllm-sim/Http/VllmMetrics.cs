@@ -45,7 +45,7 @@ internal static class VllmMetrics
             1.0);
 
         Head(sb, "vllm:lora_requests_info", "Running stats on lora requests.", "gauge");
-        var maxLora = s.Options.LoraModules.Count > 0 ? s.Options.MaxLoras : 0;
+        var maxLora = s.LoraModules.Count > 0 || s.Options.LoraModules.Count > 0 ? s.Options.MaxLoras : 0;
         var samples = s.LoraInfoSamples;
         if (samples.Count == 0)
         {
