@@ -43,16 +43,35 @@ public static class BenchCli
         var noSpread = new Option<bool>("--no-spread") { Description = "Do not spread requests sharing a timestamp over the step" };
         var noSeries = new Option<bool>("--no-series") { Description = "Leave time series out of the JSON (no charts in reports)" };
         var scrape = new Option<double>("--scrape-interval-ms") { Description = "How often the picker's metrics refresh, simulated ms", DefaultValueFactory = _ => 50 };
-        var mode = new Option<string>("--mode") { Description = "virtual (in-process simulated time); http against a real fleet is not built yet", DefaultValueFactory = _ => "virtual" };
+        var mode = new Option<string>("--mode") { Description = "virtual (in-process simulated time, default) or http (streaming /v1/completions and /metrics scrapes in wall time)", DefaultValueFactory = _ => "virtual" };
+        var timeScale = new Option<double>("--time-scale") { Description = "http mode: fleet time runs k times faster than wall time (in-process vllm-sim, or match the external fleet's --time-scale)", DefaultValueFactory = _ => 10.0 };
+        var endpoints = new Option<string?>("--endpoints") { Description = "http mode: comma-separated base URLs of an existing fleet (default: start an in-process vllm-sim HTTP fleet per policy)" };
         var cmd = new Command("replay", "Replay a trace or generated workload through each policy on identical arrivals")
         {
-            trace, workload, requests, policies, output, profile, servers, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode,
+            trace, workload, requests, policies, output, profile, servers, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale, endpoints,
         };
         cmd.SetAction(r => Guard(() =>
         {
-            if (!string.Equals(r.GetValue(mode), "virtual", StringComparison.Ordinal))
+            var httpMode = r.GetValue(mode) switch
             {
-                throw new UsageException("--mode: only 'virtual' is implemented; an HTTP run against a real fleet is not built yet");
+                "virtual" => false,
+                "http" => true,
+                var other => throw new UsageException($"--mode must be virtual or http, not '{other}'"),
+            };
+            var external = new List<Uri>();
+            foreach (var e in Split(r.GetValue(endpoints)))
+            {
+                if (!Uri.TryCreate(e.EndsWith('/') ? e : e + "/", UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps))
+                {
+                    throw new UsageException($"--endpoints: '{e}' is not an http(s) URL");
+                }
+
+                external.Add(u);
+            }
+
+            if (httpMode && r.GetValue(timeScale) <= 0)
+            {
+                throw new UsageException("--time-scale must be > 0");
             }
 
             var adapterList = Split(r.GetValue(adapters));
@@ -90,9 +109,17 @@ public static class BenchCli
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"... and {w.Skipped.Count - 5} more malformed lines"));
             }
 
-            var results = ConsoleUi.WithProgress(names, w.Requests.Count, progress => ReplayRunner.Run(
-                w, names, spec, SimFleetFactory.Engines(simProfile), SimFleetFactory.Describe(spec, simProfile, options.ScrapeIntervalMs),
-                options, source, r.GetValue(loadScale), progress));
+            if (httpMode && names.Any(n => PolicyRegistry.Create(n, new PolicyContext([], 0, 16, 1, 1, TimeProvider.System)) is IOraclePolicy))
+            {
+                throw new UsageException("the oracle reads the simulator's true state and runs only in --mode virtual");
+            }
+
+            var results = httpMode
+                ? ConsoleUi.WithProgress(names, w.Requests.Count, progress => Replay.Http.HttpReplayRunner.RunAsync(
+                    w, names, spec, simProfile, external, r.GetValue(timeScale), options, source, r.GetValue(loadScale), progress, CancellationToken.None).GetAwaiter().GetResult())
+                : ConsoleUi.WithProgress(names, w.Requests.Count, progress => ReplayRunner.Run(
+                    w, names, spec, SimFleetFactory.Engines(simProfile), SimFleetFactory.Describe(spec, simProfile, options.ScrapeIntervalMs),
+                    options, source, r.GetValue(loadScale), progress));
             ConsoleUi.PrintResults(results);
             if (r.GetValue(output) is { Length: > 0 } outPath)
             {
