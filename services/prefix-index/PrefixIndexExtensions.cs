@@ -12,7 +12,7 @@ public static class PrefixIndexExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddDaprClient();
         builder.Services.AddPrefixIndexCore();
-        builder.Services.AddSingleton<CapacityFromMetrics>();
+        builder.Services.AddSingleton<EndpointLifecycle>();
         return builder;
     }
 

@@ -4,7 +4,7 @@ using InferenceMesh.Dapr;
 namespace InferenceMesh.PrefixIndex;
 
 /// <summary>Dapr subscriptions: routing decisions become records (on <c>pubsub</c>, so one replica records each), and
-/// endpoint metrics set each endpoint's capacity to its engine's KV blocks (on <c>pubsub-fanout</c>).</summary>
+/// endpoint metrics set capacities and purge endpoints gone from their pool (on <c>pubsub-fanout</c>).</summary>
 internal static class PrefixIndexSubscriptions
 {
     public const string RoutingDecisionsRoute = "/events/routing-decisions";
@@ -13,7 +13,7 @@ internal static class PrefixIndexSubscriptions
     public static void Map(IEndpointRouteBuilder app)
     {
         var service = app.ServiceProvider.GetRequiredService<IPrefixIndexService>();
-        var capacity = app.ServiceProvider.GetRequiredService<CapacityFromMetrics>();
+        var lifecycle = app.ServiceProvider.GetRequiredService<EndpointLifecycle>();
         app.MapSubscription(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, RoutingDecisionsRoute, ContractsJsonContext.Default.RoutingDecision,
             async (e, ct) =>
             {
@@ -34,7 +34,7 @@ internal static class PrefixIndexSubscriptions
         app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, EndpointMetricsRoute, ContractsJsonContext.Default.PoolSnapshot,
             async (e, ct) =>
             {
-                await capacity.ApplyAsync(e.Data, ct).ConfigureAwait(false);
+                await lifecycle.ApplyAsync(e.Data, ct).ConfigureAwait(false);
                 return TopicResult.Success;
             });
         app.MapDaprSubscribe();

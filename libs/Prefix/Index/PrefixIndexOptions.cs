@@ -46,6 +46,10 @@ public sealed record PrefixIndexOptions : IValidatableObject
     [Range(0, 30 * 24 * 3600)]
     public int DaprEntryTtlSeconds { get; init; } = 3600;
 
+    /// <summary>Purge an endpoint once it has been missing from its pool's metrics snapshots this long (0 = never).</summary>
+    [Range(0, 7 * 24 * 3600)]
+    public int PurgeAbsentAfterSeconds { get; init; } = 300;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Backend == "redis" && string.IsNullOrWhiteSpace(Redis))

@@ -187,4 +187,25 @@ public abstract class PrefixIndexContractTests
         await index.RecordAsync("m", "a", chain, default);
         Assert.Equal(new[] { 3, 0, 3 }, await index.MatchAsync("m", chain, ["a", "b", "a"], default));
     }
+
+    [Fact]
+    public async Task ConcurrentCallers_EachSeeTheirOwnRecords()
+    {
+        var index = await CreateAsync(Options(capacity: 10_000));
+        var chains = Enumerable.Range(0, 8).Select(_ => Chain(32)).ToArray();
+        var endpoints = Enumerable.Range(0, 8).Select(i => $"10.9.0.{i}:8000").ToArray();
+        var workers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var round = 0; round < 20; round++)
+                await index.MatchAndRecordAsync("m", chains[w].AsMemory(0, 1 + round), endpoints, endpoints[w], default);
+        })).ToArray();
+        await Task.WhenAll(workers);
+
+        for (var w = 0; w < 8; w++)
+        {
+            var expected = new int[8];
+            expected[w] = 20;
+            Assert.Equal(expected, await index.MatchAsync("m", chains[w], endpoints, default));
+        }
+    }
 }

@@ -67,4 +67,23 @@ public sealed class RedisReconnectTests : IDisposable
         var options = _server.Options with { Port = RedisServer.FreePort(), ConnectTimeout = TimeSpan.FromSeconds(5) };
         await Assert.ThrowsAsync<RedisConnectionException>(() => RedisConnection.ConnectAsync(options));
     }
+
+    [Fact]
+    public async Task Reconnect_RepeatsTheHandshake_AuthProtocolAndDatabase()
+    {
+        _server.Kill();
+        using var secured = RedisServer.Start("--requirepass", "pw");
+        await using var redis = await RedisConnection.ConnectAsync(secured.Options with { Password = "pw", Protocol = 3, Database = 2, ClientName = "again" });
+        await redis.ExecuteAsync("SET", "before", "1");
+
+        secured.Restart();
+        await Eventually.UntilAsync(async () => (await redis.ExecuteAsync("PING")).AsString() == "PONG", "the connection is back");
+
+        // authenticated (else NOAUTH), RESP3 (maps), database 2 and the client name, all re-established
+        Assert.Equal(RespType.Map, (await redis.ExecuteAsync("HELLO", 3)).Type);
+        var info = (await redis.ExecuteAsync("CLIENT", "INFO")).AsString()!;
+        Assert.Contains(" db=2 ", info, StringComparison.Ordinal);
+        Assert.Contains(" name=again ", info, StringComparison.Ordinal);
+        Assert.True((await redis.ExecuteAsync("GET", "before")).IsNull); // the restarted server is empty
+    }
 }

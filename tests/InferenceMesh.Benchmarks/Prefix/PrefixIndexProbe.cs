@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using InferenceMesh.Prefix.Index;
+using InferenceMesh.Redis;
+
+namespace InferenceMesh.Benchmarks.Prefix;
+
+/// <summary>What BenchmarkDotNet does not report: per-call latency percentiles (p50/p99) and round trips per call of
+/// match-and-record (256 blocks × 8 candidates) per backend, and Redis memory per indexed block. Call
+/// <see cref="RunAsync"/> from the benchmark host (e.g. <c>bench prefix-probe</c>); results go to docs/benchmarks/.</summary>
+public static class PrefixIndexProbe
+{
+    /// <summary>Runs every backend and writes one Markdown table row per backend, then the memory figures.</summary>
+    public static async Task RunAsync(TextWriter output, int calls = 5000, int blocksForMemory = 250_000)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        await output.WriteLineAsync("| backend | calls | p50 µs | p99 µs | round trips / call | server µs / call |").ConfigureAwait(false);
+        await output.WriteLineAsync("|---|---|---|---|---|---|").ConfigureAwait(false);
+        foreach (var backend in new[] { "memory", "redis", "dapr" })
+        {
+            var (p50, p99, trips, server) = await LatencyAsync(backend, calls).ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"| {backend} | {calls} | {p50:0.0} | {p99:0.0} | {trips:0.00} | {(double.IsNaN(server) ? "-" : server.ToString("0.0", CultureInfo.InvariantCulture))} |")).ConfigureAwait(false);
+        }
+        var (perBlockUsed, perBlockKeys) = await RedisMemoryPerBlockAsync(blocksForMemory).ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"\nRedis memory per indexed block ({blocksForMemory} blocks, 8 endpoints): used_memory delta {perBlockUsed:0.0} B, MEMORY USAGE of the keys {perBlockKeys:0.0} B")).ConfigureAwait(false);
+    }
+
+    /// <summary>p50/p99 in microseconds, store round trips per match-and-record call, and (redis) the script's own time
+    /// per call on the server (INFO commandstats), which a loaded client machine does not distort.</summary>
+    public static async Task<(double P50, double P99, double RoundTripsPerCall, double ServerMicros)> LatencyAsync(string backend, int calls)
+    {
+        await using var backends = await PrefixIndexBackends.StartAsync(backend, new PrefixIndexOptions()).ConfigureAwait(false);
+        var random = new Random(11);
+        var candidates = Enumerable.Range(0, 8).Select(i => $"10.0.0.{i}:8000").ToArray();
+        var chains = new ulong[64][];
+        for (var c = 0; c < chains.Length; c++)
+        {
+            chains[c] = new ulong[256];
+            for (var i = 0; i < 256; i++)
+                chains[c][i] = i < 128 ? (ulong)(i + 1) * 0x9E3779B97F4A7C15UL : (ulong)random.NextInt64(); // shared first half
+        }
+
+        long roundTrips = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PrefixIndexMetrics.MeterName && instrument.Name == "inferencemesh_prefix_store_round_trips")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref roundTrips, value));
+        listener.Start();
+
+        for (var i = 0; i < 200; i++) // warm-up: script load, connections, JIT
+            await backends.Index.MatchAndRecordAsync("m", chains[i % chains.Length], candidates, candidates[i % 8], default).ConfigureAwait(false);
+        var sentBefore = backends.Redis?.CommandsSent ?? 0;
+        Interlocked.Exchange(ref roundTrips, 0);
+
+        var samples = new double[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await backends.Index.MatchAndRecordAsync("m", chains[i % chains.Length], candidates, candidates[random.Next(8)], default).ConfigureAwait(false);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+        Array.Sort(samples);
+        // For redis the client's own count of commands written is the ground truth; other backends report through metrics.
+        double trips = backends.Redis is { } redis ? (double)(redis.CommandsSent - sentBefore) / calls : (double)Interlocked.Read(ref roundTrips) / calls;
+        var server = backends.Redis is { } r ? await EvalShaMicrosAsync(r).ConfigureAwait(false) : double.NaN;
+        return (samples[calls / 2], samples[(int)(calls * 0.99)], trips, server);
+    }
+
+    /// <summary>Bytes of Redis memory per (endpoint, block) entry: used_memory delta and the sum of MEMORY USAGE.</summary>
+    public static async Task<(double UsedMemory, double KeyMemory)> RedisMemoryPerBlockAsync(int blocks)
+    {
+        await using var backends = await PrefixIndexBackends.StartAsync("redis", new PrefixIndexOptions { DefaultCapacity = blocks }).ConfigureAwait(false);
+        var redis = backends.Redis!;
+        var before = await UsedMemoryAsync(redis).ConfigureAwait(false);
+        var random = new Random(3);
+        var chain = new ulong[256];
+        var recorded = 0;
+        while (recorded < blocks)
+        {
+            for (var i = 0; i < chain.Length; i++)
+                chain[i] = (ulong)random.NextInt64();
+            var n = Math.Min(chain.Length, blocks - recorded);
+            await backends.Index.RecordAsync("m", $"10.0.0.{recorded / 256 % 8}:8000", chain.AsMemory(0, n), default).ConfigureAwait(false);
+            recorded += n;
+        }
+        var after = await UsedMemoryAsync(redis).ConfigureAwait(false);
+        var stats = await backends.Index.StatsAsync(default).ConfigureAwait(false);
+        return ((double)(after - before) / blocks, (double)(stats.MemoryBytes ?? 0) / blocks);
+    }
+
+    private static async Task<double> EvalShaMicrosAsync(RedisConnection redis)
+    {
+        var info = (await redis.ExecuteAsync("INFO", "commandstats").ConfigureAwait(false)).AsString() ?? "";
+        foreach (var line in info.Split("\r\n"))
+        {
+            if (!line.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal))
+                continue;
+            foreach (var part in line["cmdstat_evalsha:".Length..].Split(','))
+            {
+                if (part.StartsWith("usec_per_call=", StringComparison.Ordinal))
+                    return double.Parse(part["usec_per_call=".Length..], CultureInfo.InvariantCulture);
+            }
+        }
+        return double.NaN;
+    }
+
+    private static async Task<long> UsedMemoryAsync(RedisConnection redis)
+    {
+        var info = (await redis.ExecuteAsync("INFO", "memory").ConfigureAwait(false)).AsString() ?? "";
+        foreach (var line in info.Split("\r\n"))
+        {
+            if (line.StartsWith("used_memory:", StringComparison.Ordinal))
+                return long.Parse(line.AsSpan("used_memory:".Length), CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+}
