@@ -144,8 +144,10 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
             endpoints.Sort((a, b) => string.CompareOrdinal(a.Address, b.Address));
             view = new PoolView(pools, models, endpoints);
             _current = view;
+            // Raised under the lock: informers recompute from several threads, and subscribers must never see an older
+            // view after a newer one.
+            Changed?.Invoke(view);
         }
-        Changed?.Invoke(view);
     }
 
     private List<InferencePoolSpec> CollectPools()

@@ -12,6 +12,7 @@ public sealed partial class PoolFileDiscovery : IPoolDiscovery, IDisposable
     private readonly TimeSpan _pollInterval;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly Lock _reloadLock = new();
     private volatile PoolView _current = PoolView.Empty;
     private string? _lastText;
     private int _loads;
@@ -42,6 +43,13 @@ public sealed partial class PoolFileDiscovery : IPoolDiscovery, IDisposable
 
     /// <summary>Loads the file once, synchronously (start-up, tests).</summary>
     public bool Reload()
+    {
+        // One reload at a time, so change notifications arrive in file order.
+        lock (_reloadLock)
+            return ReloadLocked();
+    }
+
+    private bool ReloadLocked()
     {
         string text;
         try

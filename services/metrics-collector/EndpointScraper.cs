@@ -28,7 +28,15 @@ internal sealed partial class EndpointScraper(
         {
             do
             {
-                await ScrapeOnceAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ScrapeOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // Whatever went wrong, the loop must go on: a dead loop would leave the endpoint silently aging.
+                    Fail("error", ex.Message);
+                }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }

@@ -65,13 +65,15 @@ internal sealed partial class ScrapeManager : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Applies a discovery view: the set of scraped endpoints becomes exactly the view's endpoints.</summary>
-    public void Reconcile(PoolView view)
+    /// <summary>Applies discovery's current view: the set of scraped endpoints becomes exactly its endpoints. The notified view
+    /// is only a trigger; reading <see cref="IPoolDiscovery.Current"/> under the lock means a late call can never apply an older view.</summary>
+    public void Reconcile(PoolView notified)
     {
         lock (_lock)
         {
             if (_stopping.IsCancellationRequested)
                 return;
+            var view = _discovery.Current;
             var wanted = new Dictionary<string, DiscoveredEndpoint>(StringComparer.Ordinal);
             foreach (var e in view.Endpoints)
                 wanted[e.Pool + "|" + e.Address] = e;

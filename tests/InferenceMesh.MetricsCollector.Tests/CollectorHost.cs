@@ -21,8 +21,11 @@ internal sealed class CollectorHost : IAsyncDisposable
 {
     private readonly string _dir;
 
-    private CollectorHost(WebApplication app, HttpClient http, string dir, InMemoryEventBus bus, RecordingStore store)
+    private readonly bool _ownsBus;
+
+    private CollectorHost(WebApplication app, HttpClient http, string dir, InMemoryEventBus bus, RecordingStore store, bool ownsBus)
     {
+        _ownsBus = ownsBus;
         App = app;
         Http = http;
         _dir = dir;
@@ -85,6 +88,7 @@ internal sealed class CollectorHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Configuration.AddInMemoryCollection(settings);
+        var ownsBus = bus is null;
         bus ??= new InMemoryEventBus();
         var store = new RecordingStore();
         // With a sidecar (stand-in) the real Dapr publisher and state store are used; otherwise the in-memory bus and a recorder.
@@ -109,7 +113,7 @@ internal sealed class CollectorHost : IAsyncDisposable
             throw;
         }
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new CollectorHost(app, new HttpClient { BaseAddress = new Uri(address) }, dir, bus, store);
+        return new CollectorHost(app, new HttpClient { BaseAddress = new Uri(address) }, dir, bus, store, ownsBus);
     }
 
     public async Task<IReadOnlyList<EndpointStatus>> EndpointsAsync() =>
@@ -123,7 +127,8 @@ internal sealed class CollectorHost : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        await Bus.DisposeAsync();
+        if (_ownsBus)
+            await Bus.DisposeAsync();
         Directory.Delete(_dir, true);
     }
 
