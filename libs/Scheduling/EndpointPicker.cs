@@ -16,6 +16,9 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
 
     public int CandidateCount => _count;
 
+    /// <summary>Predicted prefill time (ms) of the last pick on its primary endpoint, for that endpoint's backlog.</summary>
+    public double ChosenPrefillMs { get; private set; }
+
     public void ObservePromptTokens(double tokens) => MeanPromptTokens += 0.05 * (tokens - MeanPromptTokens);
 
     /// <summary>Subset hint, then unhealthy endpoints out, then stale ones out unless nothing fresh remains.</summary>
@@ -50,12 +53,12 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         return n;
     }
 
-    /// <summary>True when every current candidate is saturated (or there is none).</summary>
-    public bool AllSaturated(EndpointState[] endpoints, long nowMs)
+    /// <summary>True when every current candidate's saturation exceeds <paramref name="limit"/> (1 = the thresholds), or there is none.</summary>
+    public bool AllSaturated(EndpointState[] endpoints, long nowMs, double limit = 1.0)
     {
         for (var k = 0; k < _count; k++)
         {
-            if (!Scorers.IsSaturated(endpoints[_candidates[k]], nowMs, options))
+            if (Scorers.Saturation(endpoints[_candidates[k]], nowMs, options) <= limit)
                 return false;
         }
         return true;
@@ -97,6 +100,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var written = 0;
         var first = PickBest(values, tie);
         picked[written++] = candidates[first];
+        ChosenPrefillMs = PrefillMs(matched[first], PromptTokens(promptBytes, totalBlocks), Scorers.Saturation(endpoints[candidates[first]], nowMs, options));
         breakdown = Breakdown(endpoints[candidates[first]], matched[first], totalBlocks, adapter, profile, values[first]);
         values[first] = double.NegativeInfinity;
         while (written < picked.Length && written < n)
@@ -178,14 +182,22 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     {
         var t = options.PredictedTtft;
         var saturation = Scorers.Saturation(e, nowMs, options);
-        // A hit on a server that is already saturated is refused: piling onto it costs more than the prefill saved.
-        var cached = saturation < t.PrefixLoadGate ? Math.Min(matchedBlocks * (double)t.PrefixBlockTokens, promptTokens - 1) : 0;
-        var wait = (e.Waiting + e.SinceSnapshot) * perQueuedMs + e.Running * t.RunningRequestMs;
-        var prefill = (promptTokens - Math.Max(0, cached)) * t.PrefillMsPerToken + t.OverheadMs;
+        // The scrape shows other replicas' load, the local backlog shows ours in detail; neither sees all, take the larger.
+        var wait = Math.Max((e.Waiting + e.SinceSnapshot) * perQueuedMs, e.BacklogUntilMs - nowMs) + e.Running * t.RunningRequestMs;
+        var prefill = PrefillMs(matchedBlocks, promptTokens, saturation);
         var kvOver = e.KvUsage - options.KvThreshold;
         var kvPenalty = kvOver > 0 ? t.KvFullPenaltyMs * kvOver / Math.Max(1e-6, 1 - options.KvThreshold) : 0;
         var cost = wait + prefill + kvPenalty;
         return double.IsFinite(saturation) ? cost : cost + 1e6;
+    }
+
+    private double PrefillMs(int matchedBlocks, double promptTokens, double saturation)
+    {
+        var t = options.PredictedTtft;
+        // A hit on a server that is already saturated is refused: piling onto it costs more than the prefill saved.
+        var cached = saturation < t.PrefixLoadGate ? Math.Min(matchedBlocks * (double)t.PrefixBlockTokens, promptTokens - 1) : 0;
+        var uncached = promptTokens - Math.Max(0, cached);
+        return uncached * (t.PrefillMsPerToken + t.AttentionMsPerTokenPair * promptTokens) + t.OverheadMs;
     }
 
     private double PromptTokens(long promptBytes, int totalBlocks)

@@ -24,6 +24,10 @@ internal sealed class EndpointState(string address)
     /// <summary>This replica's dispatches not completed.</summary>
     public int InFlight;
 
+    /// <summary>When the prefill work this replica sent here is predicted to be done (Unix ms): a local virtual queue that
+    /// sees the backlog a scrape cannot (long prompts being prefilled show as one running request).</summary>
+    public double BacklogUntilMs;
+
     public void Update(EndpointMetrics m)
     {
         Waiting = Math.Max(0, m.Waiting);

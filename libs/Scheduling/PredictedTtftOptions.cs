@@ -7,7 +7,11 @@ public sealed record PredictedTtftOptions
 {
     /// <summary>Prefill time per uncached prompt token.</summary>
     [Range(0.000001, 1000)]
-    public double PrefillMsPerToken { get; set; } = 0.15;
+    public double PrefillMsPerToken { get; set; } = 0.17;
+
+    /// <summary>Attention cost per (uncached token × prompt token): what makes very long prompts superlinear.</summary>
+    [Range(0, 1)]
+    public double AttentionMsPerTokenPair { get; set; } = 6e-6;
 
     /// <summary>Fixed per-request cost (scheduling step, first decode).</summary>
     [Range(0, 100_000)]

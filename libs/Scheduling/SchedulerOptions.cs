@@ -24,6 +24,11 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(1, 3_600_000)]
     public int StalenessMs { get; set; } = 200;
 
+    /// <summary>Saturation up to which Critical requests are still dispatched (1 = the same thresholds as other bands;
+    /// 2 = Critical may fill endpoints to twice the queue threshold while Standard waits).</summary>
+    [Range(1.0, 1000)]
+    public double CriticalSaturationLimit { get; set; } = 1.0;
+
     /// <summary>Queue while saturated (true) or dispatch anyway (false); per pool overridable.</summary>
     public bool UseQueueing { get; set; } = true;
 
@@ -62,9 +67,10 @@ public sealed record SchedulerOptions : IValidatableObject
     [Required]
     public string DefaultProfile { get; set; } = PoolAnnotations.StrategyDefault;
 
-    /// <summary>Profile used for <c>PREFIX_CACHE</c> pools.</summary>
+    /// <summary>Profile used for <c>PREFIX_CACHE</c> pools: PREDICTED_TTFT, chosen by the bench (docs/benchmarks/scheduler.md);
+    /// set <c>PREFIX_CACHE</c> for the reference-style weighted sum.</summary>
     [Required]
-    public string PrefixCacheProfile { get; set; } = PoolAnnotations.StrategyPrefixCache;
+    public string PrefixCacheProfile { get; set; } = PredictedTtftProfile;
 
     /// <summary>Named profiles; the built-in ones are DEFAULT, PREFIX_CACHE and PREDICTED_TTFT.</summary>
     public Dictionary<string, ProfileOptions> Profiles { get; set; } = BuiltInProfiles();

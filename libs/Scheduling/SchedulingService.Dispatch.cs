@@ -25,6 +25,7 @@ public sealed partial class SchedulingService
         _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs);
         primary.InFlight++;
         primary.SinceSnapshot++;
+        primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
         _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
         _metrics.Pick(_time.GetElapsedTime(started).TotalMicroseconds, breakdown);
         return new ScheduleResponse(ScheduleOutcome.Scheduled, primary.Address, fallbacks, 200, null, ReplicaId, queuedMs);

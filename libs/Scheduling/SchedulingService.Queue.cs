@@ -4,6 +4,10 @@ namespace InferenceMesh.Scheduling;
 
 public sealed partial class SchedulingService
 {
+    /// <summary>Critical may fill endpoints past the thresholds (up to <c>CriticalSaturationLimit</c>): lower bands wait
+    /// in this queue, Critical goes ahead of them into the servers' own queues.</summary>
+    private double LimitFor(Criticality band) => band == Criticality.Critical ? Math.Max(1.0, _options.CriticalSaturationLimit) : 1.0;
+
     private static string? Invalid(ScheduleRequest r)
     {
         if (string.IsNullOrEmpty(r.RequestId))
@@ -25,7 +29,7 @@ public sealed partial class SchedulingService
             return Finish(request.Criticality, Reject(ScheduleOutcome.Cancelled, "scheduler shutting down", 0), wasQueued: false);
         if (_picker.Filter(pool.Endpoints, request.Subset, nowMs) == 0)
             return Finish(request.Criticality, NoCandidates(request, pool, 0), wasQueued: false);
-        var saturated = _picker.AllSaturated(pool.Endpoints, nowMs);
+        var saturated = _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(request.Criticality));
         var queuedAhead = pool.HasQueuedAtOrAbove(request.Criticality);
         if (!saturated && !queuedAhead)
             return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
@@ -76,7 +80,7 @@ public sealed partial class SchedulingService
             else
             {
                 // Strict priority: if the head cannot go, nothing behind it jumps ahead.
-                if (pool.UseQueueing && _picker.AllSaturated(pool.Endpoints, nowMs))
+                if (pool.UseQueueing && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(head.Request.Criticality)))
                     return;
                 response = DispatchLocked(head.Request, pool, head.Match, nowMs, QueuedMs(head));
             }

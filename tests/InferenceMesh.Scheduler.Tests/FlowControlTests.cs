@@ -322,4 +322,17 @@ public sealed class FlowControlTests
 
         Assert.Equal(ScheduleOutcome.Cancelled, (await queued.Within()).Outcome);
     }
+
+    [Fact]
+    public async Task CriticalSaturationLimit_CriticalGoesPastThresholdsWhileStandardWaits()
+    {
+        using var fleet = new Fleet(new SchedulerOptions { CriticalSaturationLimit = 2 });
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 7)); // saturation 1.4: over 1, under 2
+
+        var standard = fleet.Schedule(fleet.Request(Criticality.Standard));
+        var critical = await fleet.Schedule(fleet.Request(Criticality.Critical)).Within();
+
+        Assert.Equal(ScheduleOutcome.Scheduled, critical.Outcome);
+        Assert.False(standard.IsCompleted);
+    }
 }

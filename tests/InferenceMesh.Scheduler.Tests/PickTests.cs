@@ -74,10 +74,10 @@ public sealed class PickTests
     }
 
     [Fact]
-    public async Task PrefixCache_PrefersEndpointHoldingThePrefix()
+    public async Task PrefixCacheWeighted_PrefersEndpointHoldingThePrefix()
     {
         var index = new FakePrefixIndex { Matches = { ["b:1"] = 8, ["c:1"] = 1 } };
-        using var fleet = new Fleet(prefix: index);
+        using var fleet = new Fleet(new SchedulerOptions { PrefixCacheProfile = PoolAnnotations.StrategyPrefixCache }, prefix: index);
         fleet.Service.ConfigurePool(Fleet.Pool, Strategy(PoolAnnotations.StrategyPrefixCache));
         fleet.Snapshot(Fleet.Endpoint("a:1"), Fleet.Endpoint("b:1", waiting: 1), Fleet.Endpoint("c:1"));
 
@@ -86,6 +86,34 @@ public sealed class PickTests
         Assert.Equal("b:1", r.Endpoint);
         Assert.Equal(["a:1", "b:1", "c:1"], index.LastCandidates);
         Assert.Equal("m", index.LastModel);
+    }
+
+    [Theory]
+    [InlineData(null, "DEFAULT")]
+    [InlineData("DEFAULT", "DEFAULT")]
+    [InlineData("PREFIX_CACHE", "PREDICTED_TTFT")]
+    [InlineData("PREDICTED_TTFT", "PREDICTED_TTFT")]
+    [InlineData("NO_SUCH_PROFILE", "DEFAULT")]
+    public void RoutingStrategyAnnotation_SelectsProfile(string? strategy, string expected)
+    {
+        using var fleet = new Fleet();
+        fleet.Service.ConfigurePool(Fleet.Pool, strategy is null ? new Dictionary<string, string>() : Strategy(strategy));
+
+        Assert.Equal(expected, fleet.Service.GetQueueStatus().Pools[0].Profile);
+    }
+
+    [Fact]
+    public void PoolsOption_SetsStrategyWhenNoAnnotation()
+    {
+        var options = new SchedulerOptions();
+        options.Pools[Fleet.Pool] = new PoolOptions { RoutingStrategy = "PREFIX_CACHE", UseQueueing = false };
+        using var fleet = new Fleet(options);
+        fleet.Snapshot(Fleet.Endpoint("a:1"));
+
+        var pool = fleet.Service.GetQueueStatus().Pools[0];
+
+        Assert.Equal("PREDICTED_TTFT", pool.Profile);
+        Assert.False(pool.UseQueueing);
     }
 
     [Fact]

@@ -71,4 +71,20 @@ public sealed class PredictedTtftTests
 
         Assert.Equal("a:1", r.Endpoint);
     }
+
+    [Fact]
+    public async Task PredictedTtft_LongPromptBacklog_StillSteersAwayAfterScrapeAbsorbsIt()
+    {
+        using var fleet = NewFleet(new FakePrefixIndex());
+        fleet.Snapshot(Fleet.Endpoint("a:1"), Fleet.Endpoint("b:1"));
+        var first = await fleet.Schedule(fleet.Request(hashes: Hashes(10), bytes: 200_000)).Within(); // ≈ 50k tokens of prefill
+
+        // The next scrape absorbs the dispatch and shows the other endpoint with a short queue; the long prefill still
+        // running on the first is visible only in the local backlog.
+        fleet.Snapshot(Fleet.Endpoint(first.Endpoint!), Fleet.Endpoint(first.Endpoint == "a:1" ? "b:1" : "a:1", waiting: 2));
+        var second = await fleet.Schedule(fleet.Request(hashes: Hashes(10), bytes: 2000)).Within();
+
+        Assert.NotEqual(first.Endpoint, second.Endpoint);
+        Assert.Equal(0, fleet.Service.GetPoolStatus()[0].Endpoints[0].SinceSnapshot);
+    }
 }

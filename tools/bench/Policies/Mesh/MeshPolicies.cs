@@ -14,6 +14,8 @@ internal static class MeshPolicies
     /// <summary>Ours: the index is bounded by the endpoint's KV capacity and matches whole long prompts.</summary>
     private const int MeshMaxBlocks = 16_384;
 
+    private const int BenchTtlMs = 3_600_000;
+
 #pragma warning disable CA2255 // The bench is an executable; registering at load keeps PolicyRegistry free of a Scheduling dependency.
     [ModuleInitializer]
 #pragma warning restore CA2255
@@ -23,17 +25,27 @@ internal static class MeshPolicies
             c => Create("mesh-default", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false));
         PolicyRegistry.Register("mesh-default-noqueue", "InferenceMesh DEFAULT with queueing off (saturated: dispatch anyway, shed Sheddable)",
             c => Create("mesh-default-noqueue", c, PoolAnnotations.StrategyDefault, queueing: false, prefix: false));
+        PolicyRegistry.Register("mesh-default-critical2", "InferenceMesh DEFAULT, queueing on, Critical may fill endpoints to 2x the saturation thresholds",
+            c => Create("mesh-default-critical2", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, criticalLimit: 2));
         PolicyRegistry.Register("mesh-prefix", "InferenceMesh PREFIX_CACHE: prefix 3 / queue 2 / kv 2 / in-flight 1 / lora 1, flow-control queue",
-            c => Create("mesh-prefix", c, PoolAnnotations.StrategyPrefixCache, queueing: true, prefix: true));
-        PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT: min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
+            c => Create("mesh-prefix", c, PoolAnnotations.StrategyPrefixCache, queueing: true, prefix: true, prefixProfile: PoolAnnotations.StrategyPrefixCache));
+        PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT (the PREFIX_CACHE default): min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
             c => Create("mesh-predicted", c, SchedulerOptions.PredictedTtftProfile, queueing: true, prefix: true));
         PolicyRegistry.Register("gie-reference", "reimplementation of the reference picker's default profile: prefix 3 / queue 2 / kv 2, 64-char blocks, 256 blocks, LRU 31,250, no queueing",
             CreateGieReference);
     }
 
-    private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix)
+    private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0,
+        string prefixProfile = SchedulerOptions.PredictedTtftProfile)
     {
-        var options = new SchedulerOptions { UseQueueing = queueing };
+        var options = new SchedulerOptions
+        {
+            UseQueueing = queueing,
+            CriticalSaturationLimit = criticalLimit,
+            PrefixCacheProfile = prefixProfile,
+            // Bench clients have no deadline (like the seeds' benchmark clients): the queue TTL must not be what fails them.
+            DefaultTtlMs = BenchTtlMs,
+        };
         var capacity = c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         return new MeshPolicy(name, c, options, profile, prefix ? new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks) : null);
     }
