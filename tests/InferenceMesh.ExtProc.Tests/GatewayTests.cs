@@ -123,4 +123,19 @@ public sealed class GatewayTests : IAsyncLifetime, IDisposable
         using var response = await _client.PostAsync("/v1/completions", Json("""{"model":"chat","prompt":"x"}"""));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Post_WithSubsetHintOption_PassesTheHintAsEnvoyLbMetadata()
+    {
+        await using var gateway = await GatewayHost.StartAsync(new GatewayOptions
+        {
+            Port = 0,
+            ExtProcAddress = _picker.GrpcAddress.ToString(),
+            SubsetHint = _model.Address + ", 10.0.0.9:8000",
+        });
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        using var response = await client.PostAsync("/v1/completions", Json("""{"model":"chat","prompt":"x"}"""));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([_model.Address, "10.0.0.9:8000"], Assert.Single(_picker.Scheduler.Requests).Subset);
+    }
 }
