@@ -149,11 +149,9 @@ internal static class EmbeddedCli
     private static async Task<int> ServeAsync(EnsembleOptions options)
     {
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
+        // Ctrl+C and SIGTERM (docker stop, kill) end the serve loop; the hosts are then stopped in order by the dispose.
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
         await using var ensemble = await EmbeddedEnsemble.StartAsync(options, RoutingMode.InferenceMesh, stop.Token).ConfigureAwait(false);
         var gw = ensemble.GatewayAddress.ToString().TrimEnd('/');
         Console.WriteLine("InferenceMesh is serving (Ctrl+C stops)");
@@ -173,9 +171,15 @@ internal static class EmbeddedCli
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C.
+            Console.WriteLine("stopping");
         }
         return CliErrors.Ok;
+
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     private static int Usage(string message)
