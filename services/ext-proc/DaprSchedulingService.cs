@@ -25,10 +25,22 @@ internal sealed class DaprSchedulingService : ISchedulingService
     public async ValueTask<ScheduleResponse> ScheduleAsync(ScheduleRequest request, CancellationToken cancellationToken)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(request, ContractsJsonContext.Default.ScheduleRequest);
-        using var content = new ByteArrayContent(payload);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        using var response = await _dapr.InvokeMethodRawAsync(HttpMethod.Post, AppIds.Scheduler, "schedule", content, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        byte[] body;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var content = new ByteArrayContent(payload);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            response = await _dapr.InvokeMethodRawAsync(HttpMethod.Post, AppIds.Scheduler, "schedule", content, cancellationToken).ConfigureAwait(false);
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            // The sidecar's own ERR_DIRECT_INVOKE means no scheduler answered (a replica died or refused the connection):
+            // invoking again reaches another replica. Safe although /schedule is not idempotent: a replica that died took
+            // its in-flight slot with it, and a lost answer only leaves a slot that expires (Scheduler:InFlightExpiryMs).
+            if (attempt >= ScheduleAttempts || response.StatusCode != HttpStatusCode.InternalServerError || !IsDirectInvokeError(body))
+                break;
+            response.Dispose();
+        }
+        using var _ = response;
         if (body.Length > 0)
         {
             try
@@ -61,6 +73,12 @@ internal sealed class DaprSchedulingService : ISchedulingService
         else
             await _dapr.InvokeMethodAsync(AppIds.Scheduler, "complete", completion, ContractsJsonContext.Default.RequestCompletion, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Schedule calls per request when the sidecar reports that no scheduler replica answered.</summary>
+    private const int ScheduleAttempts = 3;
+
+    private static bool IsDirectInvokeError(byte[] body) =>
+        body.AsSpan().IndexOf("ERR_DIRECT_INVOKE"u8) >= 0;
 
     private static string DaprBodyText(byte[] body) =>
         body.Length == 0 ? "(empty)" : System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 512)));

@@ -17,6 +17,12 @@ public sealed record DaprStandInOptions
     /// <summary>Where other app ids are reached for service invocation.</summary>
     public IReadOnlyDictionary<string, Uri> AppAddresses { get; init; } = new Dictionary<string, Uri>();
 
+    /// <summary>Name resolution for invocation when an app id has several replicas: every replica's address, asked on each
+    /// call (so replicas started later are found). Calls round-robin over them, as Dapr's name resolution spreads calls
+    /// over replicas; a replica that refuses the connection (the request never reached it) is skipped for the next one.
+    /// Takes precedence over <see cref="AppAddresses"/> when it returns a non-empty list.</summary>
+    public Func<string, IReadOnlyList<Uri>>? NameResolver { get; init; }
+
     /// <summary>State store component names (all state.redis on <see cref="Redis"/>).</summary>
     public IReadOnlyList<string> StateStores { get; init; } = ["statestore"];
 

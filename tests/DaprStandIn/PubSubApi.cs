@@ -50,6 +50,9 @@ internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redi
         if (options.AppApiToken is not null)
             request.Headers.TryAddWithoutValidation("dapr-api-token", options.AppApiToken);
         using var response = await appClient.SendAsync(request);
+        // daprd treats an app without the route as an app without programmatic subscriptions.
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return;
         response.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
         foreach (var s in doc.RootElement.EnumerateArray())

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text.Json;
+using InferenceMesh.DaprStandIn;
+using InferenceMesh.Gateway;
+using InferenceMesh.VllmSim;
+using InferenceMesh.VllmSim.Http;
+
+namespace InferenceMesh.EndToEnd.Tests.Support;
+
+/// <summary>
+/// The distributed deployment on one machine: a real redis-server; the four services as separate processes (one
+/// metrics-collector, two prefix-index on the redis backend, two schedulers, two ext-procs), each replica with its own Dapr
+/// stand-in sidecar (state and pub/sub on the redis-server, invocation round-robin over the callee's replicas); the
+/// simulated fleet; and one development gateway in front of each ext-proc replica.
+/// </summary>
+public sealed class DistributedEnsemble : IAsyncLifetime
+{
+    public const string Pool = "qwen";
+    public const string Model = "Qwen/Qwen2.5-7B-Instruct";
+    public const string Adapter = "sql-lora";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+    private readonly List<DaprStandIn.DaprStandIn> _sidecars = [];
+    private readonly Dictionary<string, List<Uri>> _replicas = new(StringComparer.Ordinal);
+    private readonly List<ServiceProcess> _processes = [];
+    private readonly List<GatewayHost> _gateways = [];
+    private RedisServerProcess? _redis;
+    private SimFleetHost? _fleet;
+    private string? _tempDir;
+
+    public IReadOnlyList<string> Endpoints { get; private set; } = [];
+
+    /// <summary>One gateway per ext-proc replica (index = replica).</summary>
+    public IReadOnlyList<Uri> Gateways => [.. _gateways.Select(g => g.Address)];
+
+    public List<ServiceProcess> Schedulers { get; } = [];
+
+    public List<Uri> SchedulerAddresses { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        _tempDir = Directory.CreateTempSubdirectory("im-e2e-").FullName;
+        _redis = RedisServerProcess.Start();
+        _fleet = await SimFleetHost.StartAsync(new SimHostOptions
+        {
+            Servers = 4,
+            Port = 0,
+            TimeScale = 10,
+            Server = new SimServerOptions { ModelName = Model, LoraModules = [new LoraModule(Adapter, "/adapters/" + Adapter)], MaxLoras = 1 },
+        });
+        Endpoints = [.. _fleet.BaseAddresses.Select(u => u.Authority)];
+        var poolFile = Path.Combine(_tempDir, "pool.yaml");
+        await File.WriteAllTextAsync(poolFile, Embedded.Ensemble.EmbeddedEnsemble.PoolFile(Pool, Endpoints));
+
+        // Start order follows the dependencies (each replica's sidecar first, then the app, then the app channel).
+        var redisAddress = $"127.0.0.1:{_redis.Port}";
+        var starts = new List<Task<(ServiceProcess, Uri)>>
+        {
+            StartReplicaAsync("prefix-index", "prefix-index-0", "InferenceMesh.PrefixIndex", new() { ["PrefixIndex__Backend"] = "redis", ["PrefixIndex__Redis"] = redisAddress }),
+            StartReplicaAsync("prefix-index", "prefix-index-1", "InferenceMesh.PrefixIndex", new() { ["PrefixIndex__Backend"] = "redis", ["PrefixIndex__Redis"] = redisAddress }),
+        };
+        var schedulerEnv = new Dictionary<string, string>
+        {
+            ["Scheduler__Pools__qwen__RoutingStrategy"] = "PREFIX_CACHE",
+            // Invocation through two stand-ins on a loaded machine: a 50 ms prefix lookup would often time out.
+            ["Scheduler__PrefixMatchTimeoutMs"] = "3000",
+        };
+        starts.Add(StartReplicaAsync("scheduler", "scheduler-0", "InferenceMesh.Scheduler", schedulerEnv));
+        starts.Add(StartReplicaAsync("scheduler", "scheduler-1", "InferenceMesh.Scheduler", schedulerEnv));
+        starts.Add(StartReplicaAsync("metrics-collector", "metrics-collector-0", "InferenceMesh.MetricsCollector", new()
+        {
+            ["Collector__Discovery"] = "File",
+            ["Collector__PoolFile"] = poolFile,
+            ["Collector__Pool"] = Pool,
+        }));
+        var extProcPorts = new List<int>();
+        for (var i = 0; i < 2; i++)
+        {
+            var grpc = RedisServerProcess.FreePort();
+            var httpPort = RedisServerProcess.FreePort();
+            extProcPorts.Add(grpc);
+            starts.Add(StartReplicaAsync("ext-proc", $"ext-proc-{i}", "InferenceMesh.ExtProc", new()
+            {
+                ["ExtProc__ListenAddress"] = "127.0.0.1",
+                ["ExtProc__GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
+                ["ExtProc__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
+                ["ExtProc__Pool"] = Pool,
+            }, urls: false));
+        }
+        var started = await Task.WhenAll(starts);
+        for (var i = 2; i <= 3; i++)
+        {
+            Schedulers.Add(started[i].Item1);
+            SchedulerAddresses.Add(started[i].Item2);
+        }
+
+        foreach (var port in extProcPorts)
+        {
+            _gateways.Add(await GatewayHost.StartAsync(new GatewayOptions
+            {
+                Port = 0,
+                ExtProcAddress = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+                RequestTimeoutSeconds = 120,
+            }));
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var scheduler in SchedulerAddresses)
+            await Poll.UntilAsync(() => PoolIsFreshAsync(http, scheduler), $"scheduler {scheduler} to hold a fresh snapshot of {Endpoints.Count} servers", StartTimeout);
+        foreach (var gateway in Gateways)
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                var r = await OpenAi.SendAsync(http, gateway, Model, [("user", "warm-up " + gateway.Port.ToString(CultureInfo.InvariantCulture))], stream: false, maxTokens: 2);
+                return r.Status == 200;
+            }, $"a first request through the gateway {gateway}", StartTimeout);
+        }
+    }
+
+    /// <summary>Every process's output, for failure messages.</summary>
+    public string Logs(int lastLines = 40) => string.Join("\n\n", _processes.Select(p =>
+        $"== {p.Name}{(p.HasExited ? " (exited)" : "")}\n" + string.Join('\n', p.Output.Split('\n').TakeLast(lastLines))));
+
+    private async Task<(ServiceProcess, Uri)> StartReplicaAsync(string appId, string name, string assembly, Dictionary<string, string> env, bool urls = true)
+    {
+        var sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions
+        {
+            AppId = appId,
+            Redis = _redis!.Options,
+            // statestore is shared by the apps (components/statestore.yaml: keyPrefix name).
+            KeyPrefix = "name",
+            NameResolver = ResolveReplicas,
+        });
+        lock (_sidecars)
+            _sidecars.Add(sidecar);
+        env["Dapr__HttpEndpoint"] = sidecar.HttpEndpoint.ToString().TrimEnd('/');
+        var process = urls
+            ? ServiceProcess.Start(name, appId, assembly, env, "--urls", "http://127.0.0.1:0")
+            : ServiceProcess.Start(name, appId, assembly, env);
+        lock (_processes)
+            _processes.Add(process);
+        Uri address;
+        if (urls)
+        {
+            address = await process.WaitListeningAsync(StartTimeout);
+        }
+        else
+        {
+            address = new Uri($"http://127.0.0.1:{env["ExtProc__HttpPort"]}/");
+            await process.WaitListeningAsync(StartTimeout);
+        }
+        // The app channel: subscriptions are read from the app, deliveries start.
+        await sidecar.AttachAppAsync(address);
+        lock (_replicas)
+        {
+            if (!_replicas.TryGetValue(appId, out var list))
+                _replicas[appId] = list = [];
+            list.Add(address);
+        }
+        return (process, address);
+    }
+
+    private IReadOnlyList<Uri> ResolveReplicas(string appId)
+    {
+        lock (_replicas)
+            return _replicas.TryGetValue(appId, out var list) ? [.. list] : [];
+    }
+
+    private async Task<bool> PoolIsFreshAsync(HttpClient http, Uri scheduler)
+    {
+        using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(scheduler, "pool")));
+        foreach (var pool in doc.RootElement.EnumerateArray())
+        {
+            if (pool.GetProperty("pool").GetString() != Pool)
+                continue;
+            var fresh = 0;
+            foreach (var e in pool.GetProperty("endpoints").EnumerateArray())
+            {
+                if (e.GetProperty("fresh").GetBoolean())
+                    fresh++;
+            }
+            return fresh >= Endpoints.Count;
+        }
+        return false;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var g in _gateways)
+            await g.DisposeAsync();
+        foreach (var p in _processes)
+            await p.DisposeAsync();
+        foreach (var s in _sidecars)
+            await s.DisposeAsync();
+        if (_fleet is not null)
+            await _fleet.DisposeAsync();
+        _redis?.Dispose();
+        if (_tempDir is not null)
+            Directory.Delete(_tempDir, recursive: true);
+    }
+}

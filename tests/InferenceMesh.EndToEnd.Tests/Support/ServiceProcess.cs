@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace InferenceMesh.EndToEnd.Tests.Support;
+
+/// <summary>One service replica as its own OS process: <c>dotnet &lt;service&gt;.dll</c> from the service's build output (its
+/// content root and appsettings.json), configured by environment variables the way <c>dapr run</c> / Kubernetes do.</summary>
+public sealed partial class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ServiceProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public string Output => string.Join('\n', _output);
+
+    public bool HasExited => _process.HasExited;
+
+    public static ServiceProcess Start(string name, string serviceDir, string assembly, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var binDir = RepoPaths.Path("services", serviceDir, "bin", RepoPaths.Configuration, "net10.0");
+        var dll = Path.Combine(binDir, assembly + ".dll");
+        if (!File.Exists(dll))
+            throw new InvalidOperationException($"{dll} is missing: build the solution (or this test project) first");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = binDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["Logging__Console__FormatterName"] = "simple";
+        info.Environment["Dapr__SidecarWaitSeconds"] = "0";
+        info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        foreach (var (k, v) in environment)
+            info.Environment[k] = v;
+        return new ServiceProcess(name, Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+    }
+
+    /// <summary>Waits for the first "Now listening on" address, or fails with the process output if it exits first.</summary>
+    public async Task<Uri> WaitListeningAsync(TimeSpan timeout)
+    {
+        Uri? address = null;
+        await Poll.UntilAsync(() =>
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{Output}");
+            foreach (var line in _output)
+            {
+                var m = ListeningLine().Match(line);
+                if (m.Success)
+                {
+                    address = new Uri(m.Groups[1].Value + "/");
+                    return Task.FromResult(true);
+                }
+            }
+            return Task.FromResult(false);
+        }, $"{Name} to listen", timeout);
+        return address!;
+    }
+
+    /// <summary>SIGKILL: the replica dies without draining, as on a node failure.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited)
+            return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningLine();
+}
