@@ -24,7 +24,15 @@ case "${1:-}" in
     echo "==> build (warnings as errors)"
     dotnet build InferenceMesh.sln -c Release -warnaserror -nologo -v:q
     echo "==> test"
-    dotnet test InferenceMesh.sln -c Release --no-build -nologo -v:q
+    log=$(mktemp)
+    set +e
+    dotnet test InferenceMesh.sln -c Release --no-build -nologo -v:q 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    sum() { grep -oE "$1: +[0-9]+" "$log" | awk '{s += $2} END {print s + 0}'; }
+    echo "tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
+    rm -f "$log"
+    exit "$rc"
     ;;
   demo)
     shift
