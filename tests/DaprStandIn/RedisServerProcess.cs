@@ -6,23 +6,30 @@ using InferenceMesh.Redis;
 
 namespace InferenceMesh.DaprStandIn;
 
-/// <summary>A real <c>redis-server</c> on a free loopback port in its own temp dir, nothing persisted; killed on dispose.</summary>
+/// <summary>A real <c>redis-server</c> on a free loopback port in its own temp dir, nothing persisted; can be killed and
+/// restarted on the same port; killed on dispose. The one redis-server helper of every test and benchmark project.</summary>
 public sealed class RedisServerProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly string[] _extraArgs;
+    private readonly bool _tls;
+    private Process? _process;
 
-    private RedisServerProcess(Process process, int port, string directory)
+    private RedisServerProcess(string[] extraArgs, bool tls)
     {
-        _process = process;
-        Port = port;
-        Directory = directory;
+        _extraArgs = extraArgs;
+        _tls = tls;
+        Directory = Path.Combine(Path.GetTempPath(), "im-test-redis-" + Guid.NewGuid().ToString("N")[..12]);
+        System.IO.Directory.CreateDirectory(Directory);
+        Port = FreePort();
     }
 
     public int Port { get; }
 
     public string Directory { get; }
 
-    /// <summary>Options for connecting to this server.</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Options for a plain connection to this server.</summary>
     public RedisOptions Options => new()
     {
         Host = "127.0.0.1",
@@ -33,28 +40,18 @@ public sealed class RedisServerProcess : IDisposable
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(250),
     };
 
-    /// <summary>Starts <c>redis-server --port &lt;free&gt; --save '' --appendonly no</c> and waits until it accepts connections.</summary>
-    public static RedisServerProcess Start()
+    public static RedisServerProcess Start(params string[] extraArgs)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "im-dapr-redis-" + Guid.NewGuid().ToString("N")[..12]);
-        System.IO.Directory.CreateDirectory(directory);
-        var port = FreePort();
-        var info = new ProcessStartInfo("redis-server")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory })
-            info.ArgumentList.Add(a);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (is it installed?)");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new RedisServerProcess(process, port, directory);
-        server.WaitListening();
+        var server = new RedisServerProcess(extraArgs, tls: false);
+        server.Launch();
+        return server;
+    }
+
+    /// <summary>Starts a TLS-only server (plain port disabled) with the given PEM files.</summary>
+    public static RedisServerProcess StartTls(string certFile, string keyFile, string caFile)
+    {
+        var server = new RedisServerProcess(["--tls-cert-file", certFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", caFile, "--tls-auth-clients", "no"], tls: true);
+        server.Launch();
         return server;
     }
 
@@ -65,22 +62,38 @@ public sealed class RedisServerProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public void Dispose()
+    private void Launch()
     {
-        if (!_process.HasExited)
+        var info = new ProcessStartInfo("redis-server")
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-        _process.Dispose();
-        try
+            WorkingDirectory = Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var port = Port.ToString(CultureInfo.InvariantCulture);
+        if (_tls)
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            info.ArgumentList.Add("--port");
+            info.ArgumentList.Add("0");
+            info.ArgumentList.Add("--tls-port");
+            info.ArgumentList.Add(port);
         }
-        catch (IOException)
+        else
         {
-            // A leftover temp dir is harmless.
+            info.ArgumentList.Add("--port");
+            info.ArgumentList.Add(port);
         }
+        foreach (var a in new[] { "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Directory })
+            info.ArgumentList.Add(a);
+        foreach (var a in _extraArgs)
+            info.ArgumentList.Add(a);
+        _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (is it installed?)");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitListening();
     }
 
     private void WaitListening()
@@ -88,7 +101,7 @@ public sealed class RedisServerProcess : IDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
+            if (_process!.HasExited)
                 throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}");
             try
             {
@@ -102,5 +115,37 @@ public sealed class RedisServerProcess : IDisposable
             }
         }
         throw new TimeoutException("redis-server did not listen within 30 s");
+    }
+
+    /// <summary>SIGKILL: connections drop without a goodbye, as in a crash.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts the server again on the same port (empty: nothing is persisted).</summary>
+    public void Restart()
+    {
+        Kill();
+        Launch();
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a leftover temp dir is harmless
+        }
     }
 }

@@ -9,7 +9,7 @@ namespace InferenceMesh.Benchmarks.Prefix;
 /// (tests/DaprStandIn: the documented state API over the same kind of Redis — a real daprd adds its own hop cost, ≈0.3 ms).</summary>
 internal sealed class PrefixIndexBackends : IAsyncDisposable
 {
-    private LoopbackRedis? _redisServer;
+    private DaprStandIn.RedisServerProcess? _redisServer;
     private RedisConnection? _redis;
     private DaprStandIn.DaprStandIn? _standIn;
     private DaprClient? _dapr;
@@ -30,12 +30,12 @@ internal sealed class PrefixIndexBackends : IAsyncDisposable
                 b.Index = PrefixIndexFactory.CreateMemory(options, b.Metrics);
                 break;
             case "redis":
-                b._redisServer = LoopbackRedis.Start();
-                b._redis = await RedisConnection.ConnectAsync(b._redisServer.Options);
+                b._redisServer = DaprStandIn.RedisServerProcess.Start();
+                b._redis = await RedisConnection.ConnectAsync(b._redisServer.Options with { Protocol = 3 });
                 b.Index = PrefixIndexFactory.CreateRedis(b._redis, options, b.Metrics);
                 break;
             case "dapr":
-                b._redisServer = LoopbackRedis.Start();
+                b._redisServer = DaprStandIn.RedisServerProcess.Start();
                 b._standIn = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandIn.DaprStandInOptions { AppId = AppIds.PrefixIndex, Redis = b._redisServer.Options });
                 b._dapr = DaprClient.Create(new DaprClientOptions { HttpEndpoint = b._standIn.HttpEndpoint.ToString() });
                 b.Index = PrefixIndexFactory.CreateDapr(b._dapr, options, b.Metrics);
