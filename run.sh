@@ -26,7 +26,7 @@ case "${1:-}" in
     echo "==> test"
     log=$(mktemp)
     set +e
-    dotnet test InferenceMesh.sln -c Release --no-build -nologo -v:q 2>&1 | tee "$log"
+    dotnet test InferenceMesh.sln -c Release --no-build -nologo -v:m 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e
     sum() { grep -oE "$1: +[0-9]+" "$log" | awk '{s += $2} END {print s + 0}'; }
