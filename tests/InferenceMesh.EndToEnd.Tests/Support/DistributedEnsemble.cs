@@ -39,6 +39,19 @@ public sealed class DistributedEnsemble : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch (Exception e)
+        {
+            // A fixture failure otherwise shows only the exception: the processes' own output says why.
+            throw new InvalidOperationException($"The distributed ensemble did not start: {e.Message}\n{Logs()}", e);
+        }
+    }
+
+    private async Task StartAsync()
+    {
         _tempDir = Directory.CreateTempSubdirectory("im-e2e-").FullName;
         _redis = RedisServerProcess.Start();
         _fleet = await SimFleetHost.StartAsync(new SimHostOptions
@@ -54,7 +67,7 @@ public sealed class DistributedEnsemble : IAsyncLifetime
 
         // Start order follows the dependencies (each replica's sidecar first, then the app, then the app channel).
         var redisAddress = $"127.0.0.1:{_redis.Port}";
-        var starts = new List<Task<(ServiceProcess, Uri)>>
+        var starts = new List<Task<(ServiceProcess Process, Uri Address, Uri? Grpc)>>
         {
             StartReplicaAsync("prefix-index", "prefix-index-0", "InferenceMesh.PrefixIndex", new() { ["PrefixIndex__Backend"] = "redis", ["PrefixIndex__Redis"] = redisAddress }),
             StartReplicaAsync("prefix-index", "prefix-index-1", "InferenceMesh.PrefixIndex", new() { ["PrefixIndex__Backend"] = "redis", ["PrefixIndex__Redis"] = redisAddress }),
@@ -73,33 +86,30 @@ public sealed class DistributedEnsemble : IAsyncLifetime
             ["Collector__PoolFile"] = poolFile,
             ["Collector__Pool"] = Pool,
         }));
-        var extProcPorts = new List<int>();
         for (var i = 0; i < 2; i++)
         {
-            var grpc = RedisServerProcess.FreePort();
-            var httpPort = RedisServerProcess.FreePort();
-            extProcPorts.Add(grpc);
+            // Port 0 for both listeners: the bound ports are read back, so no port can be taken between choice and bind.
             starts.Add(StartReplicaAsync("ext-proc", $"ext-proc-{i}", "InferenceMesh.ExtProc", new()
             {
                 ["ExtProc__ListenAddress"] = "127.0.0.1",
-                ["ExtProc__GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
-                ["ExtProc__HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
+                ["ExtProc__GrpcPort"] = "0",
+                ["ExtProc__HttpPort"] = "0",
                 ["ExtProc__Pool"] = Pool,
             }, urls: false));
         }
         var started = await Task.WhenAll(starts);
         for (var i = 2; i <= 3; i++)
         {
-            Schedulers.Add(started[i].Item1);
-            SchedulerAddresses.Add(started[i].Item2);
+            Schedulers.Add(started[i].Process);
+            SchedulerAddresses.Add(started[i].Address);
         }
 
-        foreach (var port in extProcPorts)
+        foreach (var extProc in started.Where(s => s.Grpc is not null))
         {
             _gateways.Add(await GatewayHost.StartAsync(new GatewayOptions
             {
                 Port = 0,
-                ExtProcAddress = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
+                ExtProcAddress = extProc.Grpc!.ToString().TrimEnd('/'),
                 RequestTimeoutSeconds = 120,
             }));
         }
@@ -121,7 +131,7 @@ public sealed class DistributedEnsemble : IAsyncLifetime
     public string Logs(int lastLines = 40) => string.Join("\n\n", _processes.Select(p =>
         $"== {p.Name}{(p.HasExited ? " (exited)" : "")}\n" + string.Join('\n', p.Output.Split('\n').TakeLast(lastLines))));
 
-    private async Task<(ServiceProcess, Uri)> StartReplicaAsync(string appId, string name, string assembly, Dictionary<string, string> env, bool urls = true)
+    private async Task<(ServiceProcess Process, Uri Address, Uri? Grpc)> StartReplicaAsync(string appId, string name, string assembly, Dictionary<string, string> env, bool urls = true)
     {
         var sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions
         {
@@ -134,21 +144,7 @@ public sealed class DistributedEnsemble : IAsyncLifetime
         lock (_sidecars)
             _sidecars.Add(sidecar);
         env["Dapr__HttpEndpoint"] = sidecar.HttpEndpoint.ToString().TrimEnd('/');
-        var process = urls
-            ? ServiceProcess.Start(name, appId, assembly, env, "--urls", "http://127.0.0.1:0")
-            : ServiceProcess.Start(name, appId, assembly, env);
-        lock (_processes)
-            _processes.Add(process);
-        Uri address;
-        if (urls)
-        {
-            address = await process.WaitListeningAsync(StartTimeout);
-        }
-        else
-        {
-            address = new Uri($"http://127.0.0.1:{env["ExtProc__HttpPort"]}/");
-            await process.WaitListeningAsync(StartTimeout);
-        }
+        var (process, address, grpc) = await LaunchAsync(name, appId, assembly, env, urls);
         // The app channel: subscriptions are read from the app, deliveries start.
         await sidecar.AttachAppAsync(address);
         lock (_replicas)
@@ -157,7 +153,47 @@ public sealed class DistributedEnsemble : IAsyncLifetime
                 _replicas[appId] = list = [];
             list.Add(address);
         }
-        return (process, address);
+        return (process, address, grpc);
+    }
+
+    /// <summary>Starts the process and waits for its listeners; a process that exits before listening is started again
+    /// (twice at most) with its output kept for the failure message.</summary>
+    private async Task<(ServiceProcess Process, Uri Address, Uri? Grpc)> LaunchAsync(string name, string appId, string assembly, Dictionary<string, string> env, bool urls)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var process = urls
+                ? ServiceProcess.Start(name, appId, assembly, env, "--urls", "http://127.0.0.1:0")
+                : ServiceProcess.Start(name, appId, assembly, env);
+            lock (_processes)
+                _processes.Add(process);
+            try
+            {
+                if (urls)
+                    return (process, await process.WaitListeningAsync(StartTimeout), null);
+                // ext-proc: an HTTP/1.1 listener (health, Dapr app channel) and an h2c-only one (ext_proc).
+                var listening = await process.WaitListeningAsync(2, StartTimeout);
+                var http = await AnswersHttp1Async(listening[0]) ? listening[0] : listening[1];
+                return (process, http, listening.First(u => u != http));
+            }
+            catch (ServiceExitedException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private static async Task<bool> AnswersHttp1Async(Uri address)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri(address, "healthz/live"));
+            return true;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private IReadOnlyList<Uri> ResolveReplicas(string appId)

@@ -53,25 +53,27 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for the first "Now listening on" address, or fails with the process output if it exits first.</summary>
-    public async Task<Uri> WaitListeningAsync(TimeSpan timeout)
+    public async Task<Uri> WaitListeningAsync(TimeSpan timeout) => (await WaitListeningAsync(1, timeout))[0];
+
+    /// <summary>Waits for <paramref name="count"/> "Now listening on" addresses (in the order Kestrel logged them), or
+    /// fails with the process output if it exits first.</summary>
+    public async Task<IReadOnlyList<Uri>> WaitListeningAsync(int count, TimeSpan timeout)
     {
-        Uri? address = null;
+        var addresses = new List<Uri>();
         await Poll.UntilAsync(() =>
         {
             if (_process.HasExited)
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{Output}");
+                throw new ServiceExitedException($"{Name} exited with {_process.ExitCode}:\n{Output}");
+            addresses.Clear();
             foreach (var line in _output)
             {
                 var m = ListeningLine().Match(line);
                 if (m.Success)
-                {
-                    address = new Uri(m.Groups[1].Value + "/");
-                    return Task.FromResult(true);
-                }
+                    addresses.Add(new Uri(m.Groups[1].Value + "/"));
             }
-            return Task.FromResult(false);
-        }, $"{Name} to listen", timeout);
-        return address!;
+            return Task.FromResult(addresses.Count >= count);
+        }, $"{Name} to listen on {count} address(es)", timeout);
+        return addresses;
     }
 
     /// <summary>SIGKILL: the replica dies without draining, as on a node failure.</summary>
@@ -92,3 +94,6 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
 }
+
+/// <summary>A service process ended before it listened (e.g. a port taken between choosing and binding it).</summary>
+public sealed class ServiceExitedException(string message) : Exception(message);
