@@ -15,13 +15,17 @@ public static class PrefixIndexProbe
     public static async Task RunAsync(TextWriter output, int calls = 5000, int blocksForMemory = 250_000)
     {
         ArgumentNullException.ThrowIfNull(output);
-        await output.WriteLineAsync("| backend | calls | p50 µs | p99 µs | round trips / call | server µs / call |").ConfigureAwait(false);
-        await output.WriteLineAsync("|---|---|---|---|---|---|").ConfigureAwait(false);
+        await output.WriteLineAsync("| backend | call | calls | p50 µs | p99 µs | round trips / call | server µs / call |").ConfigureAwait(false);
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|").ConfigureAwait(false);
         foreach (var backend in new[] { "memory", "redis", "dapr" })
         {
-            var (p50, p99, trips, server) = await LatencyAsync(backend, calls).ConfigureAwait(false);
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"| {backend} | {calls} | {p50:0.0} | {p99:0.0} | {trips:0.00} | {(double.IsNaN(server) ? "-" : server.ToString("0.0", CultureInfo.InvariantCulture))} |")).ConfigureAwait(false);
+            foreach (var record in new[] { false, true })
+            {
+                await Console.Error.WriteLineAsync($"probe-prefix: {backend} {(record ? "match-and-record" : "match")} × {calls}…").ConfigureAwait(false);
+                var (p50, p99, trips, server) = await LatencyAsync(backend, calls, record).ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"| {backend} | {(record ? "match-and-record" : "match")} | {calls} | {p50:0.0} | {p99:0.0} | {trips:0.00} | {(double.IsNaN(server) ? "-" : server.ToString("0.0", CultureInfo.InvariantCulture))} |")).ConfigureAwait(false);
+            }
         }
         var (perBlockUsed, perBlockKeys) = await RedisMemoryPerBlockAsync(blocksForMemory).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -30,7 +34,7 @@ public static class PrefixIndexProbe
 
     /// <summary>p50/p99 in microseconds, store round trips per match-and-record call, and (redis) the script's own time
     /// per call on the server (INFO commandstats), which a loaded client machine does not distort.</summary>
-    public static async Task<(double P50, double P99, double RoundTripsPerCall, double ServerMicros)> LatencyAsync(string backend, int calls)
+    public static async Task<(double P50, double P99, double RoundTripsPerCall, double ServerMicros)> LatencyAsync(string backend, int calls, bool record = true)
     {
         await using var backends = await PrefixIndexBackends.StartAsync(backend, new PrefixIndexOptions()).ConfigureAwait(false);
         var random = new Random(11);
@@ -55,14 +59,20 @@ public static class PrefixIndexProbe
 
         for (var i = 0; i < 200; i++) // warm-up: script load, connections, JIT
             await backends.Index.MatchAndRecordAsync("m", chains[i % chains.Length], candidates, candidates[i % 8], default).ConfigureAwait(false);
+        if (backends.Redis is { } warm)
+            await warm.ExecuteAsync("CONFIG", "RESETSTAT").ConfigureAwait(false);
         var sentBefore = backends.Redis?.CommandsSent ?? 0;
         Interlocked.Exchange(ref roundTrips, 0);
 
         var samples = new double[calls];
         for (var i = 0; i < calls; i++)
         {
+            var endpoint = candidates[random.Next(8)];
             var start = Stopwatch.GetTimestamp();
-            await backends.Index.MatchAndRecordAsync("m", chains[i % chains.Length], candidates, candidates[random.Next(8)], default).ConfigureAwait(false);
+            if (record)
+                await backends.Index.MatchAndRecordAsync("m", chains[i % chains.Length], candidates, endpoint, default).ConfigureAwait(false);
+            else
+                await backends.Index.MatchAsync("m", chains[i % chains.Length], candidates, default).ConfigureAwait(false);
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         Array.Sort(samples);

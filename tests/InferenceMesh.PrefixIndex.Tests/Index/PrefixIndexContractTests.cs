@@ -55,15 +55,6 @@ public abstract class PrefixIndexContractTests
     }
 
     [Fact]
-    public async Task Match_AChainWithAHole_CountsOnlyLeadingBlocks()
-    {
-        var index = await CreateAsync(Options());
-        var chain = Chain(6);
-        await index.RecordAsync("m", "a", new[] { chain[0], chain[1], chain[3], chain[4] }, default);
-        Assert.Equal(new[] { 2 }, await index.MatchAsync("m", chain, ["a"], default));
-    }
-
-    [Fact]
     public async Task Match_IsScopedToTheModel()
     {
         var index = await CreateAsync(Options());

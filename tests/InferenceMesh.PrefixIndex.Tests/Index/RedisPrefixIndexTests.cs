@@ -52,6 +52,59 @@ public sealed class RedisPrefixIndexTests(RedisIndexFixture fixture) : PrefixInd
         return 0;
     }
 
+    /// <summary>The redis match is a binary search on the chain, the memory one a scan of every block: driven through the
+    /// same records (shared prefixes, re-records, capacity eviction, a shrinking capacity), they must agree on every
+    /// match — i.e. the redis index stays prefix-closed under eviction.</summary>
+    [Fact]
+    public async Task Match_AgreesWithTheScanningIndex_UnderEvictionAndShrinkingCapacity()
+    {
+        var options = new PrefixIndexOptions { KeyPrefix = "eq" + Guid.NewGuid().ToString("N")[..8], DefaultCapacity = 120 };
+        var redis = PrefixIndexFactory.CreateRedis(fixture.Connection, options, Metrics);
+        var memory = PrefixIndexFactory.CreateMemory(options, Metrics);
+        var random = new Random(77);
+        string[] endpoints = ["a", "b", "c"];
+        // 6 roots, each a family of chains that share a random-length prefix with the root.
+        var roots = Enumerable.Range(0, 6).Select(r => Enumerable.Range(0, 64).Select(i => ((ulong)r << 56) | ((ulong)i << 32) | (uint)random.Next()).ToArray()).ToArray();
+        ulong[] Query()
+        {
+            var root = roots[random.Next(roots.Length)];
+            var length = 1 + random.Next(64);
+            var keep = random.Next(length + 1);
+            var variant = (ulong)random.Next(1, 4);
+            var chain = new ulong[length];
+            for (var i = 0; i < length; i++)
+            {
+                // Past the divergence every block depends on the one before, as in a real hash chain.
+                chain[i] = i < keep ? root[i] : Mix(root[i] ^ (i == 0 ? variant : chain[i - 1] + variant));
+            }
+            return chain;
+        }
+
+        var compared = 0;
+        for (var step = 0; step < 400; step++)
+        {
+            var chain = Query();
+            var endpoint = endpoints[random.Next(endpoints.Length)];
+            if (step == 200)
+            {
+                await redis.SetCapacityAsync("b", 40, default);
+                await memory.SetCapacityAsync("b", 40, default);
+            }
+            var fromRedis = await redis.MatchAndRecordAsync("m", chain, endpoints, endpoint, default);
+            var fromMemory = await memory.MatchAndRecordAsync("m", chain, endpoints, endpoint, default);
+            Assert.True(fromMemory.SequenceEqual(fromRedis), $"step {step}: memory [{string.Join(',', fromMemory)}] redis [{string.Join(',', fromRedis)}]");
+            compared += fromMemory.Count(m => m > 0 && m < chain.Length);
+        }
+        Assert.True(compared > 50, $"only {compared} partial matches compared: the workload does not exercise the search");
+    }
+
+    private static ulong Mix(ulong x)
+    {
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
     [Fact]
     public async Task Stats_ReportsRedisMemory()
     {

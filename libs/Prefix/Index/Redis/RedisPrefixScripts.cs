@@ -9,7 +9,11 @@ namespace InferenceMesh.Prefix.Index.Redis;
 /// <item><c>R:{M}:clock</c> — the model's recency tick (INCR per record); <c>R:{M}:endpoints</c> — set of E;</item>
 /// <item><c>R:models</c> — set of M; <c>R:cap</c> — hash E → capacity; <c>R:evictions</c> — counter.</item>
 /// </list>
-/// Hashes travel as ONE binary argument (8 bytes each). Per-endpoint keys are derived inside the scripts, which standalone
+/// A held block implies its whole prefix is held: a record writes a chain from its first block with one tick, a later
+/// record of a longer or shared prefix raises every block it covers, and eviction removes the lowest scores (older
+/// records first, deeper blocks first within one). So a match finds each candidate's leading run by binary search on
+/// the chain (at most log2(n) + 2 lookups per candidate) instead of looking up every block: the match cost no longer
+/// grows with the prompt. Hashes travel as ONE binary argument (8 bytes each). Per-endpoint keys are derived inside the scripts, which standalone
 /// Redis (and Garnet) allow but Redis Cluster does not: the index targets a single primary (or a proxy in front).</summary>
 internal static class RedisPrefixScripts
 {
@@ -20,38 +24,46 @@ internal static class RedisPrefixScripts
         local blob = ARGV[2]
         local endpoint = ARGV[3]
         local n = math.floor(#blob / 8)
-        local hashes = {}
-        for i = 1, n do hashes[i] = string.sub(blob, i * 8 - 7, i * 8) end
-        local chunk = 1000
+        local blocks = {}
+        local function block(i)
+          local b = blocks[i]
+          if not b then
+            b = string.sub(blob, i * 8 - 7, i * 8)
+            blocks[i] = b
+          end
+          return b
+        end
         local res = {}
         for j = 6, #ARGV do
-          local m = 0
           local key = p .. 'e:' .. ARGV[j]
-          if n > 0 and redis.call('EXISTS', key) == 1 then
-            local from = 1
-            local alive = true
-            while alive and from <= n do
-              local to = math.min(from + chunk - 1, n)
-              local scores = redis.call('ZMSCORE', key, unpack(hashes, from, to))
-              for i = 1, to - from + 1 do
-                if scores[i] then m = m + 1 else alive = false break end
+          local held = 0
+          if n > 0 and redis.call('ZSCORE', key, block(1)) then
+            if redis.call('ZSCORE', key, block(n)) then
+              held = n
+            else
+              -- block lo is held, block hi + 1 is not: the leading run ends in between
+              local lo, hi = 1, n - 1
+              while lo < hi do
+                local mid = math.floor((lo + hi + 1) / 2)
+                if redis.call('ZSCORE', key, block(mid)) then lo = mid else hi = mid - 1 end
               end
-              from = to + 1
+              held = lo
             end
           end
-          res[#res + 1] = m
+          res[#res + 1] = held
         end
         local evicted = 0
         if endpoint ~= '' and n > 0 then
           local key = p .. 'e:' .. endpoint
           local tick = redis.call('INCR', p .. 'clock')
+          local chunk = 1000
           local from = 1
           while from <= n do
             local to = math.min(from + chunk - 1, n)
             local args = {}
             for i = from, to do
               args[#args + 1] = tick * 65536 + (65535 - math.min(i - 1, 65535))
-              args[#args + 1] = hashes[i]
+              args[#args + 1] = block(i)
             end
             redis.call('ZADD', key, unpack(args))
             from = to + 1
