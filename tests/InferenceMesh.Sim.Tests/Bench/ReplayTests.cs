@@ -125,14 +125,18 @@ public sealed class ReplayTests
         }
     }
 
-    [Fact]
-    public void Replay_RejectingPolicy_CountsErrorsByStatus_PerCriticality()
+    [Theory]
+    [InlineData(Picks.Reject, "429")]
+    [InlineData(Picks.Unavailable, "503")]
+    public void Replay_RejectingPolicy_CountsErrorsByStatus_PerCriticality(int refusal, string status)
     {
         var w = Generators.Random(0, 200, 10, 0.1, 20, seed: 1, qps: 10, criticalities: [Criticality.Critical, Criticality.Standard]);
-        PolicyRegistry.Register("test-reject-standard", "test", _ => new RejectStandard());
-        var r = Run(w, ["test-reject-standard"]).Results[0];
+        var name = "test-reject-standard-" + status;
+        PolicyRegistry.Register(name, "test", _ => new RejectStandard(refusal));
+        var r = Run(w, [name]).Results[0];
         Assert.Equal(10, r.Errors);
-        Assert.Equal(10, r.ErrorsByStatus["429"]);
+        Assert.Equal(10, r.ErrorsByStatus[status]);
+        Assert.Single(r.ErrorsByStatus);
         Assert.NotNull(r.ByCriticality);
         Assert.Equal(0, r.ByCriticality!["Critical"].Errors);
         Assert.Equal(10, r.ByCriticality["Standard"].Errors);
@@ -165,11 +169,11 @@ public sealed class ReplayTests
         public int Pick(int n) => next++ % n;
     }
 
-    private sealed class RejectStandard : IRoutingPolicy
+    private sealed class RejectStandard(int refusal) : IRoutingPolicy
     {
         public string Name => "reject-standard";
 
-        public int Pick(RoutingRequest request, FleetView fleet) => request.Criticality == Criticality.Standard ? Picks.Reject : 0;
+        public int Pick(RoutingRequest request, FleetView fleet) => request.Criticality == Criticality.Standard ? refusal : 0;
 
         public void OnDispatched(RoutingRequest request, int endpoint, FleetView fleet)
         {

@@ -10,7 +10,8 @@ public interface IRoutingPolicy
     /// <summary>Name as listed by <c>bench policies</c>.</summary>
     string Name { get; }
 
-    /// <summary>An endpoint index in [0, fleet.Count), or <see cref="Picks.Reject"/> (answered 429) or <see cref="Picks.Defer"/> (hold in the picker's queue).</summary>
+    /// <summary>An endpoint index in [0, fleet.Count), or <see cref="Picks.Reject"/> (answered 429),
+    /// <see cref="Picks.Unavailable"/> (answered 503) or <see cref="Picks.Defer"/> (hold in the picker's queue).</summary>
     int Pick(RoutingRequest request, FleetView fleet);
 
     /// <summary>The request was sent to <paramref name="endpoint"/>.</summary>
@@ -25,6 +26,18 @@ public static class Picks
 {
     /// <summary>Refuse the request now; it counts as a 429 error.</summary>
     public const int Reject = -1;
+
+    /// <summary>The HTTP status a refusal answer stands for, or 0 for an endpoint or <see cref="Defer"/>.</summary>
+    public static int StatusOf(int pick) => pick switch
+    {
+        Reject => 429,
+        Unavailable => 503,
+        _ => 0,
+    };
+
+    /// <summary>Refuse the request as the picker does when it cannot serve it at all (queue TTL expired, no candidate):
+    /// it counts as a 503 error.</summary>
+    public const int Unavailable = -3;
 
     /// <summary>Keep the request queued in the picker; ask again on the next metrics scrape or completion.</summary>
     public const int Defer = -2;

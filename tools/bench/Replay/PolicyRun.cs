@@ -193,9 +193,9 @@ internal sealed class PolicyRun
             return false;
         }
 
-        if (pick == Picks.Reject)
+        if (Picks.StatusOf(pick) is > 0 and var refused)
         {
-            Finish(i, now, 429, 0, 0);
+            Finish(i, now, refused, 0, 0);
             return true;
         }
 

@@ -6,7 +6,7 @@ namespace InferenceMesh.Bench.Policies.Mesh;
 /// <summary>Runs the real InferenceMesh scheduler (<see cref="SchedulingService"/>: saturation detector, flow-control queue,
 /// profiles) in-process on the replay's simulated clock. Prefix matches come from an approximate LRU index recorded right
 /// after each pick, standing in for the prefix-index service. Queued requests answer <see cref="Picks.Defer"/> until the
-/// scheduler releases them; expired or shed ones answer <see cref="Picks.Reject"/>.</summary>
+/// scheduler releases them; shed ones answer <see cref="Picks.Reject"/> (429), expired ones <see cref="Picks.Unavailable"/> (503).</summary>
 internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
 {
     private const string Pool = "bench";
@@ -67,8 +67,10 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
 
     public void Dispose() => _scheduler.Dispose();
 
+    // The scheduler's own status (ext-proc answers the same): 429 shed / queue full, 503 TTL expiry / no candidates.
     private int Answer(ScheduleResponse response) =>
-        response.Outcome == ScheduleOutcome.Scheduled && response.Endpoint is { } e && _indexOf.TryGetValue(e, out var i) ? i : Picks.Reject;
+        response.Outcome == ScheduleOutcome.Scheduled && response.Endpoint is { } e && _indexOf.TryGetValue(e, out var i) ? i
+        : response.StatusCode == 503 ? Picks.Unavailable : Picks.Reject;
 
     private PrefixMatchResponse? Match(RoutingRequest request)
     {

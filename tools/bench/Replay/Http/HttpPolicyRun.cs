@@ -225,9 +225,9 @@ internal sealed class HttpPolicyRun
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, options.ScrapeIntervalMs / scale)), ct).ConfigureAwait(false);
         }
 
-        if (pick == Picks.Reject)
+        if (Picks.StatusOf(pick) is > 0 and var refused)
         {
-            Finish(i, routing, -1, 429, NowMs, 0, 0);
+            Finish(i, routing, -1, refused, NowMs, 0, 0);
             return;
         }
 
