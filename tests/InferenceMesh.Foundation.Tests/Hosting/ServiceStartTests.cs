@@ -15,6 +15,9 @@ public sealed class ServiceStartTests
         { "ext-proc", "InferenceMesh.ExtProc" },
     };
 
+    private static readonly Dictionary<string, string> Development = new() { ["DOTNET_ENVIRONMENT"] = "Development" };
+    private static readonly string[] Urls = ["--urls", "http://127.0.0.1:0"];
+
     private static string[] CommonArgs(string dir)
     {
         var pool = RepoPaths.Path("deploy", "local", "pool.yaml");
@@ -31,7 +34,7 @@ public sealed class ServiceStartTests
     [MemberData(nameof(Services))]
     public async Task Service_Starts_AnswersLiveAndMetrics_AndStopsGracefullyOnSigterm(string dir, string assembly)
     {
-        await using var service = ServiceProcess.Start(dir, assembly, CommonArgs(dir));
+        await using var service = ServiceProcess.Start(dir, dir, assembly, Development, [.. Urls, .. CommonArgs(dir)]);
         var address = await service.WaitListeningAsync();
         using var http = new HttpClient { BaseAddress = address };
 
@@ -52,7 +55,7 @@ public sealed class ServiceStartTests
     [MemberData(nameof(Services))]
     public async Task Service_WithAnInvalidOption_FailsFastNamingTheKey(string dir, string assembly)
     {
-        await using var service = ServiceProcess.Start(dir, assembly, [.. CommonArgs(dir), "--Service:ShutdownTimeoutSeconds=0"]);
+        await using var service = ServiceProcess.Start(dir, dir, assembly, Development, [.. Urls, .. CommonArgs(dir), "--Service:ShutdownTimeoutSeconds=0"]);
 
         var exit = await service.WaitExitAsync();
 

@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace InferenceMesh.EndToEnd.Tests.Support;
+namespace InferenceMesh.Tests.Shared;
 
-/// <summary>One service replica as its own OS process: <c>dotnet &lt;service&gt;.dll</c> from the service's build output (its
-/// content root and appsettings.json), configured by environment variables the way <c>dapr run</c> / Kubernetes do.</summary>
+/// <summary>One service as its own OS process: <c>dotnet &lt;service&gt;.dll</c> from the service's build output (its
+/// content root and appsettings.json), configured by environment variables and arguments the way <c>dapr run</c> and
+/// Kubernetes do. Linked into the test projects that start services (tests/Shared is not a project).</summary>
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -27,7 +30,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ServiceProcess Start(string name, string serviceDir, string assembly, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts <c>services/&lt;serviceDir&gt;</c>'s built <paramref name="assembly"/> in the Production environment
+    /// (override with DOTNET_ENVIRONMENT in <paramref name="environment"/>), with console logs in the simple format.</summary>
+    public static ServiceProcess Start(string name, string serviceDir, string assembly, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var binDir = RepoPaths.Path("services", serviceDir, "bin", RepoPaths.Configuration, "net10.0");
         var dll = Path.Combine(binDir, assembly + ".dll");
@@ -47,36 +54,54 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         info.Environment["Logging__Console__FormatterName"] = "simple";
         info.Environment["Dapr__SidecarWaitSeconds"] = "0";
         info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        foreach (var (k, v) in environment)
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
             info.Environment[k] = v;
         return new ServiceProcess(name, Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
     }
 
     /// <summary>Waits for the first "Now listening on" address, or fails with the process output if it exits first.</summary>
-    public async Task<Uri> WaitListeningAsync(TimeSpan timeout) => (await WaitListeningAsync(1, timeout))[0];
+    public async Task<Uri> WaitListeningAsync(TimeSpan? timeout = null) => (await WaitListeningAsync(1, timeout))[0];
 
     /// <summary>Waits for <paramref name="count"/> "Now listening on" addresses (in the order Kestrel logged them), or
-    /// fails with the process output if it exits first.</summary>
-    public async Task<IReadOnlyList<Uri>> WaitListeningAsync(int count, TimeSpan timeout)
+    /// fails with <see cref="ServiceExitedException"/> and the process output if it exits first.</summary>
+    public async Task<IReadOnlyList<Uri>> WaitListeningAsync(int count, TimeSpan? timeout = null)
     {
-        var addresses = new List<Uri>();
-        await Poll.UntilAsync(() =>
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (true)
         {
             if (_process.HasExited)
                 throw new ServiceExitedException($"{Name} exited with {_process.ExitCode}:\n{Output}");
-            addresses.Clear();
+            var addresses = new List<Uri>();
             foreach (var line in _output)
             {
                 var m = ListeningLine().Match(line);
                 if (m.Success)
                     addresses.Add(new Uri(m.Groups[1].Value + "/"));
             }
-            return Task.FromResult(addresses.Count >= count);
-        }, $"{Name} to listen on {count} address(es)", timeout);
-        return addresses;
+            if (addresses.Count >= count)
+                return addresses;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Timed out waiting for {Name} to listen on {count} address(es):\n{Output}");
+            await Task.Delay(50);
+        }
     }
 
-    /// <summary>SIGKILL: the replica dies without draining, as on a node failure.</summary>
+    public async Task<int> WaitExitAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, as Kubernetes and <c>dapr run</c> stop a service.</summary>
+    public void Terminate()
+    {
+        // Through sh: its built-in kill exists even where procps is not installed.
+        using var kill = Process.Start("sh", ["-c", "kill -TERM " + _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>SIGKILL: the process dies without draining, as on a node failure.</summary>
     public async Task KillAsync()
     {
         if (_process.HasExited)

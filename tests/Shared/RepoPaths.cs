@@ -1,6 +1,7 @@
-namespace InferenceMesh.Foundation.Tests.Support;
+namespace InferenceMesh.Tests.Shared;
 
-/// <summary>Paths in the repository the tests run from (found by walking up to InferenceMesh.sln).</summary>
+/// <summary>Paths in the repository the tests run from (found by walking up to InferenceMesh.sln). Linked into the test
+/// projects that need it (tests/Shared is not a project).</summary>
 internal static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
