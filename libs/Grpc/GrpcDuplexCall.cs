@@ -13,7 +13,7 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
     where TRequest : class, IMessage<TRequest>
     where TResponse : class, IMessage<TResponse>
 {
-    private readonly PushContent _content = new();
+    private readonly PushStreamContent _content = new(GrpcProtocol.ContentType);
     private readonly CancellationTokenSource _cts;
     private readonly Task<HttpResponseMessage> _responseTask;
     private readonly MessageParser<TResponse> _parser;
@@ -180,33 +180,5 @@ public sealed class GrpcDuplexCall<TRequest, TResponse> : IAsyncDisposable
         _response?.Dispose();
         _cts.Dispose();
         _writeLock.Dispose();
-    }
-
-    /// <summary>A request body the caller writes into after the request has started.</summary>
-    private sealed class PushContent : HttpContent
-    {
-        private readonly TaskCompletionSource<Stream> _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public PushContent() => Headers.ContentType = new MediaTypeHeaderValue(GrpcProtocol.ContentType);
-
-        public Task<Stream> Stream => _stream.Task;
-
-        public void Complete() => _done.TrySetResult();
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            _stream.TrySetResult(stream);
-            await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = -1;
-            return false;
-        }
     }
 }

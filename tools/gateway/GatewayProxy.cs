@@ -124,7 +124,7 @@ internal sealed partial class GatewayProxy : IDisposable
         Task<HttpResponseMessage> send;
         if (hasBody)
         {
-            var content = new PushContent();
+            var content = new PushStreamContent();
             foreach (var h in request.Headers)
             {
                 if (h.Key.StartsWith("content-", StringComparison.OrdinalIgnoreCase) && !string.Equals(h.Key, "content-length", StringComparison.OrdinalIgnoreCase))
@@ -427,30 +427,4 @@ internal sealed partial class GatewayProxy : IDisposable
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Upstream request failed")]
     private static partial void LogTransportFailed(ILogger logger, Exception exception);
-
-    /// <summary>An upstream request body written while the request is in flight.</summary>
-    private sealed class PushContent : HttpContent
-    {
-        private readonly TaskCompletionSource<Stream> _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task<Stream> Stream => _stream.Task;
-
-        public void Complete() => _done.TrySetResult();
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            _stream.TrySetResult(stream);
-            await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = -1;
-            return false;
-        }
-    }
 }
