@@ -14,12 +14,14 @@ internal static class Poll
                 if (await condition())
                     return;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or System.Text.Json.JsonException)
+            // Anything a half-started ensemble can throw (refused connections, early error bodies, a reply without the
+            // expected fields) means "not yet"; only a process that died is final.
+            catch (Exception e) when (e is not ServiceExitedException)
             {
                 last = e;
             }
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}" + (last is null ? "" : $" (last error: {last.Message})"));
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}" + (last is null ? "" : $" (last error: {last.GetType().Name}: {last.Message})"), last);
             await Task.Delay(100);
         }
     }
