@@ -6,10 +6,13 @@ namespace InferenceMesh.Benchmarks.ExtProc;
 internal sealed record ExtProcProbeOptions
 {
     public const string PassThrough = "pass-through";
+    public const string Instant = "instant";
     public const string InProcess = "in-process";
     public const string StandIns = "stand-ins";
 
-    public static readonly string[] AllModes = [PassThrough, InProcess, StandIns];
+    public static readonly string[] AllModes = [PassThrough, Instant, InProcess, StandIns];
+
+    public static readonly string[] DefaultModes = [PassThrough, InProcess, StandIns];
 
     public const string Help = """
         probe-extproc: per-decision ext_proc latency (p50/p99) and decisions/s.
@@ -21,13 +24,18 @@ internal sealed record ExtProcProbeOptions
 
         Modes:
           pass-through  answers the same messages without parsing, hashing or scheduling (the protocol's floor)
+          instant       the real ext-proc with a scheduler that answers at once: ext-proc's own cost (not by default)
           in-process    the real ext-proc with the real SchedulingService in the same process (embedded mode)
           stand-ins     the real ext-proc -> its Dapr stand-in sidecar -> the real scheduler app (service invocation),
                         completions and the metrics snapshot over pub/sub, all on a throw-away redis-server
 
         Options:
-          --decisions N   measured decisions per row (default 2000)
-          --warmup N      warm-up decisions per row, at least 2 per stream (default 300)
+          --decisions N   measured decisions per row (default 3000)
+          --warmup N      decisions per warm-up round, at least 2 per stream; 0 = no warm-up at all (default 300)
+          --warmup-seconds S  warm-up rounds before each measured row, for at least S s (default 1)
+          --prime-seconds S   first a priming pass (not measured) through every mode and row, S s each, so tiered JIT
+                          has promoted the shared hot paths before any row is measured; 0 = none (default 4:
+                          with less, on 2 loaded cores, whichever mode runs first measured up to 5x slower)
           --modes LIST    comma-separated modes (default pass-through,in-process,stand-ins)
           --prompts LIST  prompt sizes in KB (default 8,220)
           --streams LIST  concurrent streams (default 1,50,150)
@@ -38,11 +46,15 @@ internal sealed record ExtProcProbeOptions
         The Markdown table goes to stdout, progress to stderr.
         """;
 
-    public int Decisions { get; init; } = 2000;
+    public int Decisions { get; init; } = 3000;
 
     public int Warmup { get; init; } = 300;
 
-    public IReadOnlyList<string> Modes { get; init; } = AllModes;
+    public int WarmupSeconds { get; init; } = 1;
+
+    public int PrimeSeconds { get; init; } = 4;
+
+    public IReadOnlyList<string> Modes { get; init; } = DefaultModes;
 
     public IReadOnlyList<int> PromptKilobytes { get; init; } = [8, 220];
 
@@ -71,6 +83,8 @@ internal sealed record ExtProcProbeOptions
             {
                 "--decisions" => o with { Decisions = Positive(name, value) },
                 "--warmup" => o with { Warmup = NonNegative(name, value) },
+                "--warmup-seconds" => o with { WarmupSeconds = NonNegative(name, value) },
+                "--prime-seconds" => o with { PrimeSeconds = NonNegative(name, value) },
                 "--modes" => o with { Modes = ModesOf(value) },
                 "--prompts" => o with { PromptKilobytes = List(name, value) },
                 "--streams" => o with { Streams = List(name, value) },

@@ -50,6 +50,9 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
                 case ExtProcProbeOptions.PassThrough:
                     await target.StartPassThroughAsync().ConfigureAwait(false);
                     break;
+                case ExtProcProbeOptions.Instant:
+                    await target.StartInstantAsync().ConfigureAwait(false);
+                    break;
                 case ExtProcProbeOptions.InProcess:
                     await target.StartInProcessAsync().ConfigureAwait(false);
                     break;
@@ -73,6 +76,14 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         var (app, address) = await ExtProcBenchHosts.StartPassThroughAsync().ConfigureAwait(false);
         OnDispose(app);
         Address = address;
+    }
+
+    /// <summary>ext-proc with a scheduler that answers at once: ext-proc's own cost, without the pick.</summary>
+    private async Task StartInstantAsync()
+    {
+        var builder = Builder(AppIds.ExtProc, ExtProcSettings());
+        builder.Services.AddSingleton<ISchedulingService>(new InstantScheduling(Endpoints[0]));
+        await StartExtProcAsync(builder).ConfigureAwait(false);
     }
 
     /// <summary>The embedded mode's wiring: ext-proc calls the real <see cref="SchedulingService"/> directly.</summary>
@@ -274,6 +285,15 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         await app.StopAsync().ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
     });
+
+    private sealed class InstantScheduling(string endpoint) : ISchedulingService
+    {
+        private readonly ScheduleResponse _scheduled = new(ScheduleOutcome.Scheduled, endpoint, [], 200, null, "probe-instant", 0);
+
+        public ValueTask<ScheduleResponse> ScheduleAsync(ScheduleRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(_scheduled);
+
+        public ValueTask CompleteAsync(RequestCompletion completion, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {
