@@ -30,18 +30,18 @@ internal sealed record ExtProcProbeOptions
                         completions and the metrics snapshot over pub/sub, all on a throw-away redis-server
 
         Options:
-          --decisions N   measured decisions per row (default 3000)
-          --warmup N      decisions per warm-up round, at least 2 per stream; 0 = no warm-up at all (default 300)
-          --warmup-seconds S  warm-up rounds before each measured row, for at least S s (default 1)
-          --prime-seconds S   first a priming pass (not measured) through every mode and row, S s each, so tiered JIT
-                          has promoted the shared hot paths before any row is measured; 0 = none (default 4:
-                          with less, on 2 loaded cores, whichever mode runs first measured up to 5x slower)
-          --modes LIST    comma-separated modes (default pass-through,in-process,stand-ins)
-          --prompts LIST  prompt sizes in KB (default 8,220)
-          --streams LIST  concurrent streams (default 1,50,150)
-          --endpoints N   endpoints in the scheduler's pool snapshot (default 8)
-          --chunk-kb N    request body chunk size in KB, as Envoy forwards it (default 16)
-          --help          this text
+          --decisions N        measured decisions per row (default 3000)
+          --warmup N           decisions per warm-up round, at least 2 per stream; 0 = no warm-up at all (default 300)
+          --warmup-seconds S   warm-up rounds before each measured row, for at least S s (default 1)
+          --prime-seconds S    first a priming pass (not measured) through every mode and row, S s each, so tiered
+                               JIT has promoted the shared hot paths before any row is measured; 0 = none (default 4;
+                               with 1 s, on 2 loaded cores, whichever mode ran first measured up to 5x slower)
+          --modes LIST         comma-separated modes (default pass-through,in-process,stand-ins)
+          --prompts LIST       prompt sizes in KB (default 8,220)
+          --streams LIST       concurrent streams (default 1,50,150)
+          --endpoints N        endpoints in the scheduler's pool snapshot (default 8)
+          --chunk-kb N         request body chunk size in KB, as Envoy forwards it (default 16)
+          --help               this text
 
         The Markdown table goes to stdout, progress to stderr.
         """;
