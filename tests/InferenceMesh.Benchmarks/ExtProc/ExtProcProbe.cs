@@ -108,8 +108,8 @@ public static class ExtProcProbe
         // Connections, pools and the scheduler's in-flight table in steady state at this row's concurrency.
         if (options.Warmup > 0)
             await WarmAsync(client, options, w, streams, options.WarmupSeconds, label, progress).ConfigureAwait(false);
-        if (!await target.SettleAsync(SettleTimeout).ConfigureAwait(false))
-            await progress.WriteLineAsync($"{label}: completions still in flight after {SettleTimeout.TotalSeconds:0} s; measuring anyway").ConfigureAwait(false);
+        if (await target.SettleAsync(SettleTimeout).ConfigureAwait(false) is > 0 and var before)
+            await progress.WriteLineAsync($"{label}: {before} completions still outstanding after {SettleTimeout.TotalSeconds:0} s; measuring anyway").ConfigureAwait(false);
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
@@ -123,8 +123,11 @@ public static class ExtProcProbe
         var failed = m.Errors > 0 ? $", {m.Errors} errors, first: {m.FirstError}" : "";
         await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{label}: p50 {Micros(m.P50Micros)} µs, p99 {Micros(m.P99Micros)} µs, {m.PerSecond:#,0} decisions/s{failed}")).ConfigureAwait(false);
-        if (!await target.SettleAsync(SettleTimeout).ConfigureAwait(false))
-            await progress.WriteLineAsync($"{label}: completions still in flight after {SettleTimeout.TotalSeconds:0} s").ConfigureAwait(false);
+        var settle = Stopwatch.GetTimestamp();
+        if (await target.SettleAsync(SettleTimeout).ConfigureAwait(false) is > 0 and var after)
+            await progress.WriteLineAsync($"{label}: {after} completions still outstanding after {SettleTimeout.TotalSeconds:0} s").ConfigureAwait(false);
+        else if (Stopwatch.GetElapsedTime(settle).TotalSeconds >= 1)
+            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{label}: the completions took {Stopwatch.GetElapsedTime(settle).TotalSeconds:0.0} s more to reach the scheduler")).ConfigureAwait(false);
         return new Row(mode, w.Index, streams, m,
             server.Length > 0 ? Percentile.Of(server, 0.50) : double.NaN,
             server.Length > 0 ? Percentile.Of(server, 0.99) : double.NaN);
