@@ -167,6 +167,3 @@ internal sealed class ExtProcProbeClient : IDisposable
         public string? FirstError;
     }
 }
-
-/// <summary>One row's outcome: successful decisions, failures, latency percentiles (µs) and throughput.</summary>
-internal sealed record RowMeasurement(int Decisions, int Errors, double P50Micros, double P99Micros, double PerSecond, string? FirstError);
