@@ -1,6 +1,8 @@
 using InferenceMesh.Kubernetes;
+using InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
 using InferenceMesh.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.Scheduler.Tests;
@@ -98,6 +100,26 @@ public sealed class PoolDiscoveryTests : IDisposable
         // The strategy comes from configuration; queueing, not configured, still from the annotation.
         await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-a") is { UseQueueing: false }));
         Assert.Equal("DEFAULT", Pool(host, "pool-a")!.Profile);
+    }
+
+    [Fact]
+    public async Task KubernetesDiscovery_PoolAnnotationFromTheApi_FollowsWatchEvents()
+    {
+        const string pools = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools";
+        await using var api = await FakeKubernetesApi.StartAsync();
+        var token = Path.Combine(_dir, "token");
+        await File.WriteAllTextAsync(token, "t");
+        api.Upsert(pools, FakeKubernetesApi.AlphaPool("pool-k", "qwen", 8000, strategy: "PREFIX_CACHE"));
+        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
+        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+            NullLoggerFactory.Instance, watchPods: false);
+        await using var host = await SchedulerHost.StartAsync(services: s => s.AddSingleton<IPoolDiscovery>(discovery));
+
+        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-k") is { Profile: SchedulerOptions.PredictedTtftProfile }));
+
+        api.Upsert(pools, FakeKubernetesApi.AlphaPool("pool-k", "qwen", 8000, strategy: "DEFAULT"));
+        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-k") is { Profile: "DEFAULT" }));
+        Assert.Equal(0, api.ListCalls("api/v1/namespaces/default/pods"));
     }
 
     [Fact]
