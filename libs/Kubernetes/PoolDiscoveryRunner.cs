@@ -6,5 +6,15 @@ namespace InferenceMesh.Kubernetes;
 public sealed class PoolDiscoveryRunner(IPoolDiscovery discovery) : BackgroundService
 {
     /// <inheritdoc />
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Hosted services start in order and ExecuteAsync runs in the background: reading the pool file here means every
+        // service started after this one (and the first request) already sees it.
+        if (discovery is PoolFileDiscovery file)
+            file.Reload();
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => discovery.RunAsync(stoppingToken);
 }

@@ -36,10 +36,11 @@ public static class SchedulerExtensions
                 sp.GetService<IRoutingDecisionPublisher>(), sp.GetService<ILogger<SchedulingService>>(), sp.GetService<IMeterFactory>());
         });
         services.TryAddSingleton<ISchedulingService>(sp => sp.GetRequiredService<SchedulingService>());
-        services.AddHostedService<SnapshotColdStart>();
-        // Only InferencePools matter here (their annotations), so no pod watches and no pod RBAC.
+        // Only InferencePools matter here (their annotations), so no pod watches and no pod RBAC. Registered before the
+        // cold start, so the pool file is read by the time it asks which pools exist.
         services.AddPoolDiscovery(watchPods: false);
         services.AddHostedService<DiscoveredPoolSettings>();
+        services.AddHostedService<SnapshotColdStart>();
         return builder;
     }
 
