@@ -96,6 +96,18 @@ public sealed class ModelDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task PoolFile_ModelsAreKnownBeforeTheFirstRequest()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Model("chat", "Critical", "qwen", "qwen-lora-a"));
+        await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
+
+        // No polling: the file is read while the host starts, so a request right after start is already resolved.
+        var (scheduled, _) = await PickAsync(host, "chat");
+
+        Assert.Equal((Criticality.Critical, "qwen-lora-a"), (scheduled.Criticality, scheduled.TargetModel));
+    }
+
+    [Fact]
     public async Task PoolFile_ModelOfAnotherPool_IsNotUsed()
     {
         var file = await WritePoolFileAsync(Pool("qwen"), Pool("llama"),

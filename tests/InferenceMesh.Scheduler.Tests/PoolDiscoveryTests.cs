@@ -69,6 +69,21 @@ public sealed class PoolDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task PoolFileAnnotations_AppliedByTheTimeTheHostHasStarted()
+    {
+        var file = await WritePoolFileAsync(PoolYaml("pool-a", "PREFIX_CACHE", "false"));
+        await using var host = await SchedulerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Discovery:Mode"] = "File",
+            ["Discovery:PoolFile"] = file,
+        });
+
+        var pool = Pool(host, "pool-a");
+
+        Assert.Equal((SchedulerOptions.PredictedTtftProfile, false), (pool?.Profile, pool?.UseQueueing));
+    }
+
+    [Fact]
     public async Task PoolFileAnnotations_PoolRemovedFromFile_FallsBackToDefaults()
     {
         var file = await WritePoolFileAsync(PoolYaml("pool-a", "PREFIX_CACHE", "false") + "\n---\n" + PoolYaml("pool-b", "PREFIX_CACHE", "true"));
