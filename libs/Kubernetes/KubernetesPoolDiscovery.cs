@@ -14,6 +14,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     private readonly ILogger _logger;
     private readonly InformerOptions _options;
     private readonly TimeProvider _time;
+    private readonly bool _watchPods;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PodWatch> _podWatches = new(StringComparer.Ordinal);
     private KubernetesInformer? _gaPools;
@@ -22,9 +23,10 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     private CancellationToken _stopping;
     private volatile PoolView _current = PoolView.Empty;
 
-    /// <summary>Creates the discovery; <paramref name="poolName"/> limits it to one pool (null = every pool in the namespace).</summary>
+    /// <summary>Creates the discovery; <paramref name="poolName"/> limits it to one pool (null = every pool in the namespace);
+    /// <paramref name="watchPods"/> = false watches only the CRs, so the view has pools and models but no endpoints.</summary>
     public KubernetesPoolDiscovery(KubernetesApiClient client, string? poolName, ILoggerFactory loggerFactory,
-        InformerOptions? options = null, TimeProvider? time = null)
+        InformerOptions? options = null, TimeProvider? time = null, bool watchPods = true)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -34,6 +36,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
         _logger = loggerFactory.CreateLogger<KubernetesPoolDiscovery>();
         _options = options ?? InformerOptions.Default;
         _time = time ?? TimeProvider.System;
+        _watchPods = watchPods;
     }
 
     /// <inheritdoc />
@@ -176,6 +179,8 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
 
     private void ReconcilePodWatches(List<InferencePoolSpec> pools)
     {
+        if (!_watchPods)
+            return;
         var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pool in pools)
             wanted[pool.Name] = InferenceResources.LabelSelector(pool.Selector);

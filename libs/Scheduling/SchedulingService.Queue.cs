@@ -190,21 +190,20 @@ public sealed partial class SchedulingService
         return pool;
     }
 
-    /// <summary>Profile and queueing switch: pool annotations first, then <c>Scheduler:Pools</c>, then the defaults.</summary>
+    /// <summary>Profile and queueing switch, each on its own: <c>Scheduler:Pools:{pool}</c> first (an operator's explicit override),
+    /// then the pool's annotations (InferencePool, from discovery), then the defaults.</summary>
     private void Resolve(PoolRuntime pool)
     {
         _options.Pools.TryGetValue(pool.Name, out var configured);
-        string? strategy = null;
-        bool? queueing = null;
+        var strategy = string.IsNullOrWhiteSpace(configured?.RoutingStrategy) ? null : configured.RoutingStrategy.Trim();
+        var queueing = configured?.UseQueueing;
         if (pool.Annotations is { } a)
         {
-            if (a.TryGetValue(PoolAnnotations.RoutingStrategy, out var s) && !string.IsNullOrWhiteSpace(s))
+            if (strategy is null && a.TryGetValue(PoolAnnotations.RoutingStrategy, out var s) && !string.IsNullOrWhiteSpace(s))
                 strategy = s.Trim();
-            if (a.TryGetValue(PoolAnnotations.UseQueueing, out var q) && bool.TryParse(q?.Trim(), out var qb))
+            if (queueing is null && a.TryGetValue(PoolAnnotations.UseQueueing, out var q) && bool.TryParse(q?.Trim(), out var qb))
                 queueing = qb;
         }
-        strategy ??= configured?.RoutingStrategy;
-        queueing ??= configured?.UseQueueing;
         var name = strategy switch
         {
             null => _options.DefaultProfile,

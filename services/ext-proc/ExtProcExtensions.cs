@@ -4,6 +4,7 @@ using InferenceMesh.Dapr;
 using InferenceMesh.Prefix.Hashing;
 using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
+using InferenceMesh.Kubernetes;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,8 +20,8 @@ public static class ExtProcExtensions
     /// <summary>Configuration section of the prompt block size and chain length; must match every other hashing process.</summary>
     public const string PrefixHashSection = "PrefixHash";
 
-    /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), and the picker.
-    /// <see cref="ISchedulingService"/>, <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only
+    /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), pool discovery (<c>Discovery</c>,
+    /// off by default) and the picker. <see cref="ISchedulingService"/>, <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only
     /// added when not registered already, so the embedded mode can wire in-process ones first.</summary>
     public static WebApplicationBuilder AddExtProc(this WebApplicationBuilder builder)
     {
@@ -50,7 +51,9 @@ public static class ExtProcExtensions
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IInferenceModelSource, OptionsInferenceModelSource>();
+        // Models come from ExtProc:Models and, when Discovery:Mode is set, from the pool file or the API server (CRs only, no pods).
+        services.AddPoolDiscovery(watchPods: false);
+        services.TryAddSingleton<IInferenceModelSource, DiscoveryInferenceModelSource>();
         services.AddValidatedOptions<PrefixHashOptions>(PrefixHashSection);
         services.TryAddSingleton<IPromptHasher, PrefixPromptHasher>();
         if (!services.Any(d => d.ServiceType == typeof(ISchedulingService)))

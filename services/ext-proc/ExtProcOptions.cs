@@ -60,7 +60,7 @@ public sealed record ExtProcOptions
     /// <summary>Seed for the weighted target-model pick; null = random.</summary>
     public int? RandomSeed { get; init; }
 
-    /// <summary>InferenceModels (used when no pool file or Kubernetes source is wired).</summary>
+    /// <summary>InferenceModels configured here; each wins over a discovered InferenceModel of the same name (see <c>Discovery</c>).</summary>
     public IList<InferenceModelOptions> Models { get; init; } = [];
 }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ExtProc;
 
-/// <summary>InferenceModels from <c>ExtProc:Models</c>.</summary>
+/// <summary>InferenceModels from <c>ExtProc:Models</c> (the override layer of <see cref="DiscoveryInferenceModelSource"/>).</summary>
 internal sealed class OptionsInferenceModelSource : IInferenceModelSource
 {
     private readonly FrozenDictionary<string, InferenceModelSpec> _byName;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using InferenceMesh.Kubernetes;
 
 namespace InferenceMesh.MetricsCollector;
 
@@ -32,7 +33,7 @@ public sealed record CollectorOptions
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Discovery source.</summary>
+    /// <summary>Discovery source (None is not allowed: the collector needs endpoints).</summary>
     public DiscoveryMode Discovery { get; init; } = DiscoveryMode.Auto;
 
     /// <summary>The local pool file (file mode); relative paths are resolved against the content root.</summary>
@@ -47,6 +48,16 @@ public sealed record CollectorOptions
 
     /// <summary>Kubernetes namespace override; empty = the pod's own namespace.</summary>
     public string? Namespace { get; init; }
+
+    /// <summary>The shared discovery settings these keys stand for.</summary>
+    internal DiscoveryOptions ToDiscoveryOptions() => new()
+    {
+        Mode = Discovery,
+        PoolFile = PoolFile,
+        PoolFilePollInterval = PoolFilePollInterval,
+        Pool = Pool,
+        Namespace = Namespace,
+    };
 
     /// <summary>Whether the latest snapshot per pool is saved to the state store (<c>snapshot/{pool}</c>) for cold starts.</summary>
     public bool SaveSnapshots { get; init; } = true;

@@ -1,3 +1,4 @@
+using InferenceMesh.Kubernetes;
 using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.MetricsCollector;
@@ -13,22 +14,11 @@ internal sealed class CollectorOptionsValidator(IHostEnvironment environment) : 
             failures.Add($"{s}:StalenessThreshold ({options.StalenessThreshold}) must be at least {s}:ScrapeInterval ({options.ScrapeInterval}), or every endpoint would always be stale.");
         if (options.UnhealthyThreshold < options.StalenessThreshold)
             failures.Add($"{s}:UnhealthyThreshold ({options.UnhealthyThreshold}) must be at least {s}:StalenessThreshold ({options.StalenessThreshold}).");
-        if (!Enum.IsDefined(options.Discovery))
-            failures.Add($"{s}:Discovery must be Auto, Kubernetes or File.");
-        var fileMode = options.Discovery == DiscoveryMode.File
-            || (options.Discovery == DiscoveryMode.Auto && !Kubernetes.KubernetesConnection.IsInCluster());
-        if (fileMode)
-        {
-            if (string.IsNullOrWhiteSpace(options.PoolFile))
-                failures.Add($"{s}:PoolFile is required when discovery uses the pool file.");
-            else if (!File.Exists(ResolvePoolFile(options, environment)))
-                failures.Add($"{s}:PoolFile: file not found: {ResolvePoolFile(options, environment)}");
-        }
-        if (options.Discovery == DiscoveryMode.Kubernetes && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")))
-            failures.Add($"{s}:Discovery is Kubernetes but KUBERNETES_SERVICE_HOST is not set (not in a pod); use File locally.");
+        if (options.Discovery == DiscoveryMode.None || !Enum.IsDefined(options.Discovery))
+            failures.Add($"{s}:Discovery must be Auto, Kubernetes or File: the collector needs endpoints to scrape.");
+        else
+            failures.AddRange(PoolDiscoveryFactory.Validate(options.ToDiscoveryOptions(), environment.ContentRootPath,
+                $"{s}:Discovery", $"{s}:PoolFile", $"{s}:PoolFilePollInterval"));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    public static string ResolvePoolFile(CollectorOptions options, IHostEnvironment environment) =>
-        Path.GetFullPath(Path.IsPathRooted(options.PoolFile) ? options.PoolFile : Path.Combine(environment.ContentRootPath, options.PoolFile));
 }

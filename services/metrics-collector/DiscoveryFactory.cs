@@ -3,23 +3,13 @@ using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.MetricsCollector;
 
-/// <summary>Builds the discovery the options ask for.</summary>
+/// <summary>Builds the discovery the <c>Collector:Discovery*</c> keys ask for (pods included: the collector scrapes them).</summary>
 internal static class DiscoveryFactory
 {
     public static IPoolDiscovery Create(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<CollectorOptions>>().Value;
-        var time = services.GetRequiredService<TimeProvider>();
-        var loggers = services.GetRequiredService<ILoggerFactory>();
-        var useKubernetes = options.Discovery == DiscoveryMode.Kubernetes
-            || (options.Discovery == DiscoveryMode.Auto && KubernetesConnection.IsInCluster());
-        if (useKubernetes)
-        {
-            var connection = KubernetesConnection.FromInCluster(options.Namespace);
-            var client = new KubernetesApiClient(connection.CreateHttpClient(), connection, time);
-            return new KubernetesPoolDiscovery(client, options.Pool, loggers, InformerOptions.Default, time);
-        }
-        var path = CollectorOptionsValidator.ResolvePoolFile(options, services.GetRequiredService<IHostEnvironment>());
-        return new PoolFileDiscovery(path, options.Pool, loggers.CreateLogger<PoolFileDiscovery>(), options.PoolFilePollInterval, time);
+        return PoolDiscoveryFactory.Create(options.ToDiscoveryOptions(), services.GetRequiredService<IHostEnvironment>().ContentRootPath,
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILoggerFactory>(), watchPods: true);
     }
 }

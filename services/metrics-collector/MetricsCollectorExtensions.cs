@@ -26,7 +26,7 @@ public static class MetricsCollectorExtensions
         services.AddSingleton<ScrapeClient>();
         services.AddSingleton<ScrapeManager>();
         services.AddSingleton<SnapshotPublisher>();
-        services.AddHostedService<DiscoveryRunner>();
+        services.AddHostedService<PoolDiscoveryRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ScrapeManager>());
         services.AddHostedService(sp => sp.GetRequiredService<SnapshotPublisher>());
         return builder;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
+using InferenceMesh.Kubernetes;
 using InferenceMesh.Scheduling;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,8 @@ public static class SchedulerExtensions
 {
     /// <summary>Registers options (section <c>Scheduler</c>, validated at start), the Dapr client, the in-process
     /// <see cref="SchedulingService"/> (also as <see cref="ISchedulingService"/>), prefix matching over Dapr invocation,
-    /// decision publishing and the cold start from the state store. Register your own <see cref="IPrefixIndexService"/>
+    /// decision publishing, the cold start from the state store, and pool discovery (<c>Discovery</c>, off by default) whose
+    /// InferencePool annotations set each pool's routing strategy and queueing unless <c>Scheduler:Pools</c> overrides them. Register your own <see cref="IPrefixIndexService"/>
     /// or <see cref="IRoutingDecisionPublisher"/> first to replace the Dapr ones (embedded mode).</summary>
     public static WebApplicationBuilder AddScheduler(this WebApplicationBuilder builder)
     {
@@ -34,6 +36,10 @@ public static class SchedulerExtensions
                 sp.GetService<IRoutingDecisionPublisher>(), sp.GetService<ILogger<SchedulingService>>(), sp.GetService<IMeterFactory>());
         });
         services.TryAddSingleton<ISchedulingService>(sp => sp.GetRequiredService<SchedulingService>());
+        // Only InferencePools matter here (their annotations), so no pod watches and no pod RBAC. Registered before the
+        // cold start, so the pool file is read by the time it asks which pools exist.
+        services.AddPoolDiscovery(watchPods: false);
+        services.AddHostedService<DiscoveredPoolSettings>();
         services.AddHostedService<SnapshotColdStart>();
         return builder;
     }

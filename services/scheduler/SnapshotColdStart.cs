@@ -1,16 +1,19 @@
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
+using InferenceMesh.Kubernetes;
 using InferenceMesh.Scheduling;
 using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.Scheduler;
 
-/// <summary>At start, loads each configured pool's latest snapshot (<c>snapshot/{pool}</c>) from the state store so a new
-/// replica can pick before the next pub/sub snapshot; retries while the sidecar comes up. Live snapshots win by sequence.</summary>
+/// <summary>At start, loads the latest snapshot (<c>snapshot/{pool}</c>) of each pool named under <c>Scheduler:Pools</c> or
+/// found by discovery from the state store so a new replica can pick before the next pub/sub snapshot; retries while the
+/// sidecar comes up. Live snapshots win by sequence.</summary>
 internal sealed partial class SnapshotColdStart(
     IServiceProvider services,
     SchedulingService scheduler,
     IOptions<SchedulerOptions> options,
+    IPoolDiscovery discovery,
     TimeProvider time,
     ILogger<SnapshotColdStart> logger) : BackgroundService
 {
@@ -20,9 +23,18 @@ internal sealed partial class SnapshotColdStart(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var client = services.GetService<DaprClient>();
-        if (client is null || options.Value.Pools.Count == 0)
+        if (client is null)
             return;
-        foreach (var pool in options.Value.Pools.Keys)
+        var pools = new SortedSet<string>(options.Value.Pools.Keys, StringComparer.Ordinal);
+        if (discovery is not NoPoolDiscovery)
+        {
+            // The first Kubernetes list arrives asynchronously; the pool file is read at start.
+            for (var attempt = 1; attempt <= Attempts && discovery.Current.Pools.Count == 0 && !stoppingToken.IsCancellationRequested; attempt++)
+                await Task.Delay(RetryDelay, time, stoppingToken).ConfigureAwait(false);
+            foreach (var p in discovery.Current.Pools)
+                pools.Add(p.Name);
+        }
+        foreach (var pool in pools)
         {
             for (var attempt = 1; attempt <= Attempts && !stoppingToken.IsCancellationRequested; attempt++)
             {

@@ -98,12 +98,13 @@ public sealed class DeploymentTests
 
     [Theory]
     [MemberData(nameof(OverlayApps))]
-    public async Task Deployment_UsesItsOwnServiceAccount_AndMountsATokenOnlyForTheCollector(string overlay, string app)
+    public async Task Deployment_UsesItsOwnServiceAccount_AndMountsATokenOnlyWhereDiscoveryRuns(string overlay, string app)
     {
         var docs = await Rendered.Of(overlay);
         var pod = docs.Single("Deployment", app).PodSpec();
         Assert.Equal(app, pod.Str("serviceAccountName"));
-        var expected = app == AppIds.MetricsCollector ? "true" : "false";
+        // prefix-index never talks to the API server; the other three discover pools through it.
+        var expected = app == AppIds.PrefixIndex ? "false" : "true";
         Assert.Equal(expected, pod.Str("automountServiceAccountToken"));
         Assert.Equal(expected, docs.Single("ServiceAccount", app).Str("automountServiceAccountToken"));
     }

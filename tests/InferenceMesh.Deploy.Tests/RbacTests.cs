@@ -3,31 +3,55 @@ using InferenceMesh.Deploy.Tests.Support;
 
 namespace InferenceMesh.Deploy.Tests;
 
-/// <summary>Least privilege: only metrics-collector reads the API, read-only, in its own namespace.</summary>
+/// <summary>Least privilege: the services that discover pools read the API read-only in their own namespace; only
+/// metrics-collector (which scrapes endpoints) may read pods; prefix-index has no API access.</summary>
 public sealed class RbacTests
 {
+    private static readonly string[] InferenceResources =
+    [
+        "inference.networking.k8s.io/inferencemodels",
+        "inference.networking.k8s.io/inferencepools",
+        "inference.networking.x-k8s.io/inferencemodels",
+        "inference.networking.x-k8s.io/inferencepools",
+    ];
+
     public static TheoryData<string> Overlays() => [.. Rendered.Overlays];
 
-    [Theory]
-    [MemberData(nameof(Overlays))]
-    public async Task OnlyMetricsCollector_IsBound_ToOneNamespacedRole(string overlay)
+    public static TheoryData<string, string> OverlayDiscoveringApps()
     {
-        var docs = await Rendered.Of(overlay);
-        Assert.DoesNotContain(docs, d => d.Kind is "ClusterRole" or "ClusterRoleBinding");
-        var role = Assert.Single(docs.OfKind("Role"));
-        Assert.Equal(AppIds.MetricsCollector, role.Obj("metadata").Str("name"));
-        var binding = Assert.Single(docs.OfKind("RoleBinding"));
-        Assert.Equal("Role", binding.Obj("roleRef").Str("kind"));
-        Assert.Equal(AppIds.MetricsCollector, binding.Obj("roleRef").Str("name"));
-        var subject = Assert.Single(binding.Arr("subjects").Objects());
-        Assert.Equal(("ServiceAccount", AppIds.MetricsCollector, "inference-mesh"), (subject.Str("kind"), subject.Str("name"), subject.Str("namespace")));
+        var data = new TheoryData<string, string>();
+        foreach (var overlay in Rendered.Overlays)
+        {
+            foreach (var app in (string[])[AppIds.MetricsCollector, AppIds.Scheduler, AppIds.ExtProc])
+                data.Add(overlay, app);
+        }
+        return data;
     }
 
     [Theory]
     [MemberData(nameof(Overlays))]
-    public async Task MetricsCollectorRole_GrantsExactlyReadOnPodsAndInferenceResources(string overlay)
+    public async Task DiscoveringServices_AreEachBound_ToTheirOwnNamespacedRole(string overlay)
     {
-        var role = Assert.Single((await Rendered.Of(overlay)).OfKind("Role"));
+        var docs = await Rendered.Of(overlay);
+        Assert.DoesNotContain(docs, d => d.Kind is "ClusterRole" or "ClusterRoleBinding");
+        string[] expected = [AppIds.ExtProc, AppIds.MetricsCollector, AppIds.Scheduler];
+        Assert.Equal(expected, docs.OfKind("Role").Select(r => r.Obj("metadata").Str("name")).Order(StringComparer.Ordinal));
+        var bindings = docs.OfKind("RoleBinding").ToList();
+        Assert.Equal(expected.Length, bindings.Count);
+        foreach (var binding in bindings)
+        {
+            var name = binding.Obj("metadata").Str("name");
+            Assert.Equal(("Role", name), (binding.Obj("roleRef").Str("kind"), binding.Obj("roleRef").Str("name")));
+            var subject = Assert.Single(binding.Arr("subjects").Objects());
+            Assert.Equal(("ServiceAccount", name, "inference-mesh"), (subject.Str("kind"), subject.Str("name"), subject.Str("namespace")));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(OverlayDiscoveringApps))]
+    public async Task Role_GrantsExactlyReadOnWhatTheServiceDiscovers(string overlay, string app)
+    {
+        var role = (await Rendered.Of(overlay)).Single("Role", app);
         var granted = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var rule in role.Arr("rules").Objects())
         {
@@ -40,14 +64,8 @@ public sealed class RbacTests
                     granted.Add($"{g}/{r}");
             }
         }
-        string[] expected =
-        [
-            "/pods",
-            "inference.networking.k8s.io/inferencemodels",
-            "inference.networking.k8s.io/inferencepools",
-            "inference.networking.x-k8s.io/inferencemodels",
-            "inference.networking.x-k8s.io/inferencepools",
-        ];
+        // Only the collector watches pods (endpoints to scrape); ext-proc and scheduler read the CRs' settings.
+        string[] expected = app == AppIds.MetricsCollector ? ["/pods", .. InferenceResources] : InferenceResources;
         Assert.Equal(expected, granted);
     }
 }

@@ -35,6 +35,38 @@ public sealed class DistributedTests(DistributedEnsemble ensemble) : IClassFixtu
     }
 
     [Fact]
+    public async Task InferenceModelFromThePoolFile_RewritesTheAlias_AndThePoolAnnotationSetsTheProfile()
+    {
+        // The simulated servers know only the adapter's name: a 200 means ext-proc rewrote the alias from the pool file.
+        for (var i = 0; i < 2; i++)
+        {
+            var r = await OpenAi.SendAsync(Http, ensemble.Gateways[i], DistributedEnsemble.AdapterAlias, [("user", "list the tables")], stream: false, maxTokens: 4);
+            Assert.True(r.Status == 200, $"replica {i}: HTTP {r.Status} {r.Body}\n{ensemble.Logs()}");
+            Assert.Contains(r.ServedBy, ensemble.Endpoints);
+            Assert.Contains($"\"model\":\"{DistributedEnsemble.AdapterAlias}\"", r.Body, StringComparison.Ordinal);
+        }
+
+        // No Scheduler__Pools entry is set: PREFIX_CACHE (→ the PREDICTED_TTFT profile) comes from the InferencePool annotation.
+        // Every live replica (another test kills one) reads it.
+        var answered = 0;
+        foreach (var scheduler in ensemble.SchedulerAddresses)
+        {
+            string queue;
+            try
+            {
+                queue = await Http.GetStringAsync(new Uri(scheduler, "queue"));
+            }
+            catch (HttpRequestException)
+            {
+                continue;
+            }
+            answered++;
+            Assert.Contains("\"profile\":\"PREDICTED_TTFT\"", queue, StringComparison.Ordinal);
+        }
+        Assert.True(answered > 0, "no scheduler replica answered GET /queue");
+    }
+
+    [Fact]
     public async Task MultiTurnConversation_AlternatingExtProcReplicas_StaysOnTheServerHoldingItsPrefix()
     {
         // A long system prompt makes the prefix worth following (several 64-character blocks).

@@ -31,7 +31,9 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
 
     public Uri HttpAddress => new($"http://127.0.0.1:{Listeners.HttpPort}");
 
-    public static async Task<ExtProcTestHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ExtProcTestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder();
         var config = new Dictionary<string, string?>
@@ -51,6 +53,7 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var scheduler = new FakeSchedulingService();
         builder.Services.AddSingleton<ISchedulingService>(scheduler);
+        services?.Invoke(builder.Services);
         builder.AddServiceDefaults(AppIds.ExtProc);
         builder.AddExtProc();
         var app = builder.Build();

@@ -28,7 +28,7 @@ internal sealed class SchedulerHost : IAsyncDisposable
     public HttpClient Client { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static WebApplication Build(IDictionary<string, string?>? config = null)
+    public static WebApplication Build(IDictionary<string, string?>? config = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder();
         var settings = new Dictionary<string, string?>
@@ -44,6 +44,7 @@ internal sealed class SchedulerHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.AddServiceDefaults(AppIds.Scheduler);
+        services?.Invoke(builder.Services);
         builder.AddScheduler();
         var app = builder.Build();
         app.MapDefaultEndpoints();
@@ -51,9 +52,9 @@ internal sealed class SchedulerHost : IAsyncDisposable
         return app;
     }
 
-    public static async Task<SchedulerHost> StartAsync(IDictionary<string, string?>? config = null)
+    public static async Task<SchedulerHost> StartAsync(IDictionary<string, string?>? config = null, Action<IServiceCollection>? services = null)
     {
-        var app = Build(config);
+        var app = Build(config, services);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new SchedulerHost(app, new Uri(address));

@@ -19,6 +19,9 @@ public sealed class DistributedEnsemble : IAsyncLifetime
     public const string Model = "Qwen/Qwen2.5-7B-Instruct";
     public const string Adapter = "sql-lora";
 
+    /// <summary>A client-facing model name that only the pool file's InferenceModel maps to <see cref="Adapter"/>.</summary>
+    public const string AdapterAlias = "sql-assistant";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
     private readonly List<DaprStandIn.DaprStandIn> _sidecars = [];
     private readonly Dictionary<string, List<Uri>> _replicas = new(StringComparer.Ordinal);
@@ -63,7 +66,24 @@ public sealed class DistributedEnsemble : IAsyncLifetime
         });
         Endpoints = [.. _fleet.BaseAddresses.Select(u => u.Authority)];
         var poolFile = Path.Combine(_tempDir, "pool.yaml");
-        await File.WriteAllTextAsync(poolFile, Embedded.Ensemble.EmbeddedEnsemble.PoolFile(Pool, Endpoints));
+        // The pool file is the one source of pool settings for every service: endpoints (collector), the PREFIX_CACHE
+        // annotation (scheduler) and an InferenceModel alias of the adapter (ext-proc), as with `dapr run -f .`.
+        await File.WriteAllTextAsync(poolFile, Embedded.Ensemble.EmbeddedEnsemble.PoolFile(Pool, Endpoints) + $$"""
+            ---
+            apiVersion: inference.networking.x-k8s.io/v1alpha2
+            kind: InferenceModel
+            metadata:
+              name: {{AdapterAlias}}
+            spec:
+              modelName: {{AdapterAlias}}
+              criticality: Critical
+              poolRef:
+                name: {{Pool}}
+              targetModels:
+                - name: {{Adapter}}
+                  weight: 100
+
+            """);
 
         // Start order follows the dependencies (each replica's sidecar first, then the app, then the app channel).
         var redisAddress = $"127.0.0.1:{_redis.Port}";
@@ -74,7 +94,8 @@ public sealed class DistributedEnsemble : IAsyncLifetime
         };
         var schedulerEnv = new Dictionary<string, string>
         {
-            ["Scheduler__Pools__qwen__RoutingStrategy"] = "PREFIX_CACHE",
+            ["Discovery__Mode"] = "File",
+            ["Discovery__PoolFile"] = poolFile,
             // Invocation through two stand-ins on a loaded machine: a 50 ms prefix lookup would often time out.
             ["Scheduler__PrefixMatchTimeoutMs"] = "3000",
         };
@@ -95,6 +116,8 @@ public sealed class DistributedEnsemble : IAsyncLifetime
                 ["ExtProc__GrpcPort"] = "0",
                 ["ExtProc__HttpPort"] = "0",
                 ["ExtProc__Pool"] = Pool,
+                ["Discovery__Mode"] = "File",
+                ["Discovery__PoolFile"] = poolFile,
             }, urls: false));
         }
         var started = await Task.WhenAll(starts);

@@ -277,6 +277,13 @@ public sealed partial class ComponentsYamlTests
                 var resolvedPool = Path.GetFullPath(Path.Combine(RepoPaths.Path(dir), Scalar(app, "env", "Collector__PoolFile")!));
                 Assert.Equal(RepoPaths.Path("deploy", "local", "pool.yaml"), resolvedPool);
             }
+            if (id is AppIds.Scheduler or AppIds.ExtProc)
+            {
+                // Pool annotations (scheduler) and InferenceModels (ext-proc) come from the same pool file.
+                Assert.Equal("File", Scalar(app, "env", "Discovery__Mode"));
+                var resolvedPool = Path.GetFullPath(Path.Combine(RepoPaths.Path(dir), Scalar(app, "env", "Discovery__PoolFile")!));
+                Assert.Equal(RepoPaths.Path("deploy", "local", "pool.yaml"), resolvedPool);
+            }
         }
         Assert.Equal([5101, 5102, 5103, 5104], appPorts.Order());
     }

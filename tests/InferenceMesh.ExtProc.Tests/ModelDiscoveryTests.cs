@@ -1,0 +1,198 @@
+using System.Text;
+using InferenceMesh.Contracts;
+using InferenceMesh.Kubernetes;
+using InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using static InferenceMesh.ExtProc.Tests.EnvoyMessages;
+
+namespace InferenceMesh.ExtProc.Tests;
+
+/// <summary>ext-proc on real Kestrel resolving InferenceModels from discovery: the local pool file (live edits) and the
+/// Kubernetes API (through the API stand-in), with <c>ExtProc:Models</c> winning for the names it defines.</summary>
+public sealed class ModelDiscoveryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("extproc-discovery-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Model(string name, string criticality, string pool, string target) => $"""
+        apiVersion: inference.networking.x-k8s.io/v1alpha2
+        kind: InferenceModel
+        metadata:
+          name: {name}-resource
+        spec:
+          modelName: {name}
+          criticality: {criticality}
+          poolRef:
+            name: {pool}
+          targetModels:
+            - name: {target}
+              weight: 100
+        """;
+
+    private static string Pool(string name) => $"""
+        apiVersion: inference.networking.x-k8s.io/v1alpha2
+        kind: InferencePool
+        metadata:
+          name: {name}
+        spec:
+          targetPortNumber: 8000
+          selector:
+            app: {name}
+        """;
+
+    private async Task<string> WritePoolFileAsync(params string[] documents)
+    {
+        var path = Path.Combine(_dir, "pool.yaml");
+        var temp = path + ".tmp";
+        await File.WriteAllTextAsync(temp, string.Join("\n---\n", documents));
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    private static Dictionary<string, string?> FileDiscovery(string file) => new()
+    {
+        ["ExtProc:Pool"] = "qwen",
+        ["Discovery:Mode"] = "File",
+        ["Discovery:PoolFile"] = file,
+        ["Discovery:PoolFilePollInterval"] = "00:00:00.050",
+    };
+
+    /// <summary>One request through the picker; returns what reached the scheduler and the body forwarded upstream.</summary>
+    private static async Task<(ScheduleRequest Scheduled, string Body)> PickAsync(ExtProcTestHost host, string model)
+    {
+        var before = host.Scheduler.Requests.Count;
+        var body = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","prompt":"hello"}""");
+        await using var call = ExtProcCall.Open(host);
+        await call.WriteAsync(RequestHeaders(endOfStream: false));
+        await call.WriteAsync(RequestBody(body, true));
+        await call.NextAsync();
+        var (echoed, _, _) = await call.ReadStreamedRequestBodyAsync();
+        Assert.Equal(before + 1, host.Scheduler.Requests.Count);
+        return (host.Scheduler.Requests.ToArray()[^1], Encoding.UTF8.GetString(echoed));
+    }
+
+    [Fact]
+    public async Task PoolFile_ResolvesCriticalityAndRewrite_AndFollowsEdits()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Model("chat", "Critical", "qwen", "qwen-lora-a"));
+        await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
+        var source = host.Services.GetRequiredService<IInferenceModelSource>();
+        await PollHelper.UntilAsync(() => source.Find("chat") is not null, "the pool file was loaded");
+
+        var (scheduled, body) = await PickAsync(host, "chat");
+        Assert.Equal(Criticality.Critical, scheduled.Criticality);
+        Assert.Equal("qwen-lora-a", scheduled.TargetModel);
+        Assert.Equal("""{"model":"qwen-lora-a","prompt":"hello"}""", body);
+
+        await WritePoolFileAsync(Pool("qwen"), Model("chat", "Sheddable", "qwen", "qwen-lora-b"));
+        await PollHelper.UntilAsync(() => source.Find("chat")?.Criticality == Criticality.Sheddable, "the edit was picked up");
+
+        (scheduled, body) = await PickAsync(host, "chat");
+        Assert.Equal(Criticality.Sheddable, scheduled.Criticality);
+        Assert.Equal("qwen-lora-b", scheduled.TargetModel);
+        Assert.Equal("""{"model":"qwen-lora-b","prompt":"hello"}""", body);
+    }
+
+    [Fact]
+    public async Task PoolFile_ModelsAreKnownBeforeTheFirstRequest()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Model("chat", "Critical", "qwen", "qwen-lora-a"));
+        await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
+
+        // No polling: the file is read while the host starts, so a request right after start is already resolved.
+        var (scheduled, _) = await PickAsync(host, "chat");
+
+        Assert.Equal((Criticality.Critical, "qwen-lora-a"), (scheduled.Criticality, scheduled.TargetModel));
+    }
+
+    [Fact]
+    public async Task PoolFile_ModelOfAnotherPool_IsNotUsed()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Pool("llama"),
+            Model("chat", "Critical", "qwen", "qwen-lora-a"), Model("batch", "Sheddable", "llama", "llama-lora"));
+        await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
+        var source = host.Services.GetRequiredService<IInferenceModelSource>();
+        await PollHelper.UntilAsync(() => source.Find("chat") is not null, "the pool file was loaded");
+
+        var (scheduled, body) = await PickAsync(host, "batch");
+
+        Assert.Null(source.Find("batch"));
+        Assert.Equal((Criticality.Standard, "batch"), (scheduled.Criticality, scheduled.TargetModel));
+        Assert.Equal("""{"model":"batch","prompt":"hello"}""", body);
+    }
+
+    [Fact]
+    public async Task ExtProcModels_WinOverThePoolFile_ForTheNamesTheyDefine()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Model("chat", "Critical", "qwen", "qwen-lora-a"), Model("docs", "Standard", "qwen", "qwen-docs"));
+        var settings = FileDiscovery(file);
+        settings["ExtProc:Models:0:ModelName"] = "chat";
+        settings["ExtProc:Models:0:Criticality"] = "Sheddable";
+        await using var host = await ExtProcTestHost.StartAsync(settings);
+        var source = host.Services.GetRequiredService<IInferenceModelSource>();
+        await PollHelper.UntilAsync(() => source.Find("docs") is not null, "the pool file was loaded");
+
+        var chat = await PickAsync(host, "chat");
+        var docs = await PickAsync(host, "docs");
+
+        Assert.Equal((Criticality.Sheddable, "chat"), (chat.Scheduled.Criticality, chat.Scheduled.TargetModel));
+        Assert.Equal("qwen-docs", docs.Scheduled.TargetModel);
+        // The objective header names an InferenceModel resource; discovered ones are found by it too.
+        Assert.Equal("qwen-docs", source.Find("docs-resource")?.TargetModels[0].Name);
+    }
+
+    [Fact]
+    public async Task NoDiscoveryConfigured_ModelsComeFromOptionsOnly()
+    {
+        await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["ExtProc:Models:0:ModelName"] = "chat",
+            ["ExtProc:Models:0:Criticality"] = "Critical",
+        });
+
+        Assert.IsType<NoPoolDiscovery>(host.Services.GetRequiredService<IPoolDiscovery>());
+        var (scheduled, _) = await PickAsync(host, "chat");
+        Assert.Equal(Criticality.Critical, scheduled.Criticality);
+    }
+
+    [Fact]
+    public async Task Start_DiscoveryFileMissing_FailsNamingTheKey()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ExtProcTestHost.StartAsync(FileDiscovery(Path.Combine(_dir, "missing.yaml"))));
+
+        Assert.Contains("Discovery:PoolFile", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KubernetesDiscovery_ModelsFromTheApi_FollowWatchEvents_WithoutPodAccess()
+    {
+        const string models = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels";
+        const string pools = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools";
+        await using var api = await FakeKubernetesApi.StartAsync();
+        var token = Path.Combine(_dir, "token");
+        await File.WriteAllTextAsync(token, "t");
+        api.Upsert(pools, FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
+        api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
+        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
+        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+            NullLoggerFactory.Instance, watchPods: false);
+        await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
+            s => s.AddSingleton<IPoolDiscovery>(discovery));
+        var source = host.Services.GetRequiredService<IInferenceModelSource>();
+        await PollHelper.UntilAsync(() => source.Find("chat") is not null, "the models were listed");
+
+        var (scheduled, _) = await PickAsync(host, "chat");
+        Assert.Equal((Criticality.Critical, "qwen-lora-a"), (scheduled.Criticality, scheduled.TargetModel));
+
+        api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Standard", "qwen", ("qwen-lora-b", 1)));
+        await PollHelper.UntilAsync(() => source.Find("chat")?.Criticality == Criticality.Standard, "the watch delivered the change");
+        (scheduled, _) = await PickAsync(host, "chat");
+        Assert.Equal("qwen-lora-b", scheduled.TargetModel);
+
+        api.Delete(models, "chat");
+        await PollHelper.UntilAsync(() => source.Find("chat") is null, "the deletion arrived");
+        Assert.Equal(0, api.ListCalls("api/v1/namespaces/default/pods"));
+    }
+}
