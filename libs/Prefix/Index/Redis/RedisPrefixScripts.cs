@@ -13,8 +13,9 @@ namespace InferenceMesh.Prefix.Index.Redis;
 /// record of a longer or shared prefix raises every block it covers, and eviction removes the lowest scores (older
 /// records first, deeper blocks first within one). So a match finds each candidate's leading run by binary search on
 /// the chain (at most log2(n) + 2 lookups per candidate) instead of looking up every block: the match cost no longer
-/// grows with the prompt. Hashes travel as ONE binary argument (8 bytes each). Per-endpoint keys are derived inside the scripts, which standalone
-/// Redis (and Garnet) allow but Redis Cluster does not: the index targets a single primary (or a proxy in front).</summary>
+/// grows with the prompt. Hashes travel as ONE binary argument (8 bytes each). Per-endpoint keys are derived inside the
+/// scripts, which standalone Redis (and Garnet) allow but Redis Cluster does not: the index targets a single primary (or
+/// a proxy in front).</summary>
 internal static class RedisPrefixScripts
 {
     /// <summary>KEYS: cap, models, evictions. ARGV: model prefix "R:{M}:", hashes blob, record endpoint ("" = match only),
