@@ -163,16 +163,23 @@ public sealed partial class PrometheusMetricsTests : IDisposable
         counter.Add(1, endpoint, outcome);
         histogram.Record(0.5, endpoint);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        // Three rounds, the least allocating one counts: a listener of a concurrently running test that attaches
+        // mid-round creates its own series once on this thread (≈ 1 KB, seen under load), which is not per measurement.
+        // Any per-measurement allocation would show in every round (≥ 8 B × 20,000).
+        var least = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            counter.Add(1, endpoint, outcome);
-            histogram.Record(0.5, endpoint);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                counter.Add(1, endpoint, outcome);
+                histogram.Record(0.5, endpoint);
+            }
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.True(allocated < 1024, $"{allocated} bytes for 20,000 measurements");
-        Assert.Contains("inferencemesh_alloc_requests_total{endpoint=\"10.0.0.1:8000\",outcome=\"ok\"} 10001\n", metrics.Scrape(), StringComparison.Ordinal);
+        Assert.True(least < 1024, $"{least} bytes for 20,000 measurements in the least allocating of 3 rounds");
+        Assert.Contains("inferencemesh_alloc_requests_total{endpoint=\"10.0.0.1:8000\",outcome=\"ok\"} 30001\n", metrics.Scrape(), StringComparison.Ordinal);
     }
 
     /// <summary>Every line is a comment (HELP/TYPE) or a sample per the text format 0.0.4 grammar.</summary>
