@@ -89,32 +89,43 @@ public sealed class PrometheusMetrics : IDisposable
             if (TypeName(state.Kind) != TypeName(first.Kind))
                 continue;
             var observable = state.Kind is InstrumentKind.ObservableCounter or InstrumentKind.ObservableUpDownCounter or InstrumentKind.ObservableGauge;
+            var les = state.Kind == InstrumentKind.Histogram ? BucketLabels(state.Bounds) : null;
             foreach (var series in state.Series)
             {
                 if (observable && series.Generation != generation)
                     continue;
-                if (state.Kind == InstrumentKind.Histogram)
-                    WriteHistogram(sb, name, state.Bounds, series);
+                if (les is not null)
+                    WriteHistogram(sb, name, les, series);
                 else
                     WriteSample(sb, name, series.Tags, null, null, series.Value);
             }
         }
     }
 
-    private static void WriteHistogram(StringBuilder sb, string name, double[] bounds, Series series)
+    private static void WriteHistogram(StringBuilder sb, string name, string[] les, Series series)
     {
         long cumulative = 0;
         var bucketName = name + "_bucket";
-        for (var i = 0; i < bounds.Length; i++)
+        for (var i = 0; i < les.Length - 1; i++)
         {
             cumulative += Volatile.Read(ref series.Buckets[i]);
-            WriteSample(sb, bucketName, series.Tags, "le", FormatValue(bounds[i]), cumulative);
+            WriteSample(sb, bucketName, series.Tags, "le", les[i], cumulative);
         }
-        cumulative += Volatile.Read(ref series.Buckets[bounds.Length]);
+        cumulative += Volatile.Read(ref series.Buckets[les.Length - 1]);
         WriteSample(sb, bucketName, series.Tags, "le", "+Inf", cumulative);
         WriteSample(sb, name + "_sum", series.Tags, null, null, series.Sum);
         // _count equals the +Inf bucket so a scrape racing a recording stays self-consistent.
         WriteSample(sb, name + "_count", series.Tags, null, null, cumulative);
+    }
+
+    /// <summary>The <c>le</c> label values of an instrument's buckets (the last one, +Inf, included).</summary>
+    private static string[] BucketLabels(double[] bounds)
+    {
+        var les = new string[bounds.Length + 1];
+        for (var i = 0; i < bounds.Length; i++)
+            les[i] = FormatValue(bounds[i]);
+        les[bounds.Length] = "+Inf";
+        return les;
     }
 
     private static void WriteSample(StringBuilder sb, string name, TagSet tags, string? extraLabel, string? extraValue, double value)
@@ -141,7 +152,9 @@ public sealed class PrometheusMetrics : IDisposable
             }
             sb.Append('}');
         }
-        sb.Append(' ').Append(FormatValue(value)).Append('\n');
+        sb.Append(' ');
+        AppendValue(sb, value);
+        sb.Append('\n');
     }
 
     internal static string MetricName(InstrumentState state)
@@ -162,6 +175,8 @@ public sealed class PrometheusMetrics : IDisposable
     {
         if (name.Length == 0)
             return "_";
+        if (IsValidName(name, allowColon))
+            return name;
         var chars = name.ToCharArray();
         for (var i = 0; i < chars.Length; i++)
         {
@@ -171,6 +186,26 @@ public sealed class PrometheusMetrics : IDisposable
                 chars[i] = '_';
         }
         return new string(chars);
+    }
+
+    private static bool IsValidName(string name, bool allowColon)
+    {
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (!(char.IsAsciiLetter(c) || c == '_' || (allowColon && c == ':') || (i > 0 && char.IsAsciiDigit(c))))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Writes a sample value without an intermediate string (the exposition is formatted per series).</summary>
+    private static void AppendValue(StringBuilder sb, double value)
+    {
+        if (double.IsFinite(value))
+            sb.Append(CultureInfo.InvariantCulture, $"{value:R}");
+        else
+            sb.Append(FormatValue(value));
     }
 
     internal static string FormatValue(double value) =>
