@@ -24,4 +24,8 @@ public sealed record DiscoveryOptions
 
     /// <summary>Kubernetes namespace override; empty = the pod's own namespace.</summary>
     public string? Namespace { get; init; }
+
+    /// <summary>Kubernetes mode: how long readiness waits for the first list of InferencePools and InferenceModels before
+    /// the service reports ready anyway (with a warning) — a CRD version that is not installed never lists.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -11,6 +11,8 @@ internal sealed class DiscoveryOptionsValidator(string section, IHostEnvironment
         var failures = PoolDiscoveryFactory.Validate(options, environment.ContentRootPath,
             $"{section}:{nameof(DiscoveryOptions.Mode)}", $"{section}:{nameof(DiscoveryOptions.PoolFile)}",
             $"{section}:{nameof(DiscoveryOptions.PoolFilePollInterval)}");
+        if (options.ReadyTimeout < TimeSpan.Zero || options.ReadyTimeout > TimeSpan.FromHours(1))
+            failures = [.. failures, $"{section}:{nameof(DiscoveryOptions.ReadyTimeout)}: must be between 00:00:00 and 01:00:00"];
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

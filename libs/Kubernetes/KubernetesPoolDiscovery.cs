@@ -42,6 +42,10 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     /// <inheritdoc />
     public PoolView Current => _current;
 
+    /// <summary>True once InferenceModels and InferencePools (either API version) have been listed: until then
+    /// <see cref="Current"/> may lack models that exist.</summary>
+    public bool HasSynced => _models is { HasSynced: true } && (_gaPools is { HasSynced: true } || _alphaPools is { HasSynced: true });
+
     /// <inheritdoc />
     public event Action<PoolView>? Changed;
 

@@ -39,6 +39,7 @@ public static class SchedulerExtensions
         // Only InferencePools matter here (their annotations), so no pod watches and no pod RBAC. Registered before the
         // cold start, so the pool file is read by the time it asks which pools exist.
         services.AddPoolDiscovery(watchPods: false);
+        services.AddHealthChecks().AddCheck<PoolDiscoveryHealthCheck>("pool-discovery", tags: [ServiceDefaultsExtensions.ReadyTag]);
         services.AddHostedService<DiscoveredPoolSettings>();
         services.AddHostedService<SnapshotColdStart>();
         return builder;

@@ -158,6 +158,18 @@ public sealed class ModelDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_NegativeReadyTimeout_FailsNamingTheKey()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ExtProcTestHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["ExtProc:Pool"] = "qwen",
+            ["Discovery:ReadyTimeout"] = "-00:00:01",
+        }));
+
+        Assert.Contains("Discovery:ReadyTimeout", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_DiscoveryFileMissing_FailsNamingTheKey()
     {
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => ExtProcTestHost.StartAsync(FileDiscovery(Path.Combine(_dir, "missing.yaml"))));
@@ -194,5 +206,81 @@ public sealed class ModelDiscoveryTests : IDisposable
         api.Delete(models, "chat");
         await PollHelper.UntilAsync(() => source.Find("chat") is null, "the deletion arrived");
         Assert.Equal(0, api.ListCalls("api/v1/namespaces/default/pods"));
+    }
+
+    [Fact]
+    public async Task KubernetesDiscovery_ReadinessWaitsForTheFirstList_OrTheTimeout()
+    {
+        await using var api = await FakeKubernetesApi.StartAsync();
+        var token = Path.Combine(_dir, "token");
+        await File.WriteAllTextAsync(token, "t");
+        api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools", FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
+        api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels", FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
+        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
+        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+            NullLoggerFactory.Instance, watchPods: false);
+        var time = new ManualTime();
+        var options = Microsoft.Extensions.Options.Options.Create(new DiscoveryOptions { Mode = DiscoveryMode.Kubernetes, ReadyTimeout = TimeSpan.FromSeconds(30) });
+        var check = new PoolDiscoveryHealthCheck(discovery, options, time, NullLogger<PoolDiscoveryHealthCheck>.Instance);
+        var context = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext();
+
+        // Not listed yet (discovery not running): not ready, until the timeout lets the service in anyway.
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await check.CheckHealthAsync(context)).Status);
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await check.CheckHealthAsync(context)).Status);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, (await check.CheckHealthAsync(context)).Status);
+
+        // Once pools and models are listed: ready.
+        using var stop = new CancellationTokenSource();
+        var run = discovery.RunAsync(stop.Token);
+        var fresh = new PoolDiscoveryHealthCheck(discovery, options, new ManualTime(), NullLogger<PoolDiscoveryHealthCheck>.Instance);
+        await PollHelper.UntilAsync(() => fresh.CheckHealthAsync(context).Result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, "ready after the first list");
+        Assert.NotNull(discovery.Current.Models.SingleOrDefault(m => m.ModelName == "chat"));
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task KubernetesDiscovery_ApiUnreachable_ExtProcIsNotReady()
+    {
+        var token = Path.Combine(_dir, "token");
+        await File.WriteAllTextAsync(token, "t");
+        // Nothing listens on a port just released: every list fails, the discovery never syncs.
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var connection = new KubernetesConnection(new Uri($"http://127.0.0.1:{port}/"), "default", token, null);
+        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+            NullLoggerFactory.Instance, watchPods: false);
+        await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
+            s => s.AddSingleton<IPoolDiscovery>(discovery));
+        using var http = new HttpClient();
+
+        using var ready = await http.GetAsync(new Uri(host.HttpAddress, "/healthz/ready"));
+        using var live = await http.GetAsync(new Uri(host.HttpAddress, "/healthz/live"));
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+
+        // The same host without Kubernetes discovery is ready: the 503 above is the discovery gate.
+        await using var plain = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" });
+        using var plainReady = await http.GetAsync(new Uri(plain.HttpAddress, "/healthz/ready"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, plainReady.StatusCode);
+    }
+
+    /// <summary>A clock the test moves by hand.</summary>
+    private sealed class ManualTime : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
 }
