@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,8 @@ public static class ServiceDefaultsExtensions
         var services = builder.Services;
         var identity = new ServiceIdentity(appId, ServiceIdentity.NewReplicaId(appId));
         services.AddSingleton(identity);
-        services.AddSingleton(TimeProvider.System);
+        // TryAdd: a test (or an embedding host) may bring its own clock.
+        services.TryAddSingleton(TimeProvider.System);
 
         services.AddValidatedOptions<ServiceDefaultsOptions>(ServiceDefaultsOptions.Section);
         services.AddOptions<HostOptions>().Configure<IOptions<ServiceDefaultsOptions>>(

@@ -53,6 +53,8 @@ public static class ExtProcExtensions
         services.TryAddSingleton(TimeProvider.System);
         // Models come from ExtProc:Models and, when Discovery:Mode is set, from the pool file or the API server (CRs only, no pods).
         services.AddPoolDiscovery(watchPods: false);
+        // A singleton: AddCheck<T> would otherwise build a new check (and restart its timeout) on every probe.
+        services.TryAddSingleton<PoolDiscoveryHealthCheck>();
         services.AddHealthChecks().AddCheck<PoolDiscoveryHealthCheck>("pool-discovery", tags: [ServiceDefaultsExtensions.ReadyTag]);
         services.TryAddSingleton<IInferenceModelSource, DiscoveryInferenceModelSource>();
         services.AddValidatedOptions<PrefixHashOptions>(PrefixHashSection);

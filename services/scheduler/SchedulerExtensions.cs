@@ -39,6 +39,8 @@ public static class SchedulerExtensions
         // Only InferencePools matter here (their annotations), so no pod watches and no pod RBAC. Registered before the
         // cold start, so the pool file is read by the time it asks which pools exist.
         services.AddPoolDiscovery(watchPods: false);
+        // A singleton: AddCheck<T> would otherwise build a new check (and restart its timeout) on every probe.
+        services.TryAddSingleton<PoolDiscoveryHealthCheck>();
         services.AddHealthChecks().AddCheck<PoolDiscoveryHealthCheck>("pool-discovery", tags: [ServiceDefaultsExtensions.ReadyTag]);
         services.AddHostedService<DiscoveredPoolSettings>();
         services.AddHostedService<SnapshotColdStart>();
