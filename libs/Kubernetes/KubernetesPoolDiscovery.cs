@@ -49,21 +49,6 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     /// <inheritdoc />
     public event Action<PoolView>? Changed;
 
-    /// <summary>List calls done by the pod informers so far (tests observe 410 relists through it).</summary>
-    public int PodListCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                var n = 0;
-                foreach (var w in _podWatches.Values)
-                    n += w.Informer.ListCount;
-                return n;
-            }
-        }
-    }
-
     /// <inheritdoc />
     public async Task RunAsync(CancellationToken cancellationToken)
     {

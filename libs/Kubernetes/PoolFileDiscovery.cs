@@ -15,7 +15,6 @@ public sealed partial class PoolFileDiscovery : IPoolDiscovery, IDisposable
     private readonly Lock _reloadLock = new();
     private volatile PoolView _current = PoolView.Empty;
     private string? _lastText;
-    private int _loads;
 
     /// <summary>Creates the discovery for <paramref name="path"/>.</summary>
     public PoolFileDiscovery(string path, string? poolName, ILogger<PoolFileDiscovery> logger, TimeSpan pollInterval, TimeProvider? time = null)
@@ -34,9 +33,6 @@ public sealed partial class PoolFileDiscovery : IPoolDiscovery, IDisposable
 
     /// <inheritdoc />
     public event Action<PoolView>? Changed;
-
-    /// <summary>Successful loads so far.</summary>
-    public int LoadCount => Volatile.Read(ref _loads);
 
     /// <summary>Why the last load failed; null after a good load.</summary>
     public string? LastError { get; private set; }
@@ -79,7 +75,6 @@ public sealed partial class PoolFileDiscovery : IPoolDiscovery, IDisposable
         _lastText = text;
         LastError = null;
         _current = view;
-        Interlocked.Increment(ref _loads);
         LogLoaded(_logger, _path, view.Pools.Count, view.Models.Count, view.Endpoints.Count);
         Changed?.Invoke(view);
         return true;

@@ -3,14 +3,6 @@ namespace InferenceMesh.Prometheus;
 /// <summary>Maps the pod label <c>inference.networking.k8s.io/engine-type</c> to an engine.</summary>
 public static class ModelServerEngines
 {
-    /// <summary>The label value for an engine as this project writes it.</summary>
-    public static string ToLabel(ModelServerEngine engine) => engine switch
-    {
-        ModelServerEngine.SGLang => "sglang",
-        ModelServerEngine.TrtLlm => "trtllm",
-        _ => "vllm",
-    };
-
     /// <summary>Parses a label value; missing or empty means vLLM (the GIE default). Unknown values return false.</summary>
     public static bool TryParse(string? label, out ModelServerEngine engine)
     {

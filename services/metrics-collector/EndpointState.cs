@@ -18,7 +18,10 @@ internal sealed class EndpointState(DiscoveredEndpoint endpoint, CollectorOption
 
     public DiscoveredEndpoint Endpoint { get; } = endpoint;
 
-    public string Key => Endpoint.Pool + "|" + Endpoint.Address;
+    /// <summary>Pool and address: the identity the scrape manager keys and orders endpoints by.</summary>
+    public string Key { get; } = KeyOf(endpoint);
+
+    public static string KeyOf(DiscoveredEndpoint endpoint) => endpoint.Pool + "|" + endpoint.Address;
 
     /// <summary>Records a good scrape; returns true when the endpoint was failing before (a recovery).</summary>
     public bool RecordSuccess(in EngineMetricsValues values, long scrapedAtUnixMs)

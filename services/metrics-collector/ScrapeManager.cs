@@ -33,7 +33,7 @@ internal sealed partial class ScrapeManager : IHostedService, IDisposable
         _metrics.StateSource = CountStates;
     }
 
-    /// <summary>Every endpoint being scraped, in address order.</summary>
+    /// <summary>Every endpoint being scraped, ordered by pool, then address.</summary>
     public IReadOnlyList<EndpointState> States => _states;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -76,7 +76,7 @@ internal sealed partial class ScrapeManager : IHostedService, IDisposable
             var view = _discovery.Current;
             var wanted = new Dictionary<string, DiscoveredEndpoint>(StringComparer.Ordinal);
             foreach (var e in view.Endpoints)
-                wanted[e.Pool + "|" + e.Address] = e;
+                wanted[EndpointState.KeyOf(e)] = e;
             List<string>? gone = null;
             foreach (var (key, running) in _running)
             {

@@ -26,17 +26,10 @@ internal static class TestServers
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes (generous: the machine is shared).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"timed out waiting until {what}");
-            await Task.Delay(10);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
 
+    /// <summary>The same, for an asynchronous condition.</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
