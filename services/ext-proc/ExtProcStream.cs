@@ -138,16 +138,15 @@ internal sealed partial class ExtProcStream : IDisposable
     {
         switch (h.Key)
         {
-            case HeaderNames.RequestId: _requestId = Value(h); break;
-            case HeaderNames.InferenceObjective: _objective = NullIfEmpty(Value(h)); break;
-            case HeaderNames.ModelNameRewrite: _rewriteHeader = NullIfEmpty(Value(h)); break;
-            case HeaderNames.FairnessId: _fairnessId = NullIfEmpty(Value(h)) ?? HeaderNames.DefaultFairnessId; break;
+            case HeaderNames.RequestId: _requestId = h.Text(); break;
+            case HeaderNames.InferenceObjective: _objective = NullIfEmpty(h.Text()); break;
+            case HeaderNames.ModelNameRewrite: _rewriteHeader = NullIfEmpty(h.Text()); break;
+            case HeaderNames.FairnessId: _fairnessId = NullIfEmpty(h.Text()) ?? HeaderNames.DefaultFairnessId; break;
             case "content-length": _hasContentLength = true; break;
             default: break;
         }
     }
 
-    private static string Value(HeaderValue h) => h.RawValue.IsEmpty ? h.Value : h.RawValue.ToStringUtf8();
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
@@ -254,7 +253,7 @@ internal sealed partial class ExtProcStream : IDisposable
             var original = _body.Span;
             var (start, length) = parsed.ModelToken.GetOffsetAndLength(original.Length);
             _rewrittenBody.Append(original[..start]);
-            _rewrittenBody.Append(JsonModelRewriter.QuotedUtf8(_targetModel));
+            _rewrittenBody.Append(JsonModelRewriter.Quoted(_targetModel));
             _rewrittenBody.Append(original[(start + length)..]);
             outBody = _rewrittenBody.Memory;
             _modelRewritten = true;
@@ -390,10 +389,10 @@ internal sealed partial class ExtProcStream : IDisposable
         {
             foreach (var h in map.Headers)
             {
-                if (h.Key == ":status" && int.TryParse(Value(h), System.Globalization.CultureInfo.InvariantCulture, out var s))
+                if (h.Key == ":status" && int.TryParse(h.Text(), System.Globalization.CultureInfo.InvariantCulture, out var s))
                     _responseStatus = s;
                 else if (h.Key == "content-type")
-                    sse = Value(h).StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
+                    sse = h.Text().StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
             }
         }
         var rewriter = _modelRewritten && _p.Options.RestoreModelInResponse ? new JsonModelRewriter(_targetModel, _model) : null;

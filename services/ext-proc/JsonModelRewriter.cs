@@ -53,7 +53,8 @@ internal sealed class JsonModelRewriter
         return i;
     }
 
-    private static byte[] Quoted(string value)
+    /// <summary>The JSON string token for <paramref name="value"/>, quotes included.</summary>
+    public static byte[] Quoted(string value)
     {
         var escaped = JsonEncodedText.Encode(value).EncodedUtf8Bytes;
         var result = new byte[escaped.Length + 2];
@@ -62,9 +63,6 @@ internal sealed class JsonModelRewriter
         result[^1] = (byte)'"';
         return result;
     }
-
-    /// <summary>The JSON string token for <paramref name="value"/>, quotes included.</summary>
-    public static byte[] QuotedUtf8(string value) => Quoted(value);
 
     public override string ToString() => Encoding.UTF8.GetString(_from) + "→" + Encoding.UTF8.GetString(_to);
 }

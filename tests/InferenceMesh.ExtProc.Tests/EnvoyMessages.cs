@@ -87,7 +87,7 @@ internal static class EnvoyMessages
         foreach (var h in mutation.SetHeaders)
         {
             if (h.Header.Key == key)
-                return h.Header.RawValue.IsEmpty ? h.Header.Value : h.Header.RawValue.ToStringUtf8();
+                return h.Header.Text();
         }
         return "";
     }

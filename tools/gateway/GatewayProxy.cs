@@ -231,12 +231,12 @@ internal sealed partial class GatewayProxy : IDisposable
             {
                 var take = Math.Min(buffer.Length, max);
                 var chunk = buffer.Slice(0, take);
-                await call.WriteAsync(BodyMessage(isRequest, ByteString.CopyFrom(chunk.ToArray()), false), ct).ConfigureAwait(false);
+                await call.WriteAsync(BodyMessage(isRequest, UnsafeByteOperations.UnsafeWrap(chunk.ToArray()), false), ct).ConfigureAwait(false);
                 buffer = buffer.Slice(take);
             }
             if (result.IsCompleted)
             {
-                await call.WriteAsync(BodyMessage(isRequest, ByteString.CopyFrom(buffer.ToArray()), true), ct).ConfigureAwait(false);
+                await call.WriteAsync(BodyMessage(isRequest, UnsafeByteOperations.UnsafeWrap(buffer.ToArray()), true), ct).ConfigureAwait(false);
                 reader.AdvanceTo(buffer.End);
                 await reader.CompleteAsync().ConfigureAwait(false);
                 return;
@@ -309,7 +309,6 @@ internal sealed partial class GatewayProxy : IDisposable
 
     private static HeaderValue Raw(string key, string value) => new() { Key = key, RawValue = ByteString.CopyFromUtf8(value) };
 
-    private static string HeaderText(HeaderValue h) => h.RawValue.IsEmpty ? h.Value : h.RawValue.ToStringUtf8();
 
     /// <summary>The primary endpoint: the header mutation (what ORIGINAL_DST reads), else the envoy.lb metadata.</summary>
     internal static string? DestinationOf(HeaderMutation? mutation, Struct? metadata)
@@ -320,7 +319,7 @@ internal sealed partial class GatewayProxy : IDisposable
             foreach (var h in mutation.SetHeaders)
             {
                 if (string.Equals(h.Header.Key, HeaderNames.DestinationEndpoint, StringComparison.OrdinalIgnoreCase))
-                    value = HeaderText(h.Header);
+                    value = h.Header.Text();
             }
         }
         if (value is null
@@ -343,7 +342,7 @@ internal sealed partial class GatewayProxy : IDisposable
         foreach (var h in mutation.SetHeaders)
         {
             var key = h.Header.Key;
-            var value = HeaderText(h.Header);
+            var value = h.Header.Text();
             if (string.Equals(key, "content-length", StringComparison.OrdinalIgnoreCase))
             {
                 contentLength = long.TryParse(value, CultureInfo.InvariantCulture, out var l) ? l : null;
@@ -370,7 +369,7 @@ internal sealed partial class GatewayProxy : IDisposable
         foreach (var h in mutation.SetHeaders)
         {
             if (!h.Header.Key.StartsWith(':'))
-                response.Headers[h.Header.Key] = HeaderText(h.Header);
+                response.Headers[h.Header.Key] = h.Header.Text();
         }
     }
 
