@@ -39,7 +39,7 @@ public class ExtProcDecisionBenchmarks
         (_app, _address) = (Server == "picker" ? ExtProcBenchHosts.StartPickerAsync() : ExtProcBenchHosts.StartPassThroughAsync()).GetAwaiter().GetResult();
         _invoker = GrpcClientFactory.CreateInvoker();
         _headers = Headers();
-        _body = BodyChunks(Prompt(PromptBytes), 16 * 1024);
+        _body = ExtProcProbeClient.BodyChunks(Prompt(PromptBytes), 16 * 1024);
         Decide().GetAwaiter().GetResult();
     }
 
@@ -115,16 +115,6 @@ public class ExtProcDecisionBenchmarks
         return Encoding.UTF8.GetBytes($$"""{"model":"qwen","prompt":"{{prompt.ToString(0, bytes)}}","max_tokens":64}""");
     }
 
-    private static ProcessingRequest[] BodyChunks(byte[] body, int size)
-    {
-        var list = new List<ProcessingRequest>();
-        for (var i = 0; i < body.Length; i += size)
-        {
-            var n = Math.Min(size, body.Length - i);
-            list.Add(new ProcessingRequest { RequestBody = new HttpBody { Body = ByteString.CopyFrom(body, i, n), EndOfStream = i + n >= body.Length } });
-        }
-        return [.. list];
-    }
 
     private sealed class Percentiles : BenchmarkDotNet.Configs.ManualConfig
     {
