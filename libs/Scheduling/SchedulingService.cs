@@ -210,6 +210,14 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         CompleteReleased(released);
     }
 
+    /// <summary>Whether every candidate of the pool is saturated; <see cref="EndpointPicker.AllSaturated"/> reads the
+    /// candidates <see cref="EndpointPicker.Filter"/> left behind, so the two go together. Caller holds the gate.</summary>
+    private bool PoolSaturatedLocked(PoolRuntime pool, long nowMs)
+    {
+        _picker.Filter(pool.Endpoints, null, nowMs);
+        return _picker.AllSaturated(pool.Endpoints, nowMs);
+    }
+
     /// <summary>Every pool's queue, the in-flight count and the outcome counters.</summary>
     public QueueStatus GetQueueStatus()
     {
@@ -224,8 +232,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
                 var bands = new BandStatus[p.Bands.Length];
                 for (var b = 0; b < bands.Length; b++)
                     bands[b] = new BandStatus(p.Bands[b].Criticality, p.Bands[b].Count, p.Bands[b].Bytes, p.Bands[b].FlowCount);
-                _picker.Filter(p.Endpoints, null, nowMs);
-                pools.Add(new PoolQueueStatus(p.Name, p.ProfileName, p.UseQueueing, _picker.AllSaturated(p.Endpoints, nowMs), bands));
+                pools.Add(new PoolQueueStatus(p.Name, p.ProfileName, p.UseQueueing, PoolSaturatedLocked(p, nowMs), bands));
             }
         }
         var outcomes = new List<OutcomeCount>();
@@ -258,8 +265,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
                     endpoints[i] = new EndpointStatus(e.Address, e.Waiting, e.Running, e.KvUsage, e.SinceSnapshot, e.InFlight,
                         double.IsFinite(s) ? s : null, e.IsFresh(nowMs, _options.StalenessMs), e.Health, e.ScrapedAtMs);
                 }
-                _picker.Filter(p.Endpoints, null, nowMs);
-                result.Add(new PoolStatus(p.Name, p.ProfileName, p.UseQueueing, _picker.AllSaturated(p.Endpoints, nowMs),
+                result.Add(new PoolStatus(p.Name, p.ProfileName, p.UseQueueing, PoolSaturatedLocked(p, nowMs),
                     p.SnapshotCollector, p.SnapshotSequence, p.SnapshotPublishedAtMs == long.MinValue ? 0 : p.SnapshotPublishedAtMs, endpoints));
             }
         }

@@ -66,7 +66,7 @@ public sealed class SchedulerApiTests
         Assert.False(pending.IsCompleted);
         await host.SnapshotAsync(2, Fleet.Endpoint("10.0.0.1:8000", waiting: 0));
 
-        var (status, body) = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+        var (status, body) = await pending.Within();
         Assert.Equal(200, status);
         Assert.Equal("10.0.0.1:8000", body.Endpoint);
         Assert.True(body.QueuedMs > 0);
