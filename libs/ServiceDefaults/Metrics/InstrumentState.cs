@@ -18,6 +18,12 @@ internal sealed class InstrumentState
         Instrument = instrument;
         Kind = kind;
         Bounds = bounds;
+        // Fixed for the instrument's life: computed once here, not on every scrape.
+        MetricName = PrometheusMetrics.MetricName(instrument.Name, kind);
+        BucketLabels = new string[bounds.Length + 1];
+        for (var i = 0; i < bounds.Length; i++)
+            BucketLabels[i] = PrometheusMetrics.FormatValue(bounds[i]);
+        BucketLabels[bounds.Length] = "+Inf";
         _lookup = _series.GetAlternateLookup<TagSpan>();
     }
 
@@ -27,6 +33,12 @@ internal sealed class InstrumentState
 
     /// <summary>Histogram upper bounds (inclusive, ascending), without +Inf.</summary>
     public double[] Bounds { get; }
+
+    /// <summary>The family name in the exposition (sanitised; counters end in <c>_total</c>).</summary>
+    public string MetricName { get; }
+
+    /// <summary>The <c>le</c> label values of the histogram buckets, +Inf last.</summary>
+    public string[] BucketLabels { get; }
 
     public ICollection<Series> Series => _series.Values;
 

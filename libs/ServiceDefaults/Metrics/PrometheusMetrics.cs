@@ -57,7 +57,7 @@ public sealed class PrometheusMetrics : IDisposable
             var byName = new SortedDictionary<string, List<InstrumentState>>(StringComparer.Ordinal);
             foreach (var state in _instruments.Values)
             {
-                var name = MetricName(state);
+                var name = state.MetricName;
                 if (!byName.TryGetValue(name, out var list))
                     byName[name] = list = [];
                 list.Add(state);
@@ -89,7 +89,7 @@ public sealed class PrometheusMetrics : IDisposable
             if (TypeName(state.Kind) != TypeName(first.Kind))
                 continue;
             var observable = state.Kind is InstrumentKind.ObservableCounter or InstrumentKind.ObservableUpDownCounter or InstrumentKind.ObservableGauge;
-            var les = state.Kind == InstrumentKind.Histogram ? BucketLabels(state.Bounds) : null;
+            var les = state.Kind == InstrumentKind.Histogram ? state.BucketLabels : null;
             foreach (var series in state.Series)
             {
                 if (observable && series.Generation != generation)
@@ -118,15 +118,6 @@ public sealed class PrometheusMetrics : IDisposable
         WriteSample(sb, name + "_count", series.Tags, null, null, cumulative);
     }
 
-    /// <summary>The <c>le</c> label values of an instrument's buckets (the last one, +Inf, included).</summary>
-    private static string[] BucketLabels(double[] bounds)
-    {
-        var les = new string[bounds.Length + 1];
-        for (var i = 0; i < bounds.Length; i++)
-            les[i] = FormatValue(bounds[i]);
-        les[bounds.Length] = "+Inf";
-        return les;
-    }
 
     private static void WriteSample(StringBuilder sb, string name, TagSet tags, string? extraLabel, string? extraValue, double value)
     {
@@ -157,10 +148,10 @@ public sealed class PrometheusMetrics : IDisposable
         sb.Append('\n');
     }
 
-    internal static string MetricName(InstrumentState state)
+    internal static string MetricName(string instrumentName, InstrumentKind kind)
     {
-        var name = SanitizeName(state.Instrument.Name, allowColon: true);
-        var isCounter = state.Kind is InstrumentKind.Counter or InstrumentKind.ObservableCounter;
+        var name = SanitizeName(instrumentName, allowColon: true);
+        var isCounter = kind is InstrumentKind.Counter or InstrumentKind.ObservableCounter;
         return isCounter && !name.EndsWith("_total", StringComparison.Ordinal) ? name + "_total" : name;
     }
 
