@@ -18,6 +18,7 @@ public sealed partial class KubernetesInformer
     private volatile FrozenDictionary<string, JsonElement> _snapshot = FrozenDictionary<string, JsonElement>.Empty;
     private int _lists;
     private volatile bool _synced;
+    private volatile bool _absent;
 
     /// <summary>Creates an informer for <paramref name="path"/> (from <see cref="KubernetesApiClient.PodsPath"/> or
     /// <see cref="KubernetesApiClient.CustomResourcePath"/>), optionally filtered by a label selector.</summary>
@@ -43,6 +44,10 @@ public sealed partial class KubernetesInformer
 
     /// <summary>Whether a first list has completed.</summary>
     public bool HasSynced => _synced;
+
+    /// <summary>Whether the last list answered 404: the API server does not serve this resource (e.g. a CRD version
+    /// that is not installed). Cleared by the next successful list.</summary>
+    public bool IsAbsent => _absent;
 
     /// <summary>How many list calls completed (one at start, one more per 410 relist).</summary>
     public int ListCount => Volatile.Read(ref _lists);
@@ -89,6 +94,11 @@ public sealed partial class KubernetesInformer
             catch (Exception ex) when (ex is HttpRequestException or KubernetesApiException or JsonException or IOException)
             {
                 LogError(_logger, _path, backoff.TotalMilliseconds, ex);
+                if (needList && ex is KubernetesApiException { StatusCode: System.Net.HttpStatusCode.NotFound } && !_absent)
+                {
+                    _absent = true;
+                    Notify();
+                }
                 try
                 {
                     await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
@@ -160,7 +170,13 @@ public sealed partial class KubernetesInformer
     private void Publish()
     {
         _snapshot = _store.ToFrozenDictionary(StringComparer.Ordinal);
+        _absent = false;
         _synced = true;
+        Notify();
+    }
+
+    private void Notify()
+    {
         try
         {
             Changed?.Invoke(this);

@@ -22,6 +22,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     private KubernetesInformer? _models;
     private CancellationToken _stopping;
     private volatile PoolView _current = PoolView.Empty;
+    private volatile bool _viewSynced;
 
     /// <summary>Creates the discovery; <paramref name="poolName"/> limits it to one pool (null = every pool in the namespace);
     /// <paramref name="watchPods"/> = false watches only the CRs, so the view has pools and models but no endpoints.</summary>
@@ -42,9 +43,9 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     /// <inheritdoc />
     public PoolView Current => _current;
 
-    /// <summary>True once InferenceModels and InferencePools (either API version) have been listed: until then
-    /// <see cref="Current"/> may lack models that exist.</summary>
-    public bool HasSynced => _models is { HasSynced: true } && (_gaPools is { HasSynced: true } || _alphaPools is { HasSynced: true });
+    /// <summary>True once <see cref="Current"/> was computed from listed InferenceModels and InferencePools of both API
+    /// versions (a version the server does not serve counts as listed): until then it may lack models that exist.</summary>
+    public bool HasSynced => _viewSynced;
 
     /// <inheritdoc />
     public event Action<PoolView>? Changed;
@@ -93,11 +94,16 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
         }
     }
 
+    private static bool Listed(KubernetesInformer? informer) => informer is { HasSynced: true } or { IsAbsent: true };
+
     private void Recompute()
     {
         PoolView view;
         lock (_lock)
         {
+            // Read before the items: an informer marks itself synced after its snapshot, so the items read below
+            // include every list that counted here. A resource the server does not serve (404) counts as listed.
+            var synced = Listed(_models) && Listed(_gaPools) && Listed(_alphaPools);
             var pools = CollectPools();
             ReconcilePodWatches(pools);
             var models = new List<InferenceModelSpec>();
@@ -136,6 +142,8 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
             endpoints.Sort((a, b) => string.CompareOrdinal(a.Address, b.Address));
             view = new PoolView(pools, models, endpoints);
             _current = view;
+            if (synced)
+                _viewSynced = true;
             // Raised under the lock: informers recompute from several threads, and subscribers must never see an older
             // view after a newer one.
             Changed?.Invoke(view);
