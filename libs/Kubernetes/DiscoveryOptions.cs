@@ -26,6 +26,6 @@ public sealed record DiscoveryOptions
     public string? Namespace { get; init; }
 
     /// <summary>Kubernetes mode: how long readiness waits for the first list of InferencePools and InferenceModels before
-    /// the service reports ready anyway (with a warning) — a CRD version that is not installed never lists.</summary>
+    /// the service reports ready anyway (with a warning), e.g. when the list keeps failing.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -6,8 +6,8 @@ namespace InferenceMesh.Kubernetes;
 
 /// <summary>Readiness of a service that takes InferenceModels / InferencePool settings from Kubernetes discovery: not
 /// ready until the first list arrived (a request before it would miss its model's criticality and target rewrite), then
-/// ready; after <see cref="DiscoveryOptions.ReadyTimeout"/> ready anyway, with a warning, so a cluster without one of the
-/// CRD versions does not keep the pod out of service. Other discovery modes are always ready here (the pool file is read
+/// ready; after <see cref="DiscoveryOptions.ReadyTimeout"/> ready anyway, with a warning, so a list that keeps failing (RBAC,
+/// an unreachable API server) does not keep the pod out of service; a CRD version that is not served counts as listed. Other discovery modes are always ready here (the pool file is read
 /// before the service starts).</summary>
 public sealed partial class PoolDiscoveryHealthCheck : IHealthCheck
 {
