@@ -261,15 +261,15 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
     public async Task Process_ManyConcurrentStreamsOnOneConnection_AllGetTheirOwnAnswer()
     {
         _host.Scheduler.Handler = (r, _) => Task.FromResult(FakeSchedulingService.Scheduled("10.9.0.1:" + r.RequestId));
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { EnableMultipleHttp2Connections = false, UseProxy = false });
+        using var channel = H2cChannel.Create(_host.GrpcAddress, maxConnectionsPerServer: 1);
+        var client = new ExternalProcessor.ExternalProcessorClient(channel);
         var tasks = new Task[150];
         for (var i = 0; i < tasks.Length; i++)
         {
             var id = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             tasks[i] = Task.Run(async () =>
             {
-                await using var call = GrpcClientFactory.StartDuplex<ProcessingRequest, ProcessingResponse>(
-                    invoker, _host.GrpcAddress, "/envoy.service.ext_proc.v3.ExternalProcessor/Process", ProcessingResponse.Parser);
+                await using var call = ExtProcCall.Open(client);
                 var headers = RequestHeaders(endOfStream: false);
                 headers.RequestHeaders.Headers.Headers.First(h => h.Key == "x-request-id").RawValue = Google.Protobuf.ByteString.CopyFromUtf8(id);
                 await call.WriteAsync(headers);
