@@ -9,21 +9,13 @@ namespace InferenceMesh.ExtProc;
 /// re-streamed in chunks of at most <c>ChunkBytes</c>. STREAMED / BUFFERED: the decision rides on the body answer.</summary>
 internal static class DecisionAnswer
 {
-    /// <summary>The headers answer; then, when <paramref name="body"/> is not null, the re-streamed body.</summary>
-    /// <param name="trailersFollow">Request trailers come after the body, so the last chunk does not end the stream.</param>
-    public static async ValueTask WriteHeadersThenBodyAsync(
-        IAsyncStreamWriter<ProcessingResponse> writer, string destination, string? generatedRequestId, long? contentLength,
-        ReadOnlyMemory<byte>? body, int chunkBytes, bool trailersFollow, Action? headersWritten, CancellationToken cancellationToken)
+    /// <summary>The request_headers answer: destination header (+ generated request id, + content-length when the body
+    /// is known), clear_route_cache, and the same destination in <c>envoy.lb</c> dynamic metadata.</summary>
+    public static ProcessingResponse HeadersAnswer(string destination, string? generatedRequestId, long? contentLength) => new()
     {
-        await writer.WriteAsync(new ProcessingResponse
-        {
-            RequestHeaders = new HeadersResponse { Response = ExtProcResponses.Routing(destination, generatedRequestId, contentLength) },
-            DynamicMetadata = ExtProcResponses.LbMetadata(destination),
-        }, cancellationToken).ConfigureAwait(false);
-        headersWritten?.Invoke();
-        if (body is { } b)
-            await RestreamAsync(writer, b, chunkBytes, trailersFollow, cancellationToken).ConfigureAwait(false);
-    }
+        RequestHeaders = new HeadersResponse { Response = ExtProcResponses.Routing(destination, generatedRequestId, contentLength) },
+        DynamicMetadata = ExtProcResponses.LbMetadata(destination),
+    };
 
     /// <summary>The request_body answer carrying the decision; the body is replaced when <paramref name="replacement"/> is set
     /// (rewritten model, or chunks held back in STREAMED mode).</summary>
@@ -40,6 +32,7 @@ internal static class DecisionAnswer
     }
 
     /// <summary>The body as streamed_response chunks of at most <paramref name="chunkBytes"/>; an empty body is one empty chunk.</summary>
+    /// <param name="trailersFollow">Request trailers come after the body, so the last chunk does not end the stream.</param>
     public static async ValueTask RestreamAsync(
         IAsyncStreamWriter<ProcessingResponse> writer, ReadOnlyMemory<byte> body, int chunkBytes, bool trailersFollow, CancellationToken cancellationToken)
     {

@@ -176,8 +176,10 @@ internal sealed partial class ExtProcStream : IDisposable
         var generatedId = facts.RequestIdGenerated ? facts.RequestId : null;
         if (!hasBody || _requestMode == BodyMode.FullDuplex)
         {
-            await DecisionAnswer.WriteHeadersThenBodyAsync(_writer, destination, generatedId, contentLength, hasBody ? outgoing : default(ReadOnlyMemory<byte>?),
-                _p.Options.ChunkBytes, trailersFollow, () => _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd)), _ct).ConfigureAwait(false);
+            await WriteAsync(DecisionAnswer.HeadersAnswer(destination, generatedId, contentLength)).ConfigureAwait(false);
+            _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
+            if (hasBody)
+                await DecisionAnswer.RestreamAsync(_writer, outgoing, _p.Options.ChunkBytes, trailersFollow, _ct).ConfigureAwait(false);
             return;
         }
         // STREAMED / BUFFERED: the headers were answered already; the decision rides on this body answer.
