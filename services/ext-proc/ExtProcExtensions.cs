@@ -1,14 +1,14 @@
 using System.Net;
+using Grpc.AspNetCore.Server;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
-using InferenceMesh.Prefix.Hashing;
 using InferenceMesh.Grpc;
 using InferenceMesh.Kubernetes;
+using InferenceMesh.Prefix.Hashing;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ExtProc;

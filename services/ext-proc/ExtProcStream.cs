@@ -28,6 +28,7 @@ internal sealed partial class ExtProcStream : IDisposable
     private bool _decided;
     private string _model = "";
     private ResolvedModel _resolved;
+    private bool _modelRewritten;
     private ResponsePhase? _response;
 
     public ExtProcStream(ExtProcProcessor processor, IAsyncStreamWriter<ProcessingResponse> writer, CancellationToken cancellationToken)
@@ -41,8 +42,6 @@ internal sealed partial class ExtProcStream : IDisposable
     }
 
     private string RequestId => _facts?.RequestId ?? "";
-
-    private bool ModelRewritten => !string.Equals(_resolved.TargetModel ?? _model, _model, StringComparison.Ordinal);
 
     /// <summary>Handles messages until the client half-closes or a rejection ends the stream; always settles the completion.</summary>
     public async Task RunAsync(IAsyncStreamReader<ProcessingRequest> reader)
@@ -148,7 +147,8 @@ internal sealed partial class ExtProcStream : IDisposable
             return await RejectAsync(bad).ConfigureAwait(false);
 
         _resolved = _p.Resolver.Resolve(_model, facts.Objective, facts.ModelRewrite);
-        if (hasBody && ModelRewritten)
+        _modelRewritten = hasBody && !string.Equals(_resolved.TargetModel, _model, StringComparison.Ordinal);
+        if (_modelRewritten)
             _body.RewriteModel(_resolved.TargetModel);
         if (facts.Subset is { Count: 0 })
             return await RejectAsync(Rejection.Unavailable("the subset hint lists no endpoints")).ConfigureAwait(false);
@@ -172,7 +172,7 @@ internal sealed partial class ExtProcStream : IDisposable
     {
         var facts = _facts!;
         var outgoing = _body.Outgoing;
-        long? contentLength = hasBody && (facts.HasContentLength || ModelRewritten) ? outgoing.Length : null;
+        long? contentLength = hasBody && (facts.HasContentLength || _modelRewritten) ? outgoing.Length : null;
         var generatedId = facts.RequestIdGenerated ? facts.RequestId : null;
         if (!hasBody || _requestMode == BodyMode.FullDuplex)
         {
@@ -183,7 +183,7 @@ internal sealed partial class ExtProcStream : IDisposable
             return;
         }
         // STREAMED / BUFFERED: the headers were answered already; the decision rides on this body answer.
-        var replacement = ModelRewritten || _heldChunks > 0 ? outgoing : default(ReadOnlyMemory<byte>?);
+        var replacement = _modelRewritten || _heldChunks > 0 ? outgoing : default(ReadOnlyMemory<byte>?);
         await WriteAsync(DecisionAnswer.BodyAnswer(destination, generatedId, contentLength, replacement)).ConfigureAwait(false);
         _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
     }
@@ -208,7 +208,7 @@ internal sealed partial class ExtProcStream : IDisposable
 
     private async ValueTask<bool> OnResponseHeadersAsync(HttpHeaders headers)
     {
-        var rewriter = ModelRewritten && _p.Options.RestoreModelInResponse ? new JsonModelRewriter(_resolved.TargetModel, _model) : null;
+        var rewriter = _modelRewritten && _p.Options.RestoreModelInResponse ? new JsonModelRewriter(_resolved.TargetModel, _model) : null;
         _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
         await WriteAsync(_response.OnHeaders(headers, rewriter)).ConfigureAwait(false);
         if (headers.EndOfStream)

@@ -170,6 +170,19 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Process_GetWithRewriteHeader_HasNoModelToRestoreInTheResponse()
+    {
+        await using var call = ExtProcCall.Open(_host);
+        await call.WriteAsync(RequestHeaders(endOfStream: true, path: "/v1/models", method: "GET", extra: [("x-gateway-model-name-rewrite", "forced")]));
+        Assert.Equal(ProcessingResponse.ResponseOneofCase.RequestHeaders, (await call.NextAsync()).ResponseCase);
+        await call.WriteAsync(ResponseHeaders(200, "application/json"));
+        Assert.Null((await call.NextAsync()).ResponseHeaders.Response.HeaderMutation);
+        await call.WriteAsync(ResponseBody("{\"data\":[{\"id\":\"forced\"}]}", true));
+        Assert.Equal("{\"data\":[{\"id\":\"forced\"}]}", (await call.NextAsync()).ResponseBody.Response.BodyMutation.StreamedResponse.Body.ToStringUtf8());
+        await call.FinishAsync();
+    }
+
+    [Fact]
     public async Task Process_MissingRequestId_GeneratesOneAndSetsIt()
     {
         await using var call = ExtProcCall.Open(_host);

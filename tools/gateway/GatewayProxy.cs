@@ -2,20 +2,20 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
-using HttpHeaders = InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.HttpHeaders;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using InferenceMesh.Contracts;
-using RpcException = Grpc.Core.RpcException;
-using Status = Grpc.Core.Status;
-using StatusCode = Grpc.Core.StatusCode;
 using Grpc.Net.Client;
+using InferenceMesh.Contracts;
 using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Config.Core.V3;
 using InferenceMesh.Grpc.Envoy.Extensions.Filters.Http.ExtProc.V3;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using Microsoft.Extensions.Options;
 using Call = Grpc.Core.AsyncDuplexStreamingCall<InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingRequest, InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingResponse>;
+using HttpHeaders = InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.HttpHeaders;
+using RpcException = Grpc.Core.RpcException;
+using Status = Grpc.Core.Status;
+using StatusCode = Grpc.Core.StatusCode;
 
 namespace InferenceMesh.Gateway;
 
