@@ -93,6 +93,7 @@ internal sealed partial class ExtProcStream : IDisposable
     private async ValueTask<bool> OnRequestHeadersAsync(ProcessingRequest message)
     {
         _facts = RequestFacts.Read(message.RequestHeaders, message.MetadataContext);
+        _body.Expect(_facts.ContentLength, _p.Options.MaxBodyBytes);
         if (message.RequestHeaders.EndOfStream)
         {
             _requestEnded = true;

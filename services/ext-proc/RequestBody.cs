@@ -6,6 +6,10 @@ namespace InferenceMesh.ExtProc;
 /// hashed — each step reading the one pooled copy, none allocating per chunk.</summary>
 internal sealed class RequestBody : IDisposable
 {
+    /// <summary>Up-front room is capped: a content-length is a claim, and a stream that never sends its body must not
+    /// hold a large buffer. Bigger bodies grow as they arrive.</summary>
+    private const int MaxReserveBytes = 1024 * 1024;
+
     private readonly PooledBuffer _body = new();
     private PooledBuffer? _rewritten;
     private PooledBuffer? _scratch;
@@ -15,6 +19,14 @@ internal sealed class RequestBody : IDisposable
 
     /// <summary>The body as it goes to the model server: the rewritten one after <see cref="RewriteModel"/>, else the original.</summary>
     public ReadOnlyMemory<byte> Outgoing => _rewritten?.Memory ?? _body.Memory;
+
+    /// <summary>Sizes the buffer for a body of <paramref name="expectedBytes"/> (Envoy's content-length), so typical
+    /// prompts are appended without regrowing; at most <paramref name="maxBytes"/> and 1 MiB.</summary>
+    public void Expect(long? expectedBytes, int maxBytes)
+    {
+        if (expectedBytes is > 0 and var n)
+            _body.Reserve((int)Math.Min(n, Math.Min(maxBytes, MaxReserveBytes)));
+    }
 
     /// <summary>Appends a chunk; false (and nothing appended) when the body would exceed <paramref name="maxBytes"/>.</summary>
     public bool TryAppend(ReadOnlySpan<byte> chunk, int maxBytes)

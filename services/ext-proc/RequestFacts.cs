@@ -6,6 +6,8 @@ using WellKnownValue = Google.Protobuf.WellKnownTypes.Value;
 namespace InferenceMesh.ExtProc;
 
 /// <summary>What the picker reads from Envoy's request headers message: the GIE headers and the subset hint.</summary>
+/// <param name="HasContentLength">The request carried <c>content-length</c> (so a re-streamed body must set it again).</param>
+/// <param name="ContentLength">Its value when it parses; the body buffer is sized from it.</param>
 /// <param name="Subset">The endpoints the proxy allows; null when it sent no hint (all are eligible).</param>
 internal sealed record RequestFacts(
     string RequestId,
@@ -14,6 +16,7 @@ internal sealed record RequestFacts(
     string? ModelRewrite,
     string FairnessId,
     bool HasContentLength,
+    long? ContentLength,
     IReadOnlyList<string>? Subset)
 {
     /// <summary>Reads the headers (values from <c>raw_value</c>) and <c>envoy.lb.subset_hint</c>; generates a request id when missing.</summary>
@@ -21,6 +24,7 @@ internal sealed record RequestFacts(
     {
         string? requestId = null, objective = null, rewrite = null, fairness = null;
         var hasContentLength = false;
+        long? contentLength = null;
         if (headers.Headers is { } map)
         {
             foreach (var h in map.Headers)
@@ -31,7 +35,10 @@ internal sealed record RequestFacts(
                     case HeaderNames.InferenceObjective: objective = NullIfEmpty(h.Text()); break;
                     case HeaderNames.ModelNameRewrite: rewrite = NullIfEmpty(h.Text()); break;
                     case HeaderNames.FairnessId: fairness = NullIfEmpty(h.Text()); break;
-                    case "content-length": hasContentLength = true; break;
+                    case "content-length":
+                        hasContentLength = true;
+                        contentLength = long.TryParse(h.Text(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+                        break;
                     default: break;
                 }
             }
@@ -43,6 +50,7 @@ internal sealed record RequestFacts(
             rewrite,
             fairness ?? HeaderNames.DefaultFairnessId,
             hasContentLength,
+            contentLength,
             ReadSubset(metadata));
     }
 

@@ -22,7 +22,7 @@ public sealed class StreamPiecesTests
         var m = RequestHeaders(endOfStream: false, contentLength: 10, extra:
             [("x-gateway-inference-objective", "chat-critical"), ("x-gateway-model-name-rewrite", "forced"), ("x-gateway-inference-fairness-id", "tenant-3")]);
         var facts = RequestFacts.Read(m.RequestHeaders, m.MetadataContext);
-        Assert.Equal(("req-1", false, "chat-critical", "forced", "tenant-3", true), (facts.RequestId, facts.RequestIdGenerated, facts.Objective, facts.ModelRewrite, facts.FairnessId, facts.HasContentLength));
+        Assert.Equal(("req-1", false, "chat-critical", "forced", "tenant-3", true, 10L), (facts.RequestId, facts.RequestIdGenerated, facts.Objective, facts.ModelRewrite, facts.FairnessId, facts.HasContentLength, facts.ContentLength));
         Assert.Null(facts.Subset);
     }
 
@@ -36,6 +36,29 @@ public sealed class StreamPiecesTests
         Assert.True(Guid.TryParse(facts.RequestId, out _));
         Assert.Equal(HeaderNames.DefaultFairnessId, facts.FairnessId);
         Assert.False(facts.HasContentLength);
+        Assert.Null(facts.ContentLength);
+    }
+
+    [Fact]
+    public void RequestFacts_UnparseableContentLength_IsPresentWithoutAValue()
+    {
+        var m = RequestHeaders(endOfStream: false, extra: [("content-length", "-5")]);
+        var facts = RequestFacts.Read(m.RequestHeaders, null);
+        Assert.True(facts.HasContentLength);
+        Assert.Null(facts.ContentLength);
+    }
+
+    [Fact]
+    public void RequestBody_SizedFromContentLength_HoldsTheWholeBody()
+    {
+        using var body = new RequestBody();
+        body.Expect(300_000, 1 << 20);
+        var chunk = new byte[16 * 1024];
+        chunk.AsSpan().Fill((byte)'x');
+        for (var i = 0; i < 18; i++)
+            Assert.True(body.TryAppend(chunk, 1 << 20));
+        Assert.Equal(18 * chunk.Length, body.Length);
+        Assert.All(body.Outgoing.ToArray(), b => Assert.Equal((byte)'x', b));
     }
 
     [Theory]
