@@ -1,16 +1,15 @@
 using System.Net;
+using Grpc.AspNetCore.Server;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
-using InferenceMesh.Prefix.Hashing;
 using InferenceMesh.Grpc;
-using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.Kubernetes;
+using InferenceMesh.Prefix.Hashing;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using ServingStatus = InferenceMesh.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace InferenceMesh.ExtProc;
 
@@ -19,6 +18,12 @@ public static class ExtProcExtensions
 {
     /// <summary>Configuration section of the prompt block size and chain length; must match every other hashing process.</summary>
     public const string PrefixHashSection = "PrefixHash";
+
+    /// <summary>Room for a body message's framing and fields beyond <see cref="ExtProcOptions.MaxBodyBytes"/>.</summary>
+    private const int MessageOverheadBytes = 64 * 1024;
+
+    /// <summary>The health check that is healthy while the process runs (gRPC liveness).</summary>
+    private const string ProcessCheck = "process";
 
     /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), pool discovery (<c>Discovery</c>,
     /// off by default) and the picker. <see cref="ISchedulingService"/>, <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only
@@ -67,37 +72,39 @@ public static class ExtProcExtensions
         }
         services.AddSingleton<ExtProcMetrics>();
         services.AddSingleton<ExtProcProcessor>();
+        // One stateless service instance for all calls (the per-call state lives in ExtProcStream).
+        services.AddSingleton<ExternalProcessorService>();
+        services.AddGrpc();
+        // A body message may be as large as the body limit (BUFFERED sends the whole body at once) plus headers room.
+        services.AddOptions<GrpcServiceOptions<ExternalProcessorService>>()
+            .Configure<IOptions<ExtProcOptions>>((grpc, options) => grpc.MaxReceiveMessageSize = options.Value.MaxBodyBytes + MessageOverheadBytes);
+        AddExtProcGrpcHealth(services);
         return builder;
     }
 
-    /// <summary>Maps <c>ExternalProcessor/Process</c>, <c>grpc.health.v1.Health</c> and UNIMPLEMENTED for other gRPC methods.</summary>
+    /// <summary>Maps <c>ExternalProcessor/Process</c> and <c>grpc.health.v1.Health</c> (Grpc.AspNetCore answers UNIMPLEMENTED for other methods).</summary>
     public static IEndpointRouteBuilder MapExtProcApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var processor = app.ServiceProvider.GetRequiredService<ExtProcProcessor>();
-        var options = app.ServiceProvider.GetRequiredService<IOptions<ExtProcOptions>>().Value;
-        app.MapGrpcDuplex<ProcessingRequest, ProcessingResponse>(
-            ExtProcProcessor.ProcessPath, ProcessingRequest.Parser, processor.ProcessAsync,
-            maxMessageSize: options.MaxBodyBytes + (64 * 1024));
-
-        var healthChecks = app.ServiceProvider.GetRequiredService<HealthCheckService>();
-        var health = new GrpcHealthService(
-            async (service, ct) => service switch
-            {
-                "" or "liveness" => ServingStatus.Serving,
-                "readiness" or ExtProcProcessor.ServiceName => await ReadyAsync(healthChecks, ct).ConfigureAwait(false),
-                _ => null,
-            },
-            app.ServiceProvider.GetRequiredService<TimeProvider>(),
-            TimeSpan.FromSeconds(1));
-        health.Map(app);
-        app.MapGrpcUnimplemented();
+        app.MapGrpcService<ExternalProcessorService>();
+        app.MapGrpcHealthChecksService();
         return app;
     }
 
-    private static async ValueTask<ServingStatus?> ReadyAsync(HealthCheckService checks, CancellationToken cancellationToken)
+    /// <summary>The standard gRPC health service over the app's health checks, with GIE's service names:
+    /// "" and <c>liveness</c> are the process itself (like <c>/healthz/live</c>); <c>readiness</c> and the
+    /// ExternalProcessor follow the checks tagged ready (like <c>/healthz/ready</c>). Unknown names are NOT_FOUND.</summary>
+    private static void AddExtProcGrpcHealth(IServiceCollection services)
     {
-        var report = await checks.CheckHealthAsync(c => c.Tags.Contains(ServiceDefaultsExtensions.ReadyTag), cancellationToken).ConfigureAwait(false);
-        return report.Status == HealthStatus.Unhealthy ? ServingStatus.NotServing : ServingStatus.Serving;
+        // A service mapped to no check at all reports UNKNOWN, so liveness has one that answers while the process does.
+        services.AddHealthChecks().AddCheck(ProcessCheck, () => HealthCheckResult.Healthy(), tags: [ProcessCheck]);
+        services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Clear();
+            o.Services.Map("", r => r.Name == ProcessCheck);
+            o.Services.Map("liveness", r => r.Name == ProcessCheck);
+            o.Services.Map("readiness", r => r.Tags.Contains(ServiceDefaultsExtensions.ReadyTag));
+            o.Services.Map(ExtProcProcessor.ServiceName, r => r.Tags.Contains(ServiceDefaultsExtensions.ReadyTag));
+        });
     }
 }

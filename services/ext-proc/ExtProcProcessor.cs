@@ -1,14 +1,11 @@
 using InferenceMesh.Contracts;
-using InferenceMesh.Grpc;
-using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ExtProc;
 
-/// <summary>The ExternalProcessor service: one <see cref="ExtProcStream"/> per HTTP request Envoy processes.</summary>
+/// <summary>What every ext_proc stream shares: options, the model resolver, the hasher, the scheduler step, metrics, time.</summary>
 internal sealed class ExtProcProcessor
 {
-    public const string ProcessPath = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
     public const string ServiceName = "envoy.service.ext_proc.v3.ExternalProcessor";
 
     public ExtProcProcessor(
@@ -28,6 +25,7 @@ internal sealed class ExtProcProcessor
         Logger = logger;
         var random = Options.RandomSeed is { } seed ? new Random(seed) : new Random();
         Resolver = new ModelResolver(models, Options.DefaultCriticality, random);
+        Scheduler = new SchedulingStep(scheduling, Options.IncludeFallbacks, logger);
         DefaultMode = Options.DefaultBodyMode switch
         {
             "Streamed" => BodyMode.Streamed,
@@ -50,21 +48,9 @@ internal sealed class ExtProcProcessor
 
     public ModelResolver Resolver { get; }
 
-    public BodyMode DefaultMode { get; }
+    public SchedulingStep Scheduler { get; }
 
-    public async Task ProcessAsync(GrpcMessageReader<ProcessingRequest> reader, GrpcMessageWriter<ProcessingResponse> writer, GrpcCallContext call)
-    {
-        Metrics.StreamOpened();
-        try
-        {
-            using var stream = new ExtProcStream(this, writer, call.CancellationToken);
-            await stream.RunAsync(reader).ConfigureAwait(false);
-        }
-        finally
-        {
-            Metrics.StreamClosed();
-        }
-    }
+    public BodyMode DefaultMode { get; }
 }
 
 /// <summary>How Envoy sends a body (ProcessingMode.BodySendMode, the ones the picker handles).</summary>

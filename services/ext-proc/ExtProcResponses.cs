@@ -49,9 +49,16 @@ internal static class ExtProcResponses
             : new ProcessingResponse { ResponseBody = new BodyResponse { Response = common } };
     }
 
-    /// <summary>An ImmediateResponse with body <c>inference error: &lt;Code&gt; - &lt;message&gt;</c>.</summary>
-    public static ProcessingResponse Error(int status, string code, string message)
+    /// <summary>STREAMED mode's answer to a held-back chunk: clear it (the whole body goes out with the decision).</summary>
+    public static ProcessingResponse ClearedBodyChunk() => new()
     {
+        RequestBody = new BodyResponse { Response = new CommonResponse { BodyMutation = new BodyMutation { ClearBodyFlag = true } } },
+    };
+
+    /// <summary>An ImmediateResponse with body <c>inference error: &lt;Code&gt; - &lt;message&gt;</c>.</summary>
+    public static ProcessingResponse Error(Rejection rejection)
+    {
+        var (status, code, message) = rejection;
         var headers = new HeaderMutation();
         headers.SetHeaders.Add(SetHeader("content-type", "text/plain; charset=utf-8"));
         return new ProcessingResponse

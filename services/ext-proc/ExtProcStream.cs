@@ -1,81 +1,62 @@
-using System.Text.Json;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using InferenceMesh.Contracts;
-using InferenceMesh.Grpc;
-using InferenceMesh.Grpc.Envoy.Config.Core.V3;
 using InferenceMesh.Grpc.Envoy.Extensions.Filters.Http.ExtProc.V3;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 
 namespace InferenceMesh.ExtProc;
 
-/// <summary>One ext_proc stream = one HTTP request through Envoy. Messages are handled strictly in order on one loop,
-/// so responses go out in the order Envoy requires and no locking is needed.</summary>
+/// <summary>One ext_proc stream = one HTTP request through Envoy. Messages are handled strictly in order on one loop, so
+/// answers go out in the order Envoy requires and no locking is needed. The work is done by small pieces: the request
+/// facts (<see cref="RequestFacts"/>), the body (<see cref="RequestBody"/>: parse, rewrite, hash), the model
+/// (<see cref="ModelResolver"/>), the scheduler (<see cref="SchedulingStep"/>), the answer (<see cref="DecisionAnswer"/>),
+/// the response (<see cref="ResponsePhase"/>) and the completion (<see cref="CompletionTracker"/>).</summary>
 internal sealed partial class ExtProcStream : IDisposable
 {
     private const int ClientClosedRequest = 499;
 
     private readonly ExtProcProcessor _p;
-    private readonly GrpcMessageWriter<ProcessingResponse> _writer;
+    private readonly IAsyncStreamWriter<ProcessingResponse> _writer;
     private readonly CancellationToken _ct;
-    private readonly PooledBuffer _body = new();
-    private PooledBuffer? _rewrittenBody;
-    private PooledBuffer? _promptScratch;
-
+    private readonly RequestBody _body = new();
+    private readonly CompletionTracker _completion;
     private BodyMode _requestMode;
     private BodyMode _responseMode;
     private bool _modeKnown;
-
-    // Request phase.
-    private string _requestId = "";
-    private bool _requestIdGenerated;
-    private string? _objective;
-    private string? _rewriteHeader;
-    private string _fairnessId = HeaderNames.DefaultFairnessId;
-    private bool _hasContentLength;
-    private List<string> _subset = [];
-    private bool _subsetPresent;
-    private bool _requestEnded;
+    private RequestFacts? _facts;
     private int _heldChunks;
-
-    // Decision.
-    private string _model = "";
-    private string _targetModel = "";
-    private Criticality _criticality;
-    private bool _modelRewritten;
-    private bool _scheduleStarted;
-    private ScheduleResponse? _scheduled;
+    private bool _requestEnded;
     private bool _decided;
+    private string _model = "";
+    private ResolvedModel _resolved;
+    private bool _modelRewritten;
+    private ResponsePhase? _response;
 
-    // Response phase.
-    private int _responseStatus;
-    private ResponseBodyProcessor? _responseBody;
-    private bool _completionReported;
-
-    public ExtProcStream(ExtProcProcessor processor, GrpcMessageWriter<ProcessingResponse> writer, CancellationToken cancellationToken)
+    public ExtProcStream(ExtProcProcessor processor, IAsyncStreamWriter<ProcessingResponse> writer, CancellationToken cancellationToken)
     {
         _p = processor;
         _writer = writer;
         _ct = cancellationToken;
         _requestMode = processor.DefaultMode;
         _responseMode = processor.DefaultMode;
+        _completion = new CompletionTracker(processor.Scheduling, processor.Time, processor.Logger);
     }
 
-    public async Task RunAsync(GrpcMessageReader<ProcessingRequest> reader)
+    private string RequestId => _facts?.RequestId ?? "";
+
+    /// <summary>Handles messages until the client half-closes or a rejection ends the stream; always settles the completion.</summary>
+    public async Task RunAsync(IAsyncStreamReader<ProcessingRequest> reader)
     {
-        var clean = false;
         try
         {
-            while (await reader.ReadAsync(_ct).ConfigureAwait(false) is { } message)
+            while (await reader.MoveNext(_ct).ConfigureAwait(false))
             {
-                if (!await HandleAsync(message).ConfigureAwait(false))
+                if (!await HandleAsync(reader.Current).ConfigureAwait(false))
                     break;
             }
-            clean = true;
         }
         finally
         {
-            await OnStreamEndAsync(clean).ConfigureAwait(false);
+            await OnStreamEndAsync().ConfigureAwait(false);
         }
     }
 
@@ -95,7 +76,7 @@ internal sealed partial class ExtProcStream : IDisposable
             ProcessingRequest.RequestOneofCase.ResponseHeaders => OnResponseHeadersAsync(message.ResponseHeaders),
             ProcessingRequest.RequestOneofCase.ResponseBody => OnResponseBodyAsync(message.ResponseBody),
             ProcessingRequest.RequestOneofCase.ResponseTrailers => OnResponseTrailersAsync(),
-            _ => throw new GrpcException(GrpcStatusCode.InvalidArgument, "ProcessingRequest carries no request or response phase"),
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "ProcessingRequest carries no request or response phase")),
         };
     }
 
@@ -111,20 +92,9 @@ internal sealed partial class ExtProcStream : IDisposable
 
     private async ValueTask<bool> OnRequestHeadersAsync(ProcessingRequest message)
     {
-        var headers = message.RequestHeaders;
-        if (headers.Headers is { } map)
-        {
-            foreach (var h in map.Headers)
-                ReadRequestHeader(h);
-        }
-        if (string.IsNullOrEmpty(_requestId))
-        {
-            _requestId = Guid.NewGuid().ToString();
-            _requestIdGenerated = true;
-        }
-        ReadSubsetHint(message.MetadataContext);
-
-        if (headers.EndOfStream)
+        _facts = RequestFacts.Read(message.RequestHeaders, message.MetadataContext);
+        _body.Expect(_facts.ContentLength, _p.Options.MaxBodyBytes);
+        if (message.RequestHeaders.EndOfStream)
         {
             _requestEnded = true;
             return await DecideAsync(hasBody: false, trailersFollow: false).ConfigureAwait(false);
@@ -134,58 +104,12 @@ internal sealed partial class ExtProcStream : IDisposable
         return true;
     }
 
-    private void ReadRequestHeader(HeaderValue h)
-    {
-        switch (h.Key)
-        {
-            case HeaderNames.RequestId: _requestId = h.Text(); break;
-            case HeaderNames.InferenceObjective: _objective = NullIfEmpty(h.Text()); break;
-            case HeaderNames.ModelNameRewrite: _rewriteHeader = NullIfEmpty(h.Text()); break;
-            case HeaderNames.FairnessId: _fairnessId = NullIfEmpty(h.Text()) ?? HeaderNames.DefaultFairnessId; break;
-            case "content-length": _hasContentLength = true; break;
-            default: break;
-        }
-    }
-
-
-    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
-
-    private void ReadSubsetHint(Metadata? metadata)
-    {
-        if (metadata is null
-            || !metadata.FilterMetadata.TryGetValue(HeaderNames.SubsetHintNamespace, out var ns)
-            || !ns.Fields.TryGetValue(HeaderNames.DestinationEndpointSubset, out var value))
-            return;
-        _subsetPresent = true;
-        var list = new List<string>();
-        if (value.KindCase == Google.Protobuf.WellKnownTypes.Value.KindOneofCase.ListValue)
-        {
-            foreach (var v in value.ListValue.Values)
-                AddEndpoints(list, v.StringValue);
-        }
-        else if (value.KindCase == Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StringValue)
-        {
-            AddEndpoints(list, value.StringValue);
-        }
-        _subset = list;
-    }
-
-    private static void AddEndpoints(List<string> list, string csv)
-    {
-        foreach (var part in csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            list.Add(part);
-    }
-
     private async ValueTask<bool> OnRequestBodyAsync(HttpBody body)
     {
         if (_requestEnded)
-            throw new GrpcException(GrpcStatusCode.FailedPrecondition, "request body after the end of the request");
-        if ((long)_body.Length + body.Body.Length > _p.Options.MaxBodyBytes)
-        {
-            await RejectAsync(413, "PayloadTooLarge", $"request body exceeds {_p.Options.MaxBodyBytes} bytes").ConfigureAwait(false);
-            return false;
-        }
-        _body.Append(body.Body.Span);
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "request body after the end of the request"));
+        if (!_body.TryAppend(body.Body.Span, _p.Options.MaxBodyBytes))
+            return await RejectAsync(Rejection.PayloadTooLarge($"request body exceeds {_p.Options.MaxBodyBytes} bytes")).ConfigureAwait(false);
 
         // BUFFERED sends the whole body as one message; the other modes end it with end_of_stream (or trailers).
         if (_requestMode == BodyMode.Buffered || body.EndOfStream)
@@ -197,10 +121,7 @@ internal sealed partial class ExtProcStream : IDisposable
         {
             // STREAMED wants one answer per chunk: hold the chunk back; the whole body goes out with the decision.
             _heldChunks++;
-            await WriteAsync(new ProcessingResponse
-            {
-                RequestBody = new BodyResponse { Response = new CommonResponse { BodyMutation = new BodyMutation { ClearBodyFlag = true } } },
-            }).ConfigureAwait(false);
+            await WriteAsync(ExtProcResponses.ClearedBodyChunk()).ConfigureAwait(false);
         }
         return true;
     }
@@ -221,156 +142,60 @@ internal sealed partial class ExtProcStream : IDisposable
     private async ValueTask<bool> DecideAsync(bool hasBody, bool trailersFollow)
     {
         var bodyEnd = _p.Time.GetTimestamp();
+        var facts = _facts ??= RequestFacts.Read(new HttpHeaders(), null);
         _p.Metrics.RequestBody(_body.Length);
+        if (hasBody && !_body.TryParse(out _model, out var bad))
+            return await RejectAsync(bad).ConfigureAwait(false);
 
-        OpenAiRequest parsed = default;
-        if (hasBody)
-        {
-            try
-            {
-                parsed = OpenAiRequest.Parse(_body.Span);
-            }
-            catch (JsonException ex)
-            {
-                await RejectAsync(400, "BadRequest", "invalid request body: " + ex.Message).ConfigureAwait(false);
-                return false;
-            }
-            if (string.IsNullOrEmpty(parsed.Model))
-            {
-                await RejectAsync(400, "BadRequest", "model not found in request body").ConfigureAwait(false);
-                return false;
-            }
-            _model = parsed.Model;
-        }
+        _resolved = _p.Resolver.Resolve(_model, facts.Objective, facts.ModelRewrite);
+        _modelRewritten = hasBody && !string.Equals(_resolved.TargetModel, _model, StringComparison.Ordinal);
+        if (_modelRewritten)
+            _body.RewriteModel(_resolved.TargetModel);
+        if (facts.Subset is { Count: 0 })
+            return await RejectAsync(Rejection.Unavailable("the subset hint lists no endpoints")).ConfigureAwait(false);
 
-        var resolved = _p.Resolver.Resolve(_model, _objective, _rewriteHeader);
-        _targetModel = resolved.TargetModel;
-        _criticality = resolved.Criticality;
-        var outBody = _body.Memory;
-        if (hasBody && !string.Equals(_targetModel, _model, StringComparison.Ordinal))
-        {
-            _rewrittenBody = new PooledBuffer();
-            var original = _body.Span;
-            var (start, length) = parsed.ModelToken.GetOffsetAndLength(original.Length);
-            _rewrittenBody.Append(original[..start]);
-            _rewrittenBody.Append(JsonModelRewriter.Quoted(_targetModel));
-            _rewrittenBody.Append(original[(start + length)..]);
-            outBody = _rewrittenBody.Memory;
-            _modelRewritten = true;
-        }
+        var hashes = hasBody ? _body.Hash(_p.Hasher, _resolved.TargetModel) : [];
+        _completion.Started(facts.RequestId);
+        var result = await _p.Scheduler.ScheduleAsync(new ScheduleRequest(facts.RequestId, _p.Options.Pool, _model, _resolved.TargetModel,
+            _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs), _ct).ConfigureAwait(false);
+        if (!result.IsScheduled)
+            return await RejectAsync(result.Rejection).ConfigureAwait(false);
 
-        if (_subsetPresent && _subset.Count == 0)
-        {
-            await RejectAsync(503, "ServiceUnavailable", "the subset hint lists no endpoints").ConfigureAwait(false);
-            return false;
-        }
-
-        var hashes = hasBody ? HashPrompt(parsed) : [];
-        var request = new ScheduleRequest(_requestId, _p.Options.Pool, _model, _targetModel, _criticality, _fairnessId,
-            hashes, _body.Length, _subset, _p.Options.QueueTtlMs);
-
-        ScheduleResponse response;
-        _scheduleStarted = true;
-        try
-        {
-            response = await _p.Scheduling.ScheduleAsync(request, _ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            // Never forward blindly: without a decision the request is refused.
-            LogSchedulerFailed(_p.Logger, _requestId, ex);
-            await RejectAsync(503, "ServiceUnavailable", "scheduler unavailable: " + ex.Message).ConfigureAwait(false);
-            return false;
-        }
-
-        if (response.Outcome != ScheduleOutcome.Scheduled || string.IsNullOrEmpty(response.Endpoint))
-        {
-            var (status, code) = MapOutcome(response);
-            await RejectAsync(status, code, response.Reason ?? response.Outcome.ToString()).ConfigureAwait(false);
-            return false;
-        }
-
-        _scheduled = response;
+        _completion.Scheduled(result.Response!);
         _decided = true;
-        var destination = Destination(response);
-        LogScheduled(_p.Logger, _requestId, _model, _targetModel, _criticality, destination, response.SchedulerReplica);
-        _p.Metrics.Request(_model, CriticalityName(_criticality), "scheduled");
-
-        long? contentLength = hasBody && (_hasContentLength || _modelRewritten) ? outBody.Length : null;
-        var routing = ExtProcResponses.Routing(destination, _requestIdGenerated ? _requestId : null, contentLength);
-        var metadata = ExtProcResponses.LbMetadata(destination);
-
-        if (!hasBody || _requestMode == BodyMode.FullDuplex)
-        {
-            await WriteAsync(new ProcessingResponse { RequestHeaders = new HeadersResponse { Response = routing }, DynamicMetadata = metadata }).ConfigureAwait(false);
-            _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
-            if (hasBody)
-                await StreamBodyAsync(outBody, trailersFollow).ConfigureAwait(false);
-            return true;
-        }
-
-        // STREAMED / BUFFERED: the headers were answered already; the decision rides on this body answer.
-        if (_modelRewritten || _heldChunks > 0)
-            routing.BodyMutation = new BodyMutation { Body = UnsafeByteOperations.UnsafeWrap(outBody) };
-        await WriteAsync(new ProcessingResponse { RequestBody = new BodyResponse { Response = routing }, DynamicMetadata = metadata }).ConfigureAwait(false);
-        _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
+        LogScheduled(_p.Logger, facts.RequestId, _model, _resolved.TargetModel, _resolved.Criticality, result.Destination, result.Response!.SchedulerReplica);
+        _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "scheduled");
+        await AnswerAsync(result.Destination, hasBody, trailersFollow, bodyEnd).ConfigureAwait(false);
         return true;
     }
 
-    private ulong[] HashPrompt(in OpenAiRequest parsed)
+    private async ValueTask AnswerAsync(string destination, bool hasBody, bool trailersFollow, long bodyEnd)
     {
-        _promptScratch ??= new PooledBuffer();
-        var text = PromptText.Get(_body.Span, parsed, _promptScratch, _p.Hasher.MaxPromptBytes);
-        return _p.Hasher.Hash(_targetModel, text);
-    }
-
-    private string Destination(ScheduleResponse response)
-    {
-        if (!_p.Options.IncludeFallbacks || response.Fallbacks.Count == 0)
-            return response.Endpoint!;
-        return response.Endpoint + "," + string.Join(',', response.Fallbacks);
-    }
-
-    private async ValueTask StreamBodyAsync(ReadOnlyMemory<byte> body, bool trailersFollow)
-    {
-        var chunk = _p.Options.ChunkBytes;
-        if (body.IsEmpty)
+        var facts = _facts!;
+        var outgoing = _body.Outgoing;
+        long? contentLength = hasBody && (facts.HasContentLength || _modelRewritten) ? outgoing.Length : null;
+        var generatedId = facts.RequestIdGenerated ? facts.RequestId : null;
+        if (!hasBody || _requestMode == BodyMode.FullDuplex)
         {
-            await WriteAsync(ExtProcResponses.StreamedChunk(true, ByteString.Empty, !trailersFollow)).ConfigureAwait(false);
+            await WriteAsync(DecisionAnswer.HeadersAnswer(destination, generatedId, contentLength)).ConfigureAwait(false);
+            _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
+            if (hasBody)
+                await DecisionAnswer.RestreamAsync(_writer, outgoing, _p.Options.ChunkBytes, trailersFollow, _ct).ConfigureAwait(false);
             return;
         }
-        for (var offset = 0; offset < body.Length; offset += chunk)
-        {
-            var size = Math.Min(chunk, body.Length - offset);
-            var last = offset + size >= body.Length;
-            // The buffer outlives the write (serialization happens inside WriteAsync), so wrapping it is safe.
-            var bytes = UnsafeByteOperations.UnsafeWrap(body.Slice(offset, size));
-            await WriteAsync(ExtProcResponses.StreamedChunk(true, bytes, last && !trailersFollow)).ConfigureAwait(false);
-        }
+        // STREAMED / BUFFERED: the headers were answered already; the decision rides on this body answer.
+        var replacement = _modelRewritten || _heldChunks > 0 ? outgoing : default(ReadOnlyMemory<byte>?);
+        await WriteAsync(DecisionAnswer.BodyAnswer(destination, generatedId, contentLength, replacement)).ConfigureAwait(false);
+        _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
     }
 
-    private static (int Status, string Code) MapOutcome(ScheduleResponse response) => response.Outcome switch
+    private async ValueTask<bool> RejectAsync(Rejection rejection)
     {
-        ScheduleOutcome.BadRequest => (400, "BadRequest"),
-        ScheduleOutcome.Shed => (429, "InferencePoolResourceExhausted"),
-        ScheduleOutcome.QueueFull => (429, "ResourceExhausted"),
-        ScheduleOutcome.NoCandidates => (503, "ServiceUnavailable"),
-        ScheduleOutcome.Expired => (503, "ServiceUnavailable"),
-        ScheduleOutcome.Cancelled => (503, "ServiceUnavailable"),
-        // Scheduled without an endpoint is a scheduler bug; refuse rather than guess.
-        _ => (response.StatusCode is >= 400 and < 600 ? response.StatusCode : 503, "ServiceUnavailable"),
-    };
-
-    private async ValueTask RejectAsync(int status, string code, string reason)
-    {
-        LogRejected(_p.Logger, _requestId, status, code, reason);
-        _p.Metrics.Request(_model, CriticalityName(_criticality), "rejected_" + status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        LogRejected(_p.Logger, RequestId, rejection.Status, rejection.Code, rejection.Reason);
+        _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "rejected_" + rejection.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _decided = true;
-        await WriteAsync(ExtProcResponses.Error(status, code, reason)).ConfigureAwait(false);
+        await WriteAsync(ExtProcResponses.Error(rejection)).ConfigureAwait(false);
+        return false;
     }
 
     private static string CriticalityName(Criticality c) => c switch
@@ -384,123 +209,55 @@ internal sealed partial class ExtProcStream : IDisposable
 
     private async ValueTask<bool> OnResponseHeadersAsync(HttpHeaders headers)
     {
-        var sse = false;
-        if (headers.Headers is { } map)
-        {
-            foreach (var h in map.Headers)
-            {
-                if (h.Key == ":status" && int.TryParse(h.Text(), System.Globalization.CultureInfo.InvariantCulture, out var s))
-                    _responseStatus = s;
-                else if (h.Key == "content-type")
-                    sse = h.Text().StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
-            }
-        }
-        var rewriter = _modelRewritten && _p.Options.RestoreModelInResponse ? new JsonModelRewriter(_targetModel, _model) : null;
-        _responseBody?.Dispose();
-        _responseBody = new ResponseBodyProcessor(sse, rewriter, _p.Options.MaxBodyBytes);
-
-        var common = new CommonResponse();
-        if (rewriter is not null && !headers.EndOfStream)
-        {
-            // The restored name may differ in length from the served one.
-            common.HeaderMutation = new HeaderMutation();
-            common.HeaderMutation.RemoveHeaders.Add("content-length");
-        }
-        await WriteAsync(new ProcessingResponse { ResponseHeaders = new HeadersResponse { Response = common } }).ConfigureAwait(false);
+        var rewriter = _modelRewritten && _p.Options.RestoreModelInResponse ? new JsonModelRewriter(_resolved.TargetModel, _model) : null;
+        _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
+        await WriteAsync(_response.OnHeaders(headers, rewriter)).ConfigureAwait(false);
         if (headers.EndOfStream)
-            await ReportCompletionAsync().ConfigureAwait(false);
+            await ReportCompletionAsync(_response.Status).ConfigureAwait(false);
         return true;
     }
 
     private async ValueTask<bool> OnResponseBodyAsync(HttpBody body)
     {
-        _responseBody ??= new ResponseBodyProcessor(false, null, _p.Options.MaxBodyBytes);
-        var passThrough = _responseBody.Process(body.Body.Memory, body.EndOfStream, out var output);
+        _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
         _p.Metrics.ResponseBody(body.Body.Length);
-        if (_responseMode == BodyMode.FullDuplex)
-        {
-            // Every body answer in FULL_DUPLEX_STREAMED must carry streamed_response (an empty one is "spurious").
-            if (!output.IsEmpty || body.EndOfStream)
-            {
-                var bytes = passThrough ? body.Body : UnsafeByteOperations.UnsafeWrap(output);
-                await WriteAsync(ExtProcResponses.StreamedChunk(false, bytes, body.EndOfStream)).ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            var common = new CommonResponse();
-            if (!passThrough)
-                common.BodyMutation = new BodyMutation { Body = UnsafeByteOperations.UnsafeWrap(output) };
-            await WriteAsync(new ProcessingResponse { ResponseBody = new BodyResponse { Response = common } }).ConfigureAwait(false);
-        }
+        if (_response.OnBody(body) is { } answer)
+            await WriteAsync(answer).ConfigureAwait(false);
         if (body.EndOfStream)
-            await ReportCompletionAsync().ConfigureAwait(false);
+            await ReportCompletionAsync(_response.Status).ConfigureAwait(false);
         return true;
     }
 
     private async ValueTask<bool> OnResponseTrailersAsync()
     {
-        if (_responseBody is not null && _responseMode == BodyMode.FullDuplex)
-        {
-            var passThrough = _responseBody.Process(ReadOnlyMemory<byte>.Empty, true, out var output);
-            if (!passThrough && !output.IsEmpty)
-                await WriteAsync(ExtProcResponses.StreamedChunk(false, UnsafeByteOperations.UnsafeWrap(output), false)).ConfigureAwait(false);
-        }
+        if (_response?.FlushBeforeTrailers() is { } last)
+            await WriteAsync(last).ConfigureAwait(false);
         await WriteAsync(new ProcessingResponse { ResponseTrailers = new TrailersResponse() }).ConfigureAwait(false);
-        await ReportCompletionAsync().ConfigureAwait(false);
+        await ReportCompletionAsync(_response?.Status ?? 0).ConfigureAwait(false);
         return true;
     }
 
-    // ---------------- completion ----------------
+    private ValueTask ReportCompletionAsync(int status) =>
+        _completion.ReportAsync(status, _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
 
-    private ValueTask ReportCompletionAsync() => ReportAsync(_responseStatus);
-
-    private async ValueTask ReportAsync(int status)
+    private async ValueTask OnStreamEndAsync()
     {
-        if (_completionReported || !_scheduleStarted)
+        if (!_completion.Pending)
             return;
-        _completionReported = true;
-        var completion = new RequestCompletion(
-            _requestId,
-            _scheduled?.SchedulerReplica ?? "",
-            _scheduled?.Endpoint ?? "",
-            status,
-            _responseBody?.PromptTokens ?? 0,
-            _responseBody?.CompletionTokens ?? 0,
-            _p.Time.GetUtcNow().ToUnixTimeMilliseconds());
-        try
-        {
-            // The stream may already be gone; the report must still reach the scheduler.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), _p.Time);
-            await _p.Scheduling.CompleteAsync(completion, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogCompletionFailed(_p.Logger, _requestId, ex);
-        }
+        // Reset or ended early: free the queue slot / in-flight accounting. When the schedule call itself was cancelled
+        // the report still goes out, in case the scheduler placed the request as we gave up.
+        var status = _response?.Status ?? 0;
+        LogAbandoned(_p.Logger, RequestId, status != 0 ? status : ClientClosedRequest);
+        if (!_decided)
+            _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "cancelled");
+        await ReportCompletionAsync(status != 0 ? status : ClientClosedRequest).ConfigureAwait(false);
     }
 
-    private async ValueTask OnStreamEndAsync(bool clean)
-    {
-        if (_scheduleStarted && !_completionReported)
-        {
-            // Reset or ended early: free the queue slot / in-flight accounting. When the schedule call itself was
-            // cancelled the report still goes out, in case the scheduler placed the request as we gave up.
-            var status = _responseStatus != 0 ? _responseStatus : ClientClosedRequest;
-            LogAbandoned(_p.Logger, _requestId, status);
-            if (!_decided)
-                _p.Metrics.Request(_model, CriticalityName(_criticality), "cancelled");
-            await ReportAsync(clean && _responseStatus != 0 ? _responseStatus : status).ConfigureAwait(false);
-        }
-    }
-
-    private ValueTask WriteAsync(ProcessingResponse response) => _writer.WriteAsync(response, _ct);
+    private Task WriteAsync(ProcessingResponse response) => _writer.WriteAsync(response, _ct);
 
     public void Dispose()
     {
         _body.Dispose();
-        _rewrittenBody?.Dispose();
-        _promptScratch?.Dispose();
-        _responseBody?.Dispose();
+        _response?.Dispose();
     }
 }

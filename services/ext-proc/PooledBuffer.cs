@@ -22,6 +22,13 @@ internal sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
 
     public void Clear() => _length = 0;
 
+    /// <summary>Makes room for <paramref name="capacity"/> bytes in all, so appends up to it do not regrow (and recopy).</summary>
+    public void Reserve(int capacity)
+    {
+        if (capacity > _length)
+            Ensure(capacity - _length);
+    }
+
     /// <summary>Drops the first <paramref name="count"/> bytes, keeping the rest at the front.</summary>
     public void Consume(int count)
     {

@@ -1,32 +1,49 @@
-using InferenceMesh.Grpc;
+using Grpc.Core;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 
 namespace InferenceMesh.ExtProc.Tests;
 
-/// <summary>Helpers to drive one ext_proc stream from the C# h2c client.</summary>
-internal static class ExtProcCall
+/// <summary>One ext_proc stream driven from the generated Grpc.Net.Client client, with the reads the tests need.
+/// Disposing an unfinished call resets the stream, as Envoy does when the downstream client leaves.</summary>
+internal sealed class ExtProcCall : IAsyncDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    public static GrpcDuplexCall<ProcessingRequest, ProcessingResponse> Open(ExtProcTestHost host) =>
-        GrpcClientFactory.StartDuplex<ProcessingRequest, ProcessingResponse>(
-            host.Invoker, host.GrpcAddress, "/envoy.service.ext_proc.v3.ExternalProcessor/Process", ProcessingResponse.Parser);
+    private readonly AsyncDuplexStreamingCall<ProcessingRequest, ProcessingResponse> _call;
 
-    public static async Task<ProcessingResponse> NextAsync(this GrpcDuplexCall<ProcessingRequest, ProcessingResponse> call)
+    private ExtProcCall(AsyncDuplexStreamingCall<ProcessingRequest, ProcessingResponse> call) => _call = call;
+
+    public static ExtProcCall Open(ExtProcTestHost host) => Open(host.Client);
+
+    public static ExtProcCall Open(ExternalProcessor.ExternalProcessorClient client, DateTime? deadline = null) => new(client.Process(deadline: deadline));
+
+    public Task WriteAsync(ProcessingRequest message) => _call.RequestStream.WriteAsync(message);
+
+    public async Task SendAllAsync(IEnumerable<ProcessingRequest> messages)
     {
-        using var cts = new CancellationTokenSource(Patience);
-        return await call.ReadAsync(cts.Token) ?? throw new InvalidOperationException("the stream ended early");
+        foreach (var m in messages)
+            await WriteAsync(m);
     }
 
+    /// <summary>The next answer, or null when the server ended the stream with OK (a failed status throws <see cref="RpcException"/>).</summary>
+    public async Task<ProcessingResponse?> ReadAsync()
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        return await _call.ResponseStream.MoveNext(cts.Token) ? _call.ResponseStream.Current : null;
+    }
+
+    public async Task<ProcessingResponse> NextAsync() =>
+        await ReadAsync() ?? throw new InvalidOperationException("the stream ended early");
+
     /// <summary>Reads request-body streamed chunks until end_of_stream and returns the reassembled body and chunk count.</summary>
-    public static async Task<(byte[] Body, int Chunks, int Largest)> ReadStreamedRequestBodyAsync(this GrpcDuplexCall<ProcessingRequest, ProcessingResponse> call)
+    public async Task<(byte[] Body, int Chunks, int Largest)> ReadStreamedRequestBodyAsync()
     {
         using var ms = new MemoryStream();
         var chunks = 0;
         var largest = 0;
         while (true)
         {
-            var r = await call.NextAsync();
+            var r = await NextAsync();
             Assert.Equal(ProcessingResponse.ResponseOneofCase.RequestBody, r.ResponseCase);
             var streamed = r.RequestBody.Response.BodyMutation.StreamedResponse;
             Assert.NotNull(streamed);
@@ -39,17 +56,16 @@ internal static class ExtProcCall
     }
 
     /// <summary>Half-closes and expects the server to finish with OK.</summary>
-    public static async Task FinishAsync(this GrpcDuplexCall<ProcessingRequest, ProcessingResponse> call)
+    public async Task FinishAsync()
     {
-        call.CompleteRequest();
-        using var cts = new CancellationTokenSource(Patience);
-        Assert.Null(await call.ReadAsync(cts.Token));
-        Assert.Equal(GrpcStatusCode.Ok, call.Status);
+        await _call.RequestStream.CompleteAsync();
+        Assert.Null(await ReadAsync());
+        Assert.Equal(StatusCode.OK, _call.GetStatus().StatusCode);
     }
 
-    public static async Task SendAllAsync(this GrpcDuplexCall<ProcessingRequest, ProcessingResponse> call, IEnumerable<ProcessingRequest> messages)
+    public ValueTask DisposeAsync()
     {
-        foreach (var m in messages)
-            await call.WriteAsync(m);
+        _call.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,5 +1,7 @@
 using InferenceMesh.Contracts;
+using Grpc.Net.Client;
 using InferenceMesh.Grpc;
+using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -18,14 +20,18 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
         _app = app;
         Scheduler = scheduler;
         Listeners = listeners;
-        Invoker = GrpcClientFactory.CreateInvoker();
+        Channel = H2cChannel.Create(GrpcAddress);
+        Client = new ExternalProcessor.ExternalProcessorClient(Channel);
     }
 
     public FakeSchedulingService Scheduler { get; }
 
     public ExtProcListeners Listeners { get; }
 
-    public HttpMessageInvoker Invoker { get; }
+    /// <summary>One h2c channel to the gRPC port, shared by the host's calls.</summary>
+    public GrpcChannel Channel { get; }
+
+    public ExternalProcessor.ExternalProcessorClient Client { get; }
 
     public Uri GrpcAddress => new($"http://127.0.0.1:{Listeners.GrpcPort}");
 
@@ -65,7 +71,7 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Invoker.Dispose();
+        Channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -1,4 +1,5 @@
 using System.Text;
+using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
 using InferenceMesh.Contracts;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
@@ -25,7 +26,7 @@ public sealed class PickerErrorTests : IAsyncLifetime
         {
             await call.SendAllAsync(RequestBodyChunks(body, 16 * 1024));
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or InferenceMesh.Grpc.GrpcException)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException)
         {
             // A rejection mid-body (413) ends the call while chunks are still going out; Envoy stops sending too.
         }

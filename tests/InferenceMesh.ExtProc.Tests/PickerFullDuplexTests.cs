@@ -170,6 +170,19 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Process_GetWithRewriteHeader_HasNoModelToRestoreInTheResponse()
+    {
+        await using var call = ExtProcCall.Open(_host);
+        await call.WriteAsync(RequestHeaders(endOfStream: true, path: "/v1/models", method: "GET", extra: [("x-gateway-model-name-rewrite", "forced")]));
+        Assert.Equal(ProcessingResponse.ResponseOneofCase.RequestHeaders, (await call.NextAsync()).ResponseCase);
+        await call.WriteAsync(ResponseHeaders(200, "application/json"));
+        Assert.Null((await call.NextAsync()).ResponseHeaders.Response.HeaderMutation);
+        await call.WriteAsync(ResponseBody("{\"data\":[{\"id\":\"forced\"}]}", true));
+        Assert.Equal("{\"data\":[{\"id\":\"forced\"}]}", (await call.NextAsync()).ResponseBody.Response.BodyMutation.StreamedResponse.Body.ToStringUtf8());
+        await call.FinishAsync();
+    }
+
+    [Fact]
     public async Task Process_MissingRequestId_GeneratesOneAndSetsIt()
     {
         await using var call = ExtProcCall.Open(_host);
@@ -261,15 +274,15 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
     public async Task Process_ManyConcurrentStreamsOnOneConnection_AllGetTheirOwnAnswer()
     {
         _host.Scheduler.Handler = (r, _) => Task.FromResult(FakeSchedulingService.Scheduled("10.9.0.1:" + r.RequestId));
-        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { EnableMultipleHttp2Connections = false, UseProxy = false });
+        using var channel = H2cChannel.Create(_host.GrpcAddress, maxConnectionsPerServer: 1);
+        var client = new ExternalProcessor.ExternalProcessorClient(channel);
         var tasks = new Task[150];
         for (var i = 0; i < tasks.Length; i++)
         {
             var id = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             tasks[i] = Task.Run(async () =>
             {
-                await using var call = GrpcClientFactory.StartDuplex<ProcessingRequest, ProcessingResponse>(
-                    invoker, _host.GrpcAddress, "/envoy.service.ext_proc.v3.ExternalProcessor/Process", ProcessingResponse.Parser);
+                await using var call = ExtProcCall.Open(client);
                 var headers = RequestHeaders(endOfStream: false);
                 headers.RequestHeaders.Headers.Headers.First(h => h.Key == "x-request-id").RawValue = Google.Protobuf.ByteString.CopyFromUtf8(id);
                 await call.WriteAsync(headers);

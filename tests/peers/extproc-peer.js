@@ -14,10 +14,12 @@ if (!address || !scenario) {
   process.exit(2);
 }
 
+// The Envoy protos are the server's own transcription; grpc.health.v1 is the standard one (the server takes it from Grpc.HealthCheck).
 const protoRoot = path.resolve(__dirname, '../../libs/Grpc/Protos');
+const peerProtos = path.resolve(__dirname, 'protos');
 const definition = protoLoader.loadSync(
   ['envoy/service/ext_proc/v3/external_processor.proto', 'grpc/health/v1/health.proto'],
-  { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoRoot] });
+  { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoRoot, peerProtos] });
 const pkg = grpc.loadPackageDefinition(definition);
 const ExternalProcessor = pkg.envoy.service.ext_proc.v3.ExternalProcessor;
 const Health = pkg.grpc.health.v1.Health;

@@ -2,16 +2,20 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
-using HttpHeaders = InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.HttpHeaders;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
 using InferenceMesh.Contracts;
 using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Config.Core.V3;
 using InferenceMesh.Grpc.Envoy.Extensions.Filters.Http.ExtProc.V3;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using Microsoft.Extensions.Options;
-using Call = InferenceMesh.Grpc.GrpcDuplexCall<InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingRequest, InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingResponse>;
+using Call = Grpc.Core.AsyncDuplexStreamingCall<InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingRequest, InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.ProcessingResponse>;
+using HttpHeaders = InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.HttpHeaders;
+using RpcException = Grpc.Core.RpcException;
+using Status = Grpc.Core.Status;
+using StatusCode = Grpc.Core.StatusCode;
 
 namespace InferenceMesh.Gateway;
 
@@ -21,20 +25,18 @@ namespace InferenceMesh.Gateway;
 /// call is a 500 and nothing is forwarded without a decision.</summary>
 internal sealed partial class GatewayProxy : IDisposable
 {
-    private const string ProcessPath = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
-
     private readonly GatewayOptions _options;
-    private readonly Uri _extProc;
-    private readonly HttpMessageInvoker _grpc;
+    private readonly GrpcChannel _channel;
+    private readonly ExternalProcessor.ExternalProcessorClient _extProc;
     private readonly HttpMessageInvoker _upstream;
     private readonly ILogger<GatewayProxy> _logger;
 
     public GatewayProxy(IOptions<GatewayOptions> options, ILogger<GatewayProxy> logger)
     {
         _options = options.Value;
-        _extProc = new Uri(_options.ExtProcAddress);
         _logger = logger;
-        _grpc = GrpcClientFactory.CreateInvoker();
+        _channel = H2cChannel.Create(new Uri(_options.ExtProcAddress));
+        _extProc = new ExternalProcessor.ExternalProcessorClient(_channel);
         _upstream = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -48,7 +50,7 @@ internal sealed partial class GatewayProxy : IDisposable
 
     public void Dispose()
     {
-        _grpc.Dispose();
+        _channel.Dispose();
         _upstream.Dispose();
     }
 
@@ -57,27 +59,25 @@ internal sealed partial class GatewayProxy : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.RequestTimeoutSeconds));
         var ct = timeout.Token;
-        var call = GrpcClientFactory.StartDuplex<ProcessingRequest, ProcessingResponse>(_grpc, _extProc, ProcessPath, ProcessingResponse.Parser, cancellationToken: ct);
-        await using (call.ConfigureAwait(false))
+        // Disposing the call resets the ext_proc stream if it is still open, which frees the picker's accounting.
+        using var call = _extProc.Process(cancellationToken: ct);
+        try
         {
-            try
-            {
-                await ProxyAsync(context, call, ct).ConfigureAwait(false);
-            }
-            catch (GrpcException ex)
-            {
-                LogExtProcFailed(_logger, ex.Status, ex.Message);
-                await FailAsync(context, StatusCodes.Status500InternalServerError, "ext_proc failed: " + ex.Message).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                LogTransportFailed(_logger, ex);
-                await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers: " + ex.Message).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-            {
-                // The client left; disposing the call resets the ext_proc stream, which frees the picker's accounting.
-            }
+            await ProxyAsync(context, call, ct).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            LogExtProcFailed(_logger, ex.StatusCode, ex.Status.Detail);
+            await FailAsync(context, StatusCodes.Status500InternalServerError, "ext_proc failed: " + ex.Status.Detail).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            LogTransportFailed(_logger, ex);
+            await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers: " + ex.Message).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or RpcException or IOException)
+        {
+            // The client left; disposing the call resets the ext_proc stream, which frees the picker's accounting.
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed partial class GatewayProxy : IDisposable
         if (requestId.Length == 0)
             requestId = Guid.NewGuid().ToString();
 
-        await call.WriteAsync(RequestHeadersMessage(request, requestId, endOfStream: !hasBody), ct).ConfigureAwait(false);
+        await call.RequestStream.WriteAsync(RequestHeadersMessage(request, requestId, endOfStream: !hasBody), ct).ConfigureAwait(false);
         var pump = hasBody ? PumpBodyAsync(request.BodyReader, call, isRequest: true, ct) : Task.CompletedTask;
 
         var decision = await NextAsync(call, ct).ConfigureAwait(false);
@@ -124,7 +124,8 @@ internal sealed partial class GatewayProxy : IDisposable
         Task<HttpResponseMessage> send;
         if (hasBody)
         {
-            var content = new PushStreamContent();
+            var pipe = new Pipe();
+            var content = new StreamContent(pipe.Reader.AsStream());
             foreach (var h in request.Headers)
             {
                 if (h.Key.StartsWith("content-", StringComparison.OrdinalIgnoreCase) && !string.Equals(h.Key, "content-length", StringComparison.OrdinalIgnoreCase))
@@ -133,32 +134,25 @@ internal sealed partial class GatewayProxy : IDisposable
             content.Headers.ContentLength = contentLength;
             upstreamRequest.Content = content;
             send = _upstream.SendAsync(upstreamRequest, ct);
-            // The body stream opens once the upstream connection is up; a connect failure faults `send` instead.
-            if (await Task.WhenAny(content.Stream, send).ConfigureAwait(false) != content.Stream)
-                (await send.ConfigureAwait(false)).Dispose();
-            var stream = await content.Stream.WaitAsync(ct).ConfigureAwait(false);
             // The picker re-streams the (possibly rewritten) body; forward each chunk as it comes.
             while (true)
             {
                 var r = await NextAsync(call, ct).ConfigureAwait(false);
                 if (r.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
                 {
-                    content.Complete();
+                    await pipe.Writer.CompleteAsync().ConfigureAwait(false);
                     await WriteImmediateAsync(context, r.ImmediateResponse, ct).ConfigureAwait(false);
                     return;
                 }
                 Expect(r, ProcessingResponse.ResponseOneofCase.RequestBody);
                 var streamed = r.RequestBody.Response?.BodyMutation?.StreamedResponse
-                    ?? throw new GrpcException(GrpcStatusCode.Internal, "spurious body response without streamed_response");
-                if (!streamed.Body.IsEmpty)
-                {
-                    await stream.WriteAsync(streamed.Body.Memory, ct).ConfigureAwait(false);
-                    await stream.FlushAsync(ct).ConfigureAwait(false);
-                }
+                    ?? throw new RpcException(new Status(StatusCode.Internal, "spurious body response without streamed_response"));
+                if (!streamed.Body.IsEmpty && !await ForwardAsync(pipe.Writer, streamed.Body.Memory, send, ct).ConfigureAwait(false))
+                    break;
                 if (streamed.EndOfStream)
                     break;
             }
-            content.Complete();
+            await pipe.Writer.CompleteAsync().ConfigureAwait(false);
         }
         else
         {
@@ -173,7 +167,7 @@ internal sealed partial class GatewayProxy : IDisposable
     private async Task ProxyResponseAsync(HttpContext context, Call call, HttpResponseMessage upstream, string destination, CancellationToken ct)
     {
         var noBody = upstream.Content.Headers.ContentLength == 0 || HttpMethods.IsHead(context.Request.Method);
-        await call.WriteAsync(ResponseHeadersMessage(upstream, noBody), ct).ConfigureAwait(false);
+        await call.RequestStream.WriteAsync(ResponseHeadersMessage(upstream, noBody), ct).ConfigureAwait(false);
         var answer = await NextAsync(call, ct).ConfigureAwait(false);
         if (answer.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
         {
@@ -193,7 +187,7 @@ internal sealed partial class GatewayProxy : IDisposable
 
         if (noBody)
         {
-            call.CompleteRequest();
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             await DrainAsync(call, ct).ConfigureAwait(false);
             return;
         }
@@ -205,7 +199,7 @@ internal sealed partial class GatewayProxy : IDisposable
             var r = await NextAsync(call, ct).ConfigureAwait(false);
             Expect(r, ProcessingResponse.ResponseOneofCase.ResponseBody);
             var streamed = r.ResponseBody.Response?.BodyMutation?.StreamedResponse
-                ?? throw new GrpcException(GrpcStatusCode.Internal, "spurious body response without streamed_response");
+                ?? throw new RpcException(new Status(StatusCode.Internal, "spurious body response without streamed_response"));
             if (!streamed.Body.IsEmpty)
             {
                 await response.Body.WriteAsync(streamed.Body.Memory, ct).ConfigureAwait(false);
@@ -215,8 +209,22 @@ internal sealed partial class GatewayProxy : IDisposable
                 break;
         }
         await pump.ConfigureAwait(false);
-        call.CompleteRequest();
+        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         await DrainAsync(call, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one chunk of the upstream request body; false when the upstream request ended first (a connect
+    /// failure surfaces when <paramref name="send"/> is awaited; an early answer stops the body).</summary>
+    private static async ValueTask<bool> ForwardAsync(PipeWriter writer, ReadOnlyMemory<byte> chunk, Task<HttpResponseMessage> send, CancellationToken ct)
+    {
+        var write = writer.WriteAsync(chunk, ct);
+        if (write.IsCompleted)
+            return !write.Result.IsCompleted;
+        var pending = write.AsTask();
+        if (await Task.WhenAny(pending, send).ConfigureAwait(false) == pending)
+            return !(await pending.ConfigureAwait(false)).IsCompleted;
+        await send.ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>Sends a body to ext_proc in chunks as it arrives; the last chunk carries end_of_stream.</summary>
@@ -231,12 +239,12 @@ internal sealed partial class GatewayProxy : IDisposable
             {
                 var take = Math.Min(buffer.Length, max);
                 var chunk = buffer.Slice(0, take);
-                await call.WriteAsync(BodyMessage(isRequest, UnsafeByteOperations.UnsafeWrap(chunk.ToArray()), false), ct).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(BodyMessage(isRequest, UnsafeByteOperations.UnsafeWrap(chunk.ToArray()), false), ct).ConfigureAwait(false);
                 buffer = buffer.Slice(take);
             }
             if (result.IsCompleted)
             {
-                await call.WriteAsync(BodyMessage(isRequest, UnsafeByteOperations.UnsafeWrap(buffer.ToArray()), true), ct).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(BodyMessage(isRequest, UnsafeByteOperations.UnsafeWrap(buffer.ToArray()), true), ct).ConfigureAwait(false);
                 reader.AdvanceTo(buffer.End);
                 await reader.CompleteAsync().ConfigureAwait(false);
                 return;
@@ -406,23 +414,24 @@ internal sealed partial class GatewayProxy : IDisposable
     }
 
     private static async Task<ProcessingResponse> NextAsync(Call call, CancellationToken ct) =>
-        await call.ReadAsync(ct).ConfigureAwait(false)
-        ?? throw new GrpcException(GrpcStatusCode.Internal, "ext_proc stream ended before the request was answered");
+        await call.ResponseStream.MoveNext(ct).ConfigureAwait(false)
+            ? call.ResponseStream.Current
+            : throw new RpcException(new Status(StatusCode.Internal, "ext_proc stream ended before the request was answered"));
 
     private static async Task DrainAsync(Call call, CancellationToken ct)
     {
-        if (await call.ReadAsync(ct).ConfigureAwait(false) is { } extra)
-            throw new GrpcException(GrpcStatusCode.Internal, "unexpected ext_proc message " + extra.ResponseCase);
+        if (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+            throw new RpcException(new Status(StatusCode.Internal, "unexpected ext_proc message " + call.ResponseStream.Current.ResponseCase));
     }
 
     private static void Expect(ProcessingResponse response, ProcessingResponse.ResponseOneofCase expected)
     {
         if (response.ResponseCase != expected)
-            throw new GrpcException(GrpcStatusCode.Internal, $"ext_proc answered {response.ResponseCase} where {expected} was expected");
+            throw new RpcException(new Status(StatusCode.Internal, $"ext_proc answered {response.ResponseCase} where {expected} was expected"));
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "ext_proc call failed with {Status}: {Message}")]
-    private static partial void LogExtProcFailed(ILogger logger, GrpcStatusCode status, string message);
+    private static partial void LogExtProcFailed(ILogger logger, StatusCode status, string message);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Upstream request failed")]
     private static partial void LogTransportFailed(ILogger logger, Exception exception);

@@ -1,10 +1,6 @@
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using InferenceMesh.Contracts;
 using InferenceMesh.ExtProc;
 using InferenceMesh.Grpc;
-using InferenceMesh.Grpc.Envoy.Config.Core.V3;
-using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,7 +17,6 @@ namespace InferenceMesh.Benchmarks.ExtProc;
 /// ext_proc server that answers the same protocol without parsing, hashing or scheduling. Same transport, same process.</summary>
 internal static class ExtProcBenchHosts
 {
-    public const string ProcessPath = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
     public const string Endpoint = "10.0.0.1:8000";
 
     public static async Task<(WebApplication App, Uri Address)> StartPickerAsync()
@@ -53,54 +48,12 @@ internal static class ExtProcBenchHosts
             k.ConfigureForGrpc();
             k.Listen(System.Net.IPAddress.Loopback, 0, lo => lo.Protocols = HttpProtocols.Http2);
         });
+        builder.Services.AddGrpc();
         var app = builder.Build();
-        app.MapGrpcDuplex<ProcessingRequest, ProcessingResponse>(ProcessPath, ProcessingRequest.Parser, PassThroughAsync);
+        app.MapGrpcService<PassThroughProcessor>();
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, new Uri(address));
-    }
-
-    /// <summary>Buffers to end of stream, then answers the fixed endpoint and re-streams the body: the protocol's floor.</summary>
-    private static async Task PassThroughAsync(GrpcMessageReader<ProcessingRequest> reader, GrpcMessageWriter<ProcessingResponse> writer, GrpcCallContext call)
-    {
-        var chunks = new List<ByteString>();
-        while (await reader.ReadAsync(call.CancellationToken).ConfigureAwait(false) is { } m)
-        {
-            if (m.RequestCase == ProcessingRequest.RequestOneofCase.RequestBody)
-            {
-                chunks.Add(m.RequestBody.Body);
-                if (!m.RequestBody.EndOfStream)
-                    continue;
-            }
-            else if (m.RequestCase != ProcessingRequest.RequestOneofCase.RequestHeaders || !m.RequestHeaders.EndOfStream)
-            {
-                continue;
-            }
-            var mutation = new HeaderMutation();
-            mutation.SetHeaders.Add(new HeaderValueOption { Header = new HeaderValue { Key = HeaderNames.DestinationEndpoint, RawValue = ByteString.CopyFromUtf8(Endpoint) } });
-            var lb = new Struct();
-            lb.Fields[HeaderNames.DestinationEndpoint] = Value.ForString(Endpoint);
-            var metadata = new Struct();
-            metadata.Fields[HeaderNames.EnvoyLbNamespace] = Value.ForStruct(lb);
-            await writer.WriteAsync(new ProcessingResponse
-            {
-                RequestHeaders = new HeadersResponse { Response = new CommonResponse { ClearRouteCache = true, HeaderMutation = mutation } },
-                DynamicMetadata = metadata,
-            }, call.CancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < chunks.Count; i++)
-            {
-                await writer.WriteAsync(new ProcessingResponse
-                {
-                    RequestBody = new BodyResponse
-                    {
-                        Response = new CommonResponse
-                        {
-                            BodyMutation = new BodyMutation { StreamedResponse = new StreamedBodyResponse { Body = chunks[i], EndOfStream = i == chunks.Count - 1 } },
-                        },
-                    },
-                }, call.CancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 
     private sealed class InstantScheduler : ISchedulingService

@@ -1,6 +1,7 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
+using Grpc.Net.Client;
 using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Config.Core.V3;
 using InferenceMesh.Grpc.Envoy.Extensions.Filters.Http.ExtProc.V3;
@@ -20,7 +21,8 @@ public class ExtProcDecisionBenchmarks
 {
     private WebApplication? _app;
     private Uri _address = null!;
-    private HttpMessageInvoker _invoker = null!;
+    private GrpcChannel _channel = null!;
+    private ExternalProcessor.ExternalProcessorClient _client = null!;
     private ProcessingRequest _headers = null!;
     private ProcessingRequest[] _body = [];
 
@@ -37,7 +39,8 @@ public class ExtProcDecisionBenchmarks
     public void Setup()
     {
         (_app, _address) = (Server == "picker" ? ExtProcBenchHosts.StartPickerAsync() : ExtProcBenchHosts.StartPassThroughAsync()).GetAwaiter().GetResult();
-        _invoker = GrpcClientFactory.CreateInvoker();
+        _channel = H2cChannel.Create(_address);
+        _client = new ExternalProcessor.ExternalProcessorClient(_channel);
         _headers = Headers();
         _body = ExtProcProbeClient.BodyChunks(Prompt(PromptBytes), 16 * 1024);
         Decide().GetAwaiter().GetResult();
@@ -46,7 +49,7 @@ public class ExtProcDecisionBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _invoker.Dispose();
+        _channel.Dispose();
         if (_app is not null)
         {
             _app.StopAsync().GetAwaiter().GetResult();
@@ -70,24 +73,21 @@ public class ExtProcDecisionBenchmarks
 
     private async Task Decide()
     {
-        var call = GrpcClientFactory.StartDuplex<ProcessingRequest, ProcessingResponse>(_invoker, _address, ExtProcBenchHosts.ProcessPath, ProcessingResponse.Parser);
-        await using (call.ConfigureAwait(false))
+        using var call = _client.Process();
+        await call.RequestStream.WriteAsync(_headers).ConfigureAwait(false);
+        foreach (var chunk in _body)
+            await call.RequestStream.WriteAsync(chunk).ConfigureAwait(false);
+        var responses = call.ResponseStream;
+        if (!await responses.MoveNext(CancellationToken.None).ConfigureAwait(false) || responses.Current.ResponseCase != ProcessingResponse.ResponseOneofCase.RequestHeaders)
+            throw new InvalidOperationException("unexpected first answer");
+        while (await responses.MoveNext(CancellationToken.None).ConfigureAwait(false))
         {
-            await call.WriteAsync(_headers).ConfigureAwait(false);
-            foreach (var chunk in _body)
-                await call.WriteAsync(chunk).ConfigureAwait(false);
-            var first = await call.ReadAsync().ConfigureAwait(false);
-            if (first?.ResponseCase != ProcessingResponse.ResponseOneofCase.RequestHeaders)
-                throw new InvalidOperationException("unexpected first answer " + first?.ResponseCase);
-            while (await call.ReadAsync().ConfigureAwait(false) is { } r)
-            {
-                if (r.RequestBody?.Response?.BodyMutation?.StreamedResponse?.EndOfStream == true)
-                    break;
-            }
-            call.CompleteRequest();
-            while (await call.ReadAsync().ConfigureAwait(false) is not null)
-            {
-            }
+            if (responses.Current.RequestBody?.Response?.BodyMutation?.StreamedResponse?.EndOfStream == true)
+                break;
+        }
+        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        while (await responses.MoveNext(CancellationToken.None).ConfigureAwait(false))
+        {
         }
     }
 

@@ -140,19 +140,23 @@ public static class ExtProcProbe
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC; {options.Decisions} decisions per row after ≥ {options.WarmupSeconds} s of warm-up " +
             $"(priming pass {options.PrimeSeconds} s per row); {options.Endpoints} endpoints; body in {options.ChunkKilobytes} KB chunks; {elapsed.TotalSeconds:0} s in all")).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
-        await output.WriteLineAsync("| mode | prompt | streams | decisions | p50 µs | p99 µs | decisions/s | server p50 µs | server p99 µs | errors |").ConfigureAwait(false);
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|").ConfigureAwait(false);
+        await output.WriteLineAsync("| mode | prompt | streams | decisions | p50 µs | p99 µs | decisions/s | server p50 µs | server p99 µs | KB allocated / decision | errors |").ConfigureAwait(false);
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|").ConfigureAwait(false);
         // Grouped by workload so every mode sits next to the pass-through server of the same run.
         rows.Sort((a, b) => a.Prompt != b.Prompt ? a.Prompt.CompareTo(b.Prompt) : a.Streams != b.Streams ? a.Streams.CompareTo(b.Streams) : a.Mode.CompareTo(b.Mode));
         foreach (var r in rows)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"| {options.Modes[r.Mode]} | {options.PromptKilobytes[r.Prompt]} KB | {r.Streams} | {r.M.Decisions} | {Micros(r.M.P50Micros)} | {Micros(r.M.P99Micros)} | {r.M.PerSecond:#,0} | {Micros(r.ServerP50)} | {Micros(r.ServerP99)} | {r.M.Errors} |")).ConfigureAwait(false);
+                $"| {options.Modes[r.Mode]} | {options.PromptKilobytes[r.Prompt]} KB | {r.Streams} | {r.M.Decisions} | {Micros(r.M.P50Micros)} | {Micros(r.M.P99Micros)} | {r.M.PerSecond:#,0} | {Micros(r.ServerP50)} | {Micros(r.ServerP99)} | {Kilobytes(r.M.AllocatedPerDecision)} | {r.M.Errors} |")).ConfigureAwait(false);
         }
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync("p50/p99: client side, writing the end_of_stream chunk → reading the headers answer. server p50/p99: ext-proc's own " +
-            "picker latency metric (end of body read → headers answer written); '-' for the pass-through server, which has none.").ConfigureAwait(false);
+            "picker latency metric (end of body read → headers answer written); '-' for the pass-through server, which has none. " +
+            "KB allocated / decision: GC.GetTotalAllocatedBytes(true) over the row ÷ decisions — the whole process (client and server).").ConfigureAwait(false);
     }
+
+    private static string Kilobytes(double bytes) =>
+        double.IsNaN(bytes) ? "-" : (bytes / 1024).ToString("#,0.0", CultureInfo.InvariantCulture);
 
     private static string Micros(double value) =>
         double.IsNaN(value) ? "-" : value.ToString("#,0", CultureInfo.InvariantCulture);

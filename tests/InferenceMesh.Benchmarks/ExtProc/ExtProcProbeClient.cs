@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
 using InferenceMesh.Contracts;
+using Grpc.Core;
+using Grpc.Net.Client;
 using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Config.Core.V3;
 using InferenceMesh.Grpc.Envoy.Extensions.Filters.Http.ExtProc.V3;
@@ -17,7 +19,8 @@ internal sealed class ExtProcProbeClient : IDisposable
 {
     private static readonly TimeSpan DecisionTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly HttpMessageInvoker _invoker = GrpcClientFactory.CreateInvoker();
+    private readonly GrpcChannel _channel;
+    private readonly ExternalProcessor.ExternalProcessorClient _client;
     private readonly ExtProcProbeTarget _target;
     private readonly FrozenSet<string> _endpoints;
     private long _requestIds;
@@ -25,19 +28,25 @@ internal sealed class ExtProcProbeClient : IDisposable
     public ExtProcProbeClient(ExtProcProbeTarget target)
     {
         _target = target;
+        _channel = H2cChannel.Create(target.Address);
+        _client = new ExternalProcessor.ExternalProcessorClient(_channel);
         _endpoints = target.Endpoints.ToFrozenSet(StringComparer.Ordinal);
     }
 
-    /// <summary>Runs <paramref name="decisions"/> decisions on <paramref name="streams"/> streams kept busy at once.</summary>
+    /// <summary>Runs <paramref name="decisions"/> decisions on <paramref name="streams"/> streams kept busy at once.
+    /// Allocation is the whole process's (client, server and whatever else runs) over the row, per decision:
+    /// <see cref="GC.GetTotalAllocatedBytes(bool)"/> deltas, because a per-thread count misses async continuations.</summary>
     public async Task<RowMeasurement> MeasureAsync(ProcessingRequest[] body, int bodyBytes, int streams, int decisions)
     {
         var state = new RowState(decisions);
         var workers = new Task[streams];
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < workers.Length; i++)
             workers[i] = Task.Run(() => WorkAsync(state, body, bodyBytes));
         await Task.WhenAll(workers).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var samples = state.Samples.AsSpan(0, state.Recorded);
         samples.Sort();
         return new RowMeasurement(
@@ -46,6 +55,7 @@ internal sealed class ExtProcProbeClient : IDisposable
             samples.IsEmpty ? double.NaN : Percentile.Of(samples, 0.50),
             samples.IsEmpty ? double.NaN : Percentile.Of(samples, 0.99),
             state.Recorded / elapsed.TotalSeconds,
+            decisions > 0 ? (double)allocated / decisions : double.NaN,
             state.FirstError);
     }
 
@@ -58,7 +68,7 @@ internal sealed class ExtProcProbeClient : IDisposable
                 var micros = await DecideAsync(body, bodyBytes).ConfigureAwait(false);
                 state.Samples[Interlocked.Increment(ref state.Recorded) - 1] = micros;
             }
-            catch (Exception ex) when (ex is GrpcException or HttpRequestException or IOException or InvalidOperationException or OperationCanceledException)
+            catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException or InvalidOperationException or OperationCanceledException)
             {
                 Interlocked.Increment(ref state.Errors);
                 Interlocked.CompareExchange(ref state.FirstError, ex.Message, null);
@@ -71,29 +81,27 @@ internal sealed class ExtProcProbeClient : IDisposable
     {
         using var timeout = new CancellationTokenSource(DecisionTimeout);
         var ct = timeout.Token;
-        var call = GrpcClientFactory.StartDuplex<ProcessingRequest, ProcessingResponse>(
-            _invoker, _target.Address, ExtProcBenchHosts.ProcessPath, ProcessingResponse.Parser, DecisionTimeout, cancellationToken: ct);
-        await using (call.ConfigureAwait(false))
+        using var call = _client.Process(deadline: DateTime.UtcNow + DecisionTimeout, cancellationToken: ct);
+        var requests = call.RequestStream;
+        var responses = call.ResponseStream;
+        await requests.WriteAsync(Headers(Interlocked.Increment(ref _requestIds), bodyBytes), ct).ConfigureAwait(false);
+        for (var i = 0; i < body.Length - 1; i++)
+            await requests.WriteAsync(body[i], ct).ConfigureAwait(false);
+        var start = Stopwatch.GetTimestamp();
+        await requests.WriteAsync(body[^1], ct).ConfigureAwait(false);
+        var first = await responses.MoveNext(ct).ConfigureAwait(false) ? responses.Current : null;
+        var micros = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        Check(first);
+        while (await responses.MoveNext(ct).ConfigureAwait(false))
         {
-            await call.WriteAsync(Headers(Interlocked.Increment(ref _requestIds), bodyBytes), ct).ConfigureAwait(false);
-            for (var i = 0; i < body.Length - 1; i++)
-                await call.WriteAsync(body[i], ct).ConfigureAwait(false);
-            var start = Stopwatch.GetTimestamp();
-            await call.WriteAsync(body[^1], ct).ConfigureAwait(false);
-            var first = await call.ReadAsync(ct).ConfigureAwait(false);
-            var micros = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-            Check(first);
-            while (await call.ReadAsync(ct).ConfigureAwait(false) is { } r)
-            {
-                if (r.RequestBody?.Response?.BodyMutation?.StreamedResponse?.EndOfStream == true)
-                    break;
-            }
-            call.CompleteRequest();
-            while (await call.ReadAsync(ct).ConfigureAwait(false) is not null)
-            {
-            }
-            return micros;
+            if (responses.Current.RequestBody?.Response?.BodyMutation?.StreamedResponse?.EndOfStream == true)
+                break;
         }
+        await requests.CompleteAsync().ConfigureAwait(false);
+        while (await responses.MoveNext(ct).ConfigureAwait(false))
+        {
+        }
+        return micros;
     }
 
     /// <summary>The answer must be the headers response naming an endpoint the target may pick.</summary>
@@ -155,7 +163,7 @@ internal sealed class ExtProcProbeClient : IDisposable
         return [.. list];
     }
 
-    public void Dispose() => _invoker.Dispose();
+    public void Dispose() => _channel.Dispose();
 
     /// <summary>Shared by a row's workers; fields so they can be updated with Interlocked.</summary>
     private sealed class RowState(int decisions)

@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace InferenceMesh.ExtProc;
+
+/// <summary>The request body of one stream: buffered to its end (bounded), parsed, rewritten to the target model and
+/// hashed — each step reading the one pooled copy, none allocating per chunk.</summary>
+internal sealed class RequestBody : IDisposable
+{
+    /// <summary>Up-front room is capped: a content-length is a claim, and a stream that never sends its body must not
+    /// hold a large buffer. Bigger bodies grow as they arrive.</summary>
+    private const int MaxReserveBytes = 1024 * 1024;
+
+    private readonly PooledBuffer _body = new();
+    private PooledBuffer? _rewritten;
+    private PooledBuffer? _scratch;
+    private OpenAiRequest _parsed;
+
+    public int Length => _body.Length;
+
+    /// <summary>The body as it goes to the model server: the rewritten one after <see cref="RewriteModel"/>, else the original.</summary>
+    public ReadOnlyMemory<byte> Outgoing => _rewritten?.Memory ?? _body.Memory;
+
+    /// <summary>Sizes the buffer for a body of <paramref name="expectedBytes"/> (Envoy's content-length), so typical
+    /// prompts are appended without regrowing; at most <paramref name="maxBytes"/> and 1 MiB.</summary>
+    public void Expect(long? expectedBytes, int maxBytes)
+    {
+        if (expectedBytes is > 0 and var n)
+            _body.Reserve((int)Math.Min(n, Math.Min(maxBytes, MaxReserveBytes)));
+    }
+
+    /// <summary>Appends a chunk; false (and nothing appended) when the body would exceed <paramref name="maxBytes"/>.</summary>
+    public bool TryAppend(ReadOnlySpan<byte> chunk, int maxBytes)
+    {
+        if ((long)_body.Length + chunk.Length > maxBytes)
+            return false;
+        _body.Append(chunk);
+        return true;
+    }
+
+    /// <summary>Parses the OpenAI body; the model, or a 400 for an unparseable body or a missing <c>model</c>.</summary>
+    public bool TryParse(out string model, out Rejection rejection)
+    {
+        model = "";
+        rejection = default;
+        try
+        {
+            _parsed = OpenAiRequest.Parse(_body.Span);
+        }
+        catch (JsonException ex)
+        {
+            rejection = Rejection.BadRequest("invalid request body: " + ex.Message);
+            return false;
+        }
+        if (string.IsNullOrEmpty(_parsed.Model))
+        {
+            rejection = Rejection.BadRequest("model not found in request body");
+            return false;
+        }
+        model = _parsed.Model;
+        return true;
+    }
+
+    /// <summary>Replaces the <c>model</c> value with <paramref name="targetModel"/> (one copy of the body, pooled).</summary>
+    public void RewriteModel(string targetModel)
+    {
+        _rewritten ??= new PooledBuffer();
+        _rewritten.Clear();
+        var original = _body.Span;
+        var (start, length) = _parsed.ModelToken.GetOffsetAndLength(original.Length);
+        _rewritten.Append(original[..start]);
+        _rewritten.Append(JsonModelRewriter.Quoted(targetModel));
+        _rewritten.Append(original[(start + length)..]);
+    }
+
+    /// <summary>The prefix block-hash chain of the prompt under <paramref name="targetModel"/>.</summary>
+    public ulong[] Hash(IPromptHasher hasher, string targetModel)
+    {
+        _scratch ??= new PooledBuffer();
+        var text = PromptText.Get(_body.Span, _parsed, _scratch, hasher.MaxPromptBytes);
+        return hasher.Hash(targetModel, text);
+    }
+
+    public void Dispose()
+    {
+        _body.Dispose();
+        _rewritten?.Dispose();
+        _scratch?.Dispose();
+    }
+}
