@@ -90,7 +90,7 @@ public static class PrefixHasher
         const int StackLimit = 1024;
         var total = block.Length + sizeof(ulong);
         byte[]? rented = null;
-        Span<byte> buffer = total <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(total));
+        Span<byte> buffer = total <= StackLimit ? stackalloc byte[total] : (rented = ArrayPool<byte>.Shared.Rent(total));
         try
         {
             block.CopyTo(buffer);
