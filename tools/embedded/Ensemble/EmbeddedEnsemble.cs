@@ -200,7 +200,7 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
         }
     }
 
-    /// <summary>The prefix-index's configuration; with Garnet, the server is started first (≈ 0.6 s).</summary>
+    /// <summary>The prefix-index's configuration; with Garnet, the server is started first.</summary>
     private Dictionary<string, string?> PrefixSettings(EnsembleOptions options)
     {
         if (options.PrefixBackend == PrefixBackend.Memory)
