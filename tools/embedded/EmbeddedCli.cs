@@ -36,14 +36,21 @@ internal static class EmbeddedCli
         var serve = new Option<bool>("--serve") { Description = "Start the InferenceMesh ensemble and keep it running for curl / OpenAI clients (Ctrl+C stops)" };
         var port = new Option<int>("--port") { Description = "Gateway port with --serve (0 = any free port)", DefaultValueFactory = _ => 8081 };
         var verbose = new Option<bool>("--verbose") { Description = "Show the services' information logs" };
+        var prefixBackend = new Option<string>("--prefix-backend")
+        {
+            Description = "Where the prefix-index keeps its index. garnet (default): the production redis backend (StackExchange.Redis, " +
+                          "Lua, EVALSHA) against a Garnet server started inside this process on a loopback port. memory: in-process, no store.",
+            DefaultValueFactory = _ => PrefixBackend.Garnet,
+        };
+        prefixBackend.AcceptOnlyFromAmong([.. PrefixBackend.All]);
         var root = new RootCommand(
             "InferenceMesh embedded run. In one process: a simulated fleet of Qwen2.5-7B servers (vLLM metrics and OpenAI API on loopback " +
-            "ports, two LoRA adapters), metrics-collector, prefix-index, scheduler and ext-proc (their real code, memory backends, " +
-            "in-process pub/sub) and the development gateway (an Envoy stand-in calling ext_proc). It replays a short seeded workload " +
+            "ports, two LoRA adapters), metrics-collector, prefix-index, scheduler and ext-proc (their real code; the prefix index in " +
+            "an in-process Garnet server through the production redis backend, or in memory; in-process pub/sub) and the development gateway (an Envoy stand-in calling ext_proc). It replays a short seeded workload " +
             "(multi-round chat + shared-prefix groups, streaming and not) through the gateway twice — once picked by InferenceMesh, " +
             "once by least-request through the same ext_proc path — and prints the comparison. Needs only the .NET SDK.")
         {
-            mode, requests, servers, profile, seed, timeScale, policies, output, serve, port, verbose,
+            mode, requests, servers, profile, seed, timeScale, policies, output, serve, port, verbose, prefixBackend,
         };
         root.SetAction(r =>
         {
@@ -65,6 +72,7 @@ internal static class EmbeddedCli
                 Adapters = Adapters,
                 Seed = r.GetValue(seed),
                 LogLevel = r.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
+                PrefixBackend = r.GetValue(prefixBackend)!,
             };
             try
             {
@@ -157,6 +165,9 @@ internal static class EmbeddedCli
         Console.WriteLine("InferenceMesh is serving (Ctrl+C stops)");
         Console.WriteLine($"  gateway (OpenAI API):  {gw}/v1   models: {options.Model}, {string.Join(", ", options.Adapters)}");
         Console.WriteLine($"  ext_proc (gRPC h2c):   {ensemble.ExtProcAddress}");
+        Console.WriteLine(ensemble.Garnet is { } garnet
+            ? $"  prefix index store:    Garnet in process, redis://127.0.0.1:{garnet.Port} (redis-cli -p {garnet.Port})"
+            : "  prefix index store:    in memory");
         foreach (var (app, address) in ensemble.ServiceAddresses)
             Console.WriteLine($"  {app,-20} {address}  (healthz/ready, metrics)");
         for (var i = 0; i < ensemble.Endpoints.Count; i++)

@@ -22,7 +22,8 @@ internal sealed class RealServicesTarget(EnsembleOptions options) : IEmbeddedTar
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"{options.Servers} simulated {options.Model} servers (profile {options.Profile}), LoRA adapters {string.Join(", ", options.Adapters)} (max_loras 1), " +
-        $"wall time x{options.TimeScale:0.##}; real services in-process behind the development gateway (HTTP → ext_proc h2c → picker)");
+        $"wall time x{options.TimeScale:0.##}; real services in-process behind the development gateway (HTTP → ext_proc h2c → picker); " +
+        $"prefix index {(options.PrefixBackend == PrefixBackend.Garnet ? "in an in-process Garnet (redis backend)" : "in memory")}");
 
     public BenchResults Run(Workload workload, IReadOnlyList<string> policies, Action<ReplayProgress> progress)
     {

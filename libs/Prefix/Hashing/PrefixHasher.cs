@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace InferenceMesh.Prefix.Hashing;
 
 /// <summary>A prompt's block hash chain: the prompt's UTF-8 bytes are cut into blocks of N characters (Unicode scalar
-/// values; default 64 ≈ 16 tokens × 4 characters), and <c>hash[i] = XXH64(block[i] ‖ LE64(hash[i−1]))</c> with
+/// values; default 64 ≈ 16 tokens × 4 characters), and <c>hash[i] = XXH64(block[i] ‖ LE64(hash[i−1]))</c> (System.IO.Hashing's <see cref="XxHash64"/>) with
 /// <c>hash[−1] = ModelSeed(model, lora)</c>, so equal hashes mean an equal model and an equal prefix up to that block.
 /// Only complete blocks count; the chain stops at the destination's length (the max-blocks limit).</summary>
 public static class PrefixHasher
@@ -33,7 +35,7 @@ public static class PrefixHasher
                 buffer[written++] = 0;
                 written += Encoding.UTF8.GetBytes(lora, buffer[written..]);
             }
-            return XxHash64.Hash(buffer[..written]);
+            return XxHash64.HashToUInt64(buffer[..written]);
         }
         finally
         {
@@ -54,7 +56,7 @@ public static class PrefixHasher
             var blockLength = BlockLength(utf8Prompt, blockCharacters);
             if (blockLength < 0)
                 break;
-            previous = XxHash64.HashWithSuffix(utf8Prompt[..blockLength], previous);
+            previous = ChainStep(utf8Prompt[..blockLength], previous);
             destination[count++] = previous;
             utf8Prompt = utf8Prompt[blockLength..];
         }
@@ -78,6 +80,27 @@ public static class PrefixHasher
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>One link of the chain: <c>XXH64(block ‖ LE64(previous))</c>, seed 0.</summary>
+    internal static ulong ChainStep(ReadOnlySpan<byte> block, ulong previous)
+    {
+        // Blocks are a few hundred bytes: one stack copy is cheaper than a streaming XxHash64 instance.
+        const int StackLimit = 1024;
+        var total = block.Length + sizeof(ulong);
+        byte[]? rented = null;
+        Span<byte> buffer = total <= StackLimit ? stackalloc byte[total] : (rented = ArrayPool<byte>.Shared.Rent(total));
+        try
+        {
+            block.CopyTo(buffer);
+            BinaryPrimitives.WriteUInt64LittleEndian(buffer[block.Length..], previous);
+            return XxHash64.HashToUInt64(buffer[..total]);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

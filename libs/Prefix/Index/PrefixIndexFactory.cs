@@ -3,9 +3,9 @@ using InferenceMesh.Dapr;
 using InferenceMesh.Prefix.Index.Dapr;
 using InferenceMesh.Prefix.Index.Memory;
 using InferenceMesh.Prefix.Index.Redis;
-using InferenceMesh.Redis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace InferenceMesh.Prefix.Index;
 
@@ -16,8 +16,8 @@ public static class PrefixIndexFactory
     public static IPrefixIndex CreateMemory(PrefixIndexOptions options, PrefixIndexMetrics metrics)
         => new MemoryPrefixIndex(options ?? throw new ArgumentNullException(nameof(options)), metrics ?? throw new ArgumentNullException(nameof(metrics)));
 
-    /// <summary>The index in Redis over <paramref name="redis"/> (which the caller owns).</summary>
-    public static IPrefixIndex CreateRedis(RedisConnection redis, PrefixIndexOptions options, PrefixIndexMetrics metrics)
+    /// <summary>The index in Redis or Garnet over <paramref name="redis"/> (the process's one multiplexer, which the caller owns).</summary>
+    public static IPrefixIndex CreateRedis(IConnectionMultiplexer redis, PrefixIndexOptions options, PrefixIndexMetrics metrics)
         => new RedisPrefixIndex(redis ?? throw new ArgumentNullException(nameof(redis)), options ?? throw new ArgumentNullException(nameof(options)), metrics ?? throw new ArgumentNullException(nameof(metrics)));
 
     /// <summary>The index in a Dapr state store through the sidecar's state API.</summary>
@@ -28,14 +28,9 @@ public static class PrefixIndexFactory
     public static IPrefixIndexService CreateService(IPrefixIndex index, PrefixIndexOptions options, PrefixIndexMetrics metrics, ILoggerFactory? loggerFactory = null)
         => new PrefixIndexService(index, options, metrics, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PrefixIndexService>());
 
-    /// <summary>Redis options from the index options (connection string plus the index's per-command timeout).</summary>
-    public static RedisOptions RedisOptionsFor(PrefixIndexOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return RedisOptions.Parse(options.Redis ?? throw new InvalidOperationException("PrefixIndex:Redis is not set.")) with
-        {
-            CommandTimeout = TimeSpan.FromMilliseconds(options.RedisTimeoutMs),
-            ClientName = AppIds.PrefixIndex,
-        };
-    }
+    /// <summary>StackExchange.Redis configuration from the index options: <c>PrefixIndex:Redis</c> (also redis:// URIs and the
+    /// earlier client's keys), <c>RedisTimeoutMs</c> as the command timeout, reconnect with backoff, never abort on connect.</summary>
+    /// <exception cref="FormatException">The connection string is malformed.</exception>
+    public static ConfigurationOptions RedisConfigurationFor(PrefixIndexOptions options, ILoggerFactory? loggerFactory = null)
+        => RedisConfiguration.For(options, loggerFactory);
 }

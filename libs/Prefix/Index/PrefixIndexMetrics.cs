@@ -19,7 +19,7 @@ public sealed class PrefixIndexMetrics : IDisposable
         BlocksMatched = _meter.CreateCounter<long>("inferencemesh_prefix_blocks_matched", description: "Leading blocks found on the best candidate (hit ratio numerator).");
         Evictions = _meter.CreateCounter<long>("inferencemesh_prefix_evictions", description: "Blocks evicted by endpoint capacity.");
         RoundTrips = _meter.CreateCounter<long>("inferencemesh_prefix_store_round_trips", description: "Round trips to the backing store (redis or dapr).");
-        StoreErrors = _meter.CreateCounter<long>("inferencemesh_prefix_store_errors", description: "Backing-store failures answered as 'no match'.");
+        StoreErrors = _meter.CreateCounter<long>("inferencemesh_prefix_store_errors", description: "Backing-store failures answered as 'no match', by kind (connection, timeout, a Redis error code, other).");
         _meter.CreateObservableGauge("inferencemesh_prefix_entries", () => Interlocked.Read(ref _entries), description: "Entries in the index at the last stats read.");
         _meter.CreateObservableGauge("inferencemesh_prefix_hit_ratio", HitRatio, description: "Matched / queried blocks since start.");
     }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using InferenceMesh.Contracts;
+using InferenceMesh.Prefix.Index.Redis;
 
 namespace InferenceMesh.Prefix.Index;
 
@@ -9,13 +10,18 @@ public sealed record PrefixIndexOptions : IValidatableObject
     /// <summary>The section name.</summary>
     public const string Section = "PrefixIndex";
 
-    /// <summary><c>memory</c> (one process), <c>redis</c> (direct RESP, shared) or <c>dapr</c> (Dapr state API, shared).</summary>
+    /// <summary><c>memory</c> (one process), <c>redis</c> (Redis or Garnet through StackExchange.Redis, shared) or <c>dapr</c>
+    /// (Dapr state API, shared).</summary>
     [Required]
     [RegularExpression("^(memory|redis|dapr)$", ErrorMessage = "must be memory, redis or dapr")]
     public string Backend { get; init; } = "memory";
 
-    /// <summary>Redis connection string (<c>host:port,password=…,ssl=true,protocol=3</c> or a redis:// URI); backend redis.</summary>
+    /// <summary>StackExchange.Redis connection string (<c>host:port,password=…,user=…,ssl=true,protocol=resp3,connectTimeout=…</c>)
+    /// or a <c>redis://</c> / <c>rediss://</c> URI; backend redis.</summary>
     public string? Redis { get; init; }
+
+    /// <summary>PEM file of the CA that signed the Redis server's TLS certificate, when it is not in the system's trust store.</summary>
+    public string? RedisCaCertificate { get; init; }
 
     /// <summary>Root of every key this index writes (redis and dapr).</summary>
     [Required]
@@ -34,7 +40,7 @@ public sealed record PrefixIndexOptions : IValidatableObject
     [Range(1, 4096)]
     public int MaxCandidates { get; init; } = 512;
 
-    /// <summary>Per-command limit against Redis; a slow store must not hold routing back.</summary>
+    /// <summary>Per-command limit against Redis (StackExchange.Redis sync and async timeout); a slow store must not hold routing back.</summary>
     [Range(1, 60_000)]
     public int RedisTimeoutMs { get; init; } = 500;
 
@@ -59,7 +65,7 @@ public sealed record PrefixIndexOptions : IValidatableObject
             string? error = null;
             try
             {
-                InferenceMesh.Redis.RedisOptions.Parse(Redis);
+                RedisConfiguration.Parse(Redis);
             }
             catch (FormatException ex)
             {
@@ -68,5 +74,7 @@ public sealed record PrefixIndexOptions : IValidatableObject
             if (error is not null)
                 yield return new ValidationResult(error, [nameof(Redis)]);
         }
+        if (Backend == "redis" && !string.IsNullOrWhiteSpace(RedisCaCertificate) && !File.Exists(RedisCaCertificate))
+            yield return new ValidationResult($"file '{RedisCaCertificate}' does not exist", [nameof(RedisCaCertificate)]);
     }
 }

@@ -121,15 +121,16 @@ internal sealed partial class PrefixIndexService(IPrefixIndex index, PrefixIndex
 
     private void StoreFailed(string operation, Exception ex)
     {
-        metrics.StoreErrors.Add(1);
+        var kind = Redis.RedisErrors.Kind(ex);
+        metrics.StoreErrors.Add(1, new KeyValuePair<string, object?>("kind", kind));
         // While the store is down every request fails the same way: one line per 5 s is enough.
         var now = Environment.TickCount64;
         var last = Interlocked.Read(ref _lastFailureLog);
         if (now - last < 5000 || Interlocked.CompareExchange(ref _lastFailureLog, now, last) != last)
             return;
-        LogStoreFailure(logger, operation, index.Backend, ex.Message);
+        LogStoreFailure(logger, operation, index.Backend, kind, ex.Message);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Prefix index {Operation} failed on the {Backend} store, answering no match: {Reason}")]
-    private static partial void LogStoreFailure(ILogger logger, string operation, string backend, string reason);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Prefix index {Operation} failed on the {Backend} store ({Kind}), answering no match: {Reason}")]
+    private static partial void LogStoreFailure(ILogger logger, string operation, string backend, string kind, string reason);
 }

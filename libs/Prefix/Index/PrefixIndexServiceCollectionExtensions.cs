@@ -1,11 +1,10 @@
-using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
-using InferenceMesh.Redis;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace InferenceMesh.Prefix.Index;
 
@@ -17,20 +16,23 @@ public static class PrefixIndexServiceCollectionExtensions
 
     /// <summary>Registers <see cref="PrefixIndexOptions"/> (section <c>PrefixIndex</c>, validated at start), the backend chosen
     /// by <c>PrefixIndex:Backend</c>, <see cref="IPrefixIndexService"/>, metrics and the ready health check.
-    /// The redis backend connects in the background: the host starts (not ready) while Redis is down.</summary>
+    /// The redis backend uses the process's one <see cref="IConnectionMultiplexer"/> (registered here unless the host
+    /// registered one; disposed with the host), which connects in the background: the host starts (not ready) while
+    /// Redis is down and reconnects by itself.</summary>
     public static IServiceCollection AddPrefixIndexCore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddValidatedOptions<PrefixIndexOptions>(PrefixIndexOptions.Section);
         services.TryAddSingleton(sp => new PrefixIndexMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.TryAddSingleton(sp => RedisConnection.Create(PrefixIndexFactory.RedisOptionsFor(Options(sp)), sp.GetService<TimeProvider>()));
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(
+            PrefixIndexFactory.RedisConfigurationFor(Options(sp), sp.GetService<ILoggerFactory>())));
         services.TryAddSingleton(sp =>
         {
             var options = Options(sp);
             var metrics = sp.GetRequiredService<PrefixIndexMetrics>();
             return options.Backend switch
             {
-                "redis" => PrefixIndexFactory.CreateRedis(sp.GetRequiredService<RedisConnection>(), options, metrics),
+                "redis" => PrefixIndexFactory.CreateRedis(sp.GetRequiredService<IConnectionMultiplexer>(), options, metrics),
                 "dapr" => PrefixIndexFactory.CreateDapr(sp.GetRequiredService<DaprClient>(), options, metrics),
                 _ => PrefixIndexFactory.CreateMemory(options, metrics),
             };

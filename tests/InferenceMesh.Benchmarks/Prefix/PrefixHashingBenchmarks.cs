@@ -47,5 +47,5 @@ public class PrefixHashingBenchmarks
     public ulong ModelSeed() => PrefixHasher.ModelSeed("meta-llama/Llama-3.1-8B-Instruct", "sql-lora");
 
     [Benchmark(Description = "XXH64 whole prompt")]
-    public ulong WholePrompt() => XxHash64.Hash(_prompt);
+    public ulong WholePrompt() => System.IO.Hashing.XxHash64.HashToUInt64(_prompt);
 }

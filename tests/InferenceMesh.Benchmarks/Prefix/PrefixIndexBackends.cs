@@ -1,7 +1,7 @@
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
 using InferenceMesh.Prefix.Index;
-using InferenceMesh.Redis;
+using StackExchange.Redis;
 
 namespace InferenceMesh.Benchmarks.Prefix;
 
@@ -10,7 +10,7 @@ namespace InferenceMesh.Benchmarks.Prefix;
 internal sealed class PrefixIndexBackends : IAsyncDisposable
 {
     private DaprStandIn.RedisServerProcess? _redisServer;
-    private RedisConnection? _redis;
+    private ConnectionMultiplexer? _redis;
     private DaprStandIn.DaprStandIn? _standIn;
     private DaprClient? _dapr;
 
@@ -18,8 +18,9 @@ internal sealed class PrefixIndexBackends : IAsyncDisposable
 
     public PrefixIndexMetrics Metrics { get; } = new();
 
-    /// <summary>The connection of the redis backend (null for the others), for round-trip counting and INFO.</summary>
-    public RedisConnection? Redis => _redis;
+    /// <summary>The multiplexer of the redis backend (null for the others; admin commands allowed), for counting the
+    /// commands it sends and for INFO.</summary>
+    public IConnectionMultiplexer? Redis => _redis;
 
     public static async Task<PrefixIndexBackends> StartAsync(string backend, PrefixIndexOptions options)
     {
@@ -31,7 +32,11 @@ internal sealed class PrefixIndexBackends : IAsyncDisposable
                 break;
             case "redis":
                 b._redisServer = DaprStandIn.RedisServerProcess.Start();
-                b._redis = await RedisConnection.ConnectAsync(b._redisServer.Options with { Protocol = 3 });
+                b._redis = await ConnectionMultiplexer.ConnectAsync(PrefixIndexFactory.RedisConfigurationFor(options with
+                {
+                    Backend = "redis",
+                    Redis = $"127.0.0.1:{b._redisServer.Port},allowAdmin=true,protocol=resp3",
+                }));
                 b.Index = PrefixIndexFactory.CreateRedis(b._redis, options, b.Metrics);
                 break;
             case "dapr":

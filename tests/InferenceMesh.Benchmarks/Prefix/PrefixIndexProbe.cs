@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using InferenceMesh.Prefix.Index;
-using InferenceMesh.Redis;
+using StackExchange.Redis;
 
 namespace InferenceMesh.Benchmarks.Prefix;
 
@@ -60,8 +60,8 @@ public static class PrefixIndexProbe
         for (var i = 0; i < 200; i++) // warm-up: script load, connections, JIT
             await backends.Index.MatchAndRecordAsync("m", chains[i % chains.Length], candidates, candidates[i % 8], default).ConfigureAwait(false);
         if (backends.Redis is { } warm)
-            await warm.ExecuteAsync("CONFIG", "RESETSTAT").ConfigureAwait(false);
-        var sentBefore = backends.Redis?.CommandsSent ?? 0;
+            await Server(warm).ConfigResetStatisticsAsync().ConfigureAwait(false);
+        var sentBefore = backends.Redis?.OperationCount ?? 0;
         Interlocked.Exchange(ref roundTrips, 0);
 
         var samples = new double[calls];
@@ -76,8 +76,8 @@ public static class PrefixIndexProbe
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         Array.Sort(samples);
-        // For redis the client's own count of commands written is the ground truth; other backends report through metrics.
-        double trips = backends.Redis is { } redis ? (double)(redis.CommandsSent - sentBefore) / calls : (double)Interlocked.Read(ref roundTrips) / calls;
+        // For redis the multiplexer's own count of commands sent is the ground truth; other backends report through metrics.
+        double trips = backends.Redis is { } redis ? (double)(redis.OperationCount - sentBefore) / calls : (double)Interlocked.Read(ref roundTrips) / calls;
         var server = backends.Redis is { } r ? await EvalShaMicrosAsync(r).ConfigureAwait(false) : double.NaN;
         return (samples[calls / 2], samples[(int)(calls * 0.99)], trips, server);
     }
@@ -104,9 +104,11 @@ public static class PrefixIndexProbe
         return ((double)(after - before) / blocks, (double)(stats.MemoryBytes ?? 0) / blocks);
     }
 
-    private static async Task<double> EvalShaMicrosAsync(RedisConnection redis)
+    private static IServer Server(IConnectionMultiplexer redis) => redis.GetServer(redis.GetEndPoints()[0]);
+
+    private static async Task<double> EvalShaMicrosAsync(IConnectionMultiplexer redis)
     {
-        var info = (await redis.ExecuteAsync("INFO", "commandstats").ConfigureAwait(false)).AsString() ?? "";
+        var info = await Server(redis).InfoRawAsync("commandstats").ConfigureAwait(false) ?? "";
         foreach (var line in info.Split("\r\n"))
         {
             if (!line.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal))
@@ -120,9 +122,9 @@ public static class PrefixIndexProbe
         return double.NaN;
     }
 
-    private static async Task<long> UsedMemoryAsync(RedisConnection redis)
+    private static async Task<long> UsedMemoryAsync(IConnectionMultiplexer redis)
     {
-        var info = (await redis.ExecuteAsync("INFO", "memory").ConfigureAwait(false)).AsString() ?? "";
+        var info = await Server(redis).InfoRawAsync("memory").ConfigureAwait(false) ?? "";
         foreach (var line in info.Split("\r\n"))
         {
             if (line.StartsWith("used_memory:", StringComparison.Ordinal))

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 using InferenceMesh.Prefix.Hashing;
 
@@ -22,6 +23,15 @@ public sealed class PrefixHasherTests
         return dest[..n];
     }
 
+    /// <summary>XXH64(block ‖ LE64(previous)), written out.</summary>
+    private static ulong Step(byte[] block, ulong previous)
+    {
+        var input = new byte[block.Length + 8];
+        block.CopyTo(input, 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(input.AsSpan(block.Length), previous);
+        return XxHash64.HashToUInt64(input);
+    }
+
     [Fact]
     public void Compute_FollowsTheDocumentedChain()
     {
@@ -37,7 +47,7 @@ public sealed class PrefixHasherTests
             var input = new byte[64 + 8];
             bytes.AsSpan(i * 64, 64).CopyTo(input);
             BinaryPrimitives.WriteUInt64LittleEndian(input.AsSpan(64), previous);
-            previous = XxHash64.Hash(input);
+            previous = XxHash64.HashToUInt64(input);
             Assert.Equal(previous, chain[i]);
         }
     }
@@ -45,12 +55,12 @@ public sealed class PrefixHasherTests
     [Fact]
     public void ModelSeed_IsXxHashOfTheNameAndAdapter()
     {
-        Assert.Equal(XxHash64.Hash("llama"u8), PrefixHasher.ModelSeed("llama"));
-        Assert.Equal(XxHash64.Hash("llama\0sql-lora"u8), PrefixHasher.ModelSeed("llama", "sql-lora"));
+        Assert.Equal(XxHash64.HashToUInt64("llama"u8), PrefixHasher.ModelSeed("llama"));
+        Assert.Equal(XxHash64.HashToUInt64("llama\0sql-lora"u8), PrefixHasher.ModelSeed("llama", "sql-lora"));
         Assert.Equal(PrefixHasher.ModelSeed("llama"), PrefixHasher.ModelSeed("llama", ""));
         Assert.NotEqual(PrefixHasher.ModelSeed("llama"), PrefixHasher.ModelSeed("llama", "sql-lora"));
         var longName = new string('m', 3000);
-        Assert.Equal(XxHash64.Hash(Encoding.UTF8.GetBytes(longName)), PrefixHasher.ModelSeed(longName));
+        Assert.Equal(XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(longName)), PrefixHasher.ModelSeed(longName));
     }
 
     [Fact]
@@ -105,9 +115,9 @@ public sealed class PrefixHasherTests
         var prompt = block1 + block2 + "tail";
         var chain = Chain(prompt, 9);
         Assert.Equal(2, chain.Length);
-        var expected0 = XxHash64.HashWithSuffix(Encoding.UTF8.GetBytes(block1), 9);
+        var expected0 = Step(Encoding.UTF8.GetBytes(block1), 9);
         Assert.Equal(expected0, chain[0]);
-        Assert.Equal(XxHash64.HashWithSuffix(Encoding.UTF8.GetBytes(block2), expected0), chain[1]);
+        Assert.Equal(Step(Encoding.UTF8.GetBytes(block2), expected0), chain[1]);
     }
 
     [Fact]

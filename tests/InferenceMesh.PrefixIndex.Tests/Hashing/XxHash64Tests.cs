@@ -1,9 +1,12 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 using InferenceMesh.Prefix.Hashing;
 
 namespace InferenceMesh.PrefixIndex.Tests.Hashing;
 
+/// <summary>The hash the prefix chain is built on (System.IO.Hashing's XxHash64) against xxHash's published vectors,
+/// and the chain step against the plain hash of the concatenation.</summary>
 public sealed class XxHash64Tests
 {
     private const ulong Prime32 = 2654435761UL;
@@ -34,7 +37,7 @@ public sealed class XxHash64Tests
     [InlineData(222, Prime32, 0x20CB8AB7AE10C14AUL)]
     public void Hash_SanityBuffer_MatchesPublishedVector(int length, ulong seed, ulong expected)
     {
-        Assert.Equal(expected, XxHash64.Hash(SanityBuffer(length), seed));
+        Assert.Equal(expected, XxHash64.HashToUInt64(SanityBuffer(length), unchecked((long)seed)));
     }
 
     [Theory]
@@ -43,19 +46,19 @@ public sealed class XxHash64Tests
     [InlineData("abc", 0x44BC2CF5AD770999UL)]
     public void Hash_KnownStrings_MatchPublishedValues(string text, ulong expected)
     {
-        Assert.Equal(expected, XxHash64.Hash(Encoding.ASCII.GetBytes(text)));
+        Assert.Equal(expected, XxHash64.HashToUInt64(Encoding.ASCII.GetBytes(text)));
     }
 
     [Fact]
-    public void HashWithSuffix_EqualsHashOfConcatenation_ForEveryLength()
+    public void ChainStep_EqualsHashOfBlockAndLittleEndianPrevious_ForEveryLength()
     {
         var data = SanityBuffer(1200);
-        for (var length = 0; length <= data.Length; length += length < 80 ? 1 : 97)
+        for (var length = 0; length <= data.Length; length += length < 80 ? 1 : 97) // past the 1 KB stack buffer too
         {
             var joined = new byte[length + 8];
             data.AsSpan(0, length).CopyTo(joined);
             BinaryPrimitives.WriteUInt64LittleEndian(joined.AsSpan(length), 0x0123456789ABCDEFUL);
-            Assert.Equal(XxHash64.Hash(joined, 7), XxHash64.HashWithSuffix(data.AsSpan(0, length), 0x0123456789ABCDEFUL, 7));
+            Assert.Equal(XxHash64.HashToUInt64(joined), PrefixHasher.ChainStep(data.AsSpan(0, length), 0x0123456789ABCDEFUL));
         }
     }
 }

@@ -1,5 +1,4 @@
-using InferenceMesh.PrefixIndex.Tests.Infrastructure;
-using InferenceMesh.Redis;
+using StackExchange.Redis;
 
 namespace InferenceMesh.PrefixIndex.Tests.Redis;
 
@@ -15,48 +14,36 @@ public sealed class RedisAuthFixture : IDisposable
 
 public sealed class RedisAuthTests(RedisAuthFixture fixture) : IClassFixture<RedisAuthFixture>
 {
-    [Fact]
-    public async Task NoPassword_CommandsAreRejectedWithNoAuth()
+    private string Endpoint => $"127.0.0.1:{fixture.Server.Port}";
+
+    [Theory]
+    [InlineData("resp2")]
+    [InlineData("resp3")]
+    public async Task RequirePass_DefaultUser_Authenticates(string protocol)
     {
-        await using var redis = await RedisConnection.ConnectAsync(fixture.Server.Options);
-        var error = await Assert.ThrowsAsync<RedisServerException>(async () => await redis.ExecuteAsync("GET", "x"));
-        Assert.Equal("NOAUTH", error.Prefix);
+        await using var redis = await RedisConnections.ConnectAsync($"{Endpoint},password={RedisAuthFixture.Password},protocol={protocol}");
+        Assert.Equal("default", (string?)await redis.GetDatabase().ExecuteAsync("ACL", "WHOAMI"));
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task RequirePass_DefaultUser_Authenticates(int protocol)
+    [InlineData("127.0.0.1:{0},user=alice,password=alice-pw,db=1")]
+    [InlineData("redis://alice:alice-pw@127.0.0.1:{0}/1")]
+    public async Task AclUser_FromConnectionStringOrUri_AuthenticatesWithNameAndDatabase(string format)
     {
-        await using var redis = await RedisConnection.ConnectAsync(fixture.Server.Options with { Password = RedisAuthFixture.Password, Protocol = protocol });
-        Assert.Equal("default", (await redis.ExecuteAsync("ACL", "WHOAMI")).AsString());
+        await using var redis = await RedisConnections.ConnectAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, fixture.Server.Port));
+        var db = redis.GetDatabase();
+        Assert.Equal(1, db.Database);
+        Assert.Equal("alice", (string?)await db.ExecuteAsync("ACL", "WHOAMI"));
+        Assert.Equal("prefix-index", (string?)await db.ExecuteAsync("CLIENT", "GETNAME"));
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task AclUser_WithUserAndPassword_Authenticates(int protocol)
+    [InlineData(",user=alice,password=nope")]
+    [InlineData("")]
+    public async Task WrongOrMissingPassword_NeverConnects_AndCallsFailAtOnce(string credentials)
     {
-        await using var redis = await RedisConnection.ConnectAsync(fixture.Server.Options with
-        {
-            User = "alice",
-            Password = RedisAuthFixture.AlicePassword,
-            Protocol = protocol,
-            ClientName = "prefix-tests",
-            Database = 1,
-        });
-        Assert.Equal("alice", (await redis.ExecuteAsync("ACL", "WHOAMI")).AsString());
-        Assert.Equal("prefix-tests", (await redis.ExecuteAsync("CLIENT", "GETNAME")).AsString());
-    }
-
-    [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task WrongPassword_ConnectFailsWithWrongPass(int protocol)
-    {
-        var error = await Assert.ThrowsAsync<RedisConnectionException>(() =>
-            RedisConnection.ConnectAsync(fixture.Server.Options with { User = "alice", Password = "nope", Protocol = protocol }));
-        var server = Assert.IsType<RedisServerException>(error.InnerException);
-        Assert.Equal("WRONGPASS", server.Prefix);
+        await using var redis = await RedisConnections.ConnectAsync(Endpoint + credentials);
+        Assert.False(redis.IsConnected);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => redis.GetDatabase().PingAsync());
     }
 }

@@ -1,89 +1,81 @@
 using InferenceMesh.PrefixIndex.Tests.Infrastructure;
-using InferenceMesh.Redis;
+using InferenceMesh.Prefix.Index;
+using StackExchange.Redis;
 
 namespace InferenceMesh.PrefixIndex.Tests.Redis;
 
+/// <summary>The multiplexer across redis-server crashes, configured as the service configures it.</summary>
 public sealed class RedisReconnectTests : IDisposable
 {
     private readonly RedisServer _server = RedisServer.Start();
 
     public void Dispose() => _server.Dispose();
 
+    private string Endpoint => $"127.0.0.1:{_server.Port}";
+
     [Fact]
-    public async Task ServerKilledMidStream_InFlightFailTyped_ThenCallsSucceedAfterRestart()
+    public async Task ServerKilled_CallsFailAtOnce_ThenTheIndexWorksAfterRestart()
     {
-        await using var redis = await RedisConnection.ConnectAsync(_server.Options with { Protocol = 3 });
-        var script = new RedisScript("return redis.call('INCR', KEYS[1])");
-        Assert.Equal(1L, (await redis.EvalAsync(script, ["counter"], [])).AsInt64());
+        await using var redis = await RedisConnections.ConnectAsync(Endpoint);
+        using var metrics = new PrefixIndexMetrics();
+        var index = PrefixIndexFactory.CreateRedis(redis, new PrefixIndexOptions { KeyPrefix = "rc" }, metrics);
+        ulong[] chain = [1, 2, 3];
+        await index.RecordAsync("m", "a", chain, default);
+        Assert.True(index.IsAvailable);
 
-        // Keep the stream busy: a blocking command is surely in flight when the server dies.
-        var inFlight = redis.ExecuteAsync("BLPOP", "never", 0).AsTask();
-        var burst = Enumerable.Range(0, 500).Select(i => redis.ExecuteAsync("SET", $"k{i}", i).AsTask()).ToArray();
         _server.Kill();
+        await Eventually.UntilAsync(() => Task.FromResult(!index.IsAvailable), "the loss is noticed");
+        // 30 s command timeout: failing within the test's own deadline means the call did not wait for Redis.
+        var down = await Assert.ThrowsAsync<RedisConnectionException>(async () => await index.MatchAsync("m", chain, ["a"], default).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.NotNull(down.Message);
 
-        var lost = await Assert.ThrowsAsync<RedisConnectionException>(() => inFlight);
-        Assert.NotNull(lost.Message);
-        foreach (var t in burst)
+        _server.Restart();
+        // The restarted server is empty, scripts included: the first call gets NOSCRIPT and the client loads the script again.
+        await Eventually.UntilAsync(async () =>
         {
-            // each either completed before the kill or failed with the typed exception, never hangs or desyncs
-            try
-            {
-                await t;
-            }
-            catch (RedisConnectionException)
-            {
-            }
-        }
-
-        await Eventually.UntilAsync(() => Task.FromResult(!redis.IsConnected), "the loss is noticed");
-        var down = await Assert.ThrowsAsync<RedisConnectionException>(async () => await redis.ExecuteAsync("PING"));
-        Assert.Contains("Not connected", down.Message, StringComparison.Ordinal);
-
-        _server.Restart();
-        await Eventually.UntilAsync(async () => (await redis.ExecuteAsync("PING")).AsString() == "PONG", "commands succeed after restart");
-        Assert.True(redis.Reconnects >= 1);
-
-        // The restarted server has an empty script cache: EVALSHA gets NOSCRIPT and the script is loaded again.
-        Assert.Equal(1L, (await redis.EvalAsync(script, ["counter"], [])).AsInt64());
-        Assert.Equal(2L, (await redis.EvalAsync(script, ["counter"], [])).AsInt64());
+            await index.RecordAsync("m", "a", chain, default);
+            return (await index.MatchAsync("m", chain, ["a"], default))[0] == 3;
+        }, "records and matches work again on the restarted server");
+        Assert.True(index.IsAvailable);
     }
 
     [Fact]
-    public async Task Create_WhileServerDown_FailsFastThenConnectsWhenItComes()
+    public async Task Connect_WhileServerDown_ReturnsDisconnected_ThenConnectsWhenItComes()
     {
         _server.Kill();
-        await using var redis = RedisConnection.Create(_server.Options);
-        await Eventually.UntilAsync(() => Task.FromResult(redis.LastError is not null), "the first attempt fails");
-        await Assert.ThrowsAsync<RedisConnectionException>(async () => await redis.ExecuteAsync("PING"));
+        await using var redis = await RedisConnections.ConnectAsync(Endpoint + ",connectTimeout=2000");
+        Assert.False(redis.IsConnected);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => redis.GetDatabase().PingAsync());
 
         _server.Restart();
-        await redis.WaitConnectedAsync().WaitAsync(Eventually.DefaultTimeout);
-        Assert.Equal("PONG", (await redis.ExecuteAsync("PING")).AsString());
+        await Eventually.UntilAsync(() => Task.FromResult(redis.IsConnected), "the multiplexer connects by itself");
+        await redis.GetDatabase().PingAsync();
     }
 
     [Fact]
-    public async Task ConnectAsync_NothingListening_ThrowsConnectionException()
-    {
-        var options = _server.Options with { Port = RedisServer.FreePort(), ConnectTimeout = TimeSpan.FromSeconds(5) };
-        await Assert.ThrowsAsync<RedisConnectionException>(() => RedisConnection.ConnectAsync(options));
-    }
-
-    [Fact]
-    public async Task Reconnect_RepeatsTheHandshake_AuthProtocolAndDatabase()
+    public async Task Reconnect_RepeatsTheHandshake_AuthProtocolNameAndDatabase()
     {
         _server.Kill();
         using var secured = RedisServer.Start("--requirepass", "pw");
-        await using var redis = await RedisConnection.ConnectAsync(secured.Options with { Password = "pw", Protocol = 3, Database = 2, ClientName = "again" });
-        await redis.ExecuteAsync("SET", "before", "1");
+        await using var redis = await RedisConnections.ConnectAsync($"127.0.0.1:{secured.Port},password=pw,defaultDatabase=2,name=again,protocol=resp3");
+        var db = redis.GetDatabase();
+        await db.StringSetAsync("before", "1");
 
         secured.Restart();
-        await Eventually.UntilAsync(async () => (await redis.ExecuteAsync("PING")).AsString() == "PONG", "the connection is back");
+        await Eventually.UntilAsync(async () =>
+        {
+            await db.PingAsync();
+            return true;
+        }, "the connection is back");
 
-        // authenticated (else NOAUTH), RESP3 (maps), database 2 and the client name, all re-established
-        Assert.Equal(RespType.Map, (await redis.ExecuteAsync("HELLO", 3)).Type);
-        var info = (await redis.ExecuteAsync("CLIENT", "INFO")).AsString()!;
-        Assert.Contains(" db=2 ", info, StringComparison.Ordinal);
+        // authenticated (else NOAUTH), RESP3 and the client name re-established, and writes still go to database 2
+        var info = (string?)await db.ExecuteAsync("CLIENT", "INFO") ?? "";
         Assert.Contains(" name=again ", info, StringComparison.Ordinal);
-        Assert.True((await redis.ExecuteAsync("GET", "before")).IsNull); // the restarted server is empty
+        Assert.Contains(" resp=3", info, StringComparison.Ordinal);
+        Assert.False(await db.KeyExistsAsync("before")); // the restarted server is empty
+        await db.StringSetAsync("after", "1");
+        await using var check = await RedisConnections.ConnectAsync($"127.0.0.1:{secured.Port},password=pw");
+        Assert.True(await check.GetDatabase(2).KeyExistsAsync("after"));
+        Assert.False(await check.GetDatabase(0).KeyExistsAsync("after"));
     }
 }

@@ -15,8 +15,8 @@ namespace InferenceMesh.Embedded.Ensemble;
 
 /// <summary>
 /// The whole system in one process: a simulated vLLM fleet on loopback ports, the four services' real code (each its own
-/// Kestrel host, memory backends, pub/sub on one <see cref="InMemoryEventBus"/>, invocation as direct calls), and the
-/// development gateway in front. In <see cref="RoutingMode.LeastRequest"/> the same ext-proc runs with a least-request
+/// Kestrel host; the prefix index on the production redis backend against a Garnet server in this process, or in memory;
+/// pub/sub on one <see cref="InMemoryEventBus"/>, invocation as direct calls), and the development gateway in front. In <see cref="RoutingMode.LeastRequest"/> the same ext-proc runs with a least-request
 /// picker instead of the scheduler, so both modes share the HTTP and ext_proc transport.
 /// </summary>
 internal sealed class EmbeddedEnsemble : IAsyncDisposable
@@ -39,6 +39,9 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
 
     /// <summary>HTTP addresses of the services (health, metrics, APIs), by app id.</summary>
     public Dictionary<string, Uri> ServiceAddresses { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The in-process Garnet behind the prefix index (null with the memory backend or in least-request mode).</summary>
+    public EmbeddedGarnet? Garnet { get; private set; }
 
     /// <summary>"ip:port" of every fleet server, by server index.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
@@ -83,10 +86,7 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
             var poolFile = Path.Combine(_tempDir, "pool.yaml");
             await File.WriteAllTextAsync(poolFile, PoolFile(options.Pool, Endpoints), ct).ConfigureAwait(false);
 
-            var prefix = Builder(options, AppIds.PrefixIndex, new()
-            {
-                ["PrefixIndex:Backend"] = "memory",
-            });
+            var prefix = Builder(options, AppIds.PrefixIndex, PrefixSettings(options));
             prefix.AddInMemoryEventBus(bus);
             prefix.AddPrefixIndex();
             var prefixApp = prefix.Build();
@@ -198,6 +198,22 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
                     "(metrics-collector → in-process pub/sub → scheduler)");
             }
         }
+    }
+
+    /// <summary>The prefix-index's configuration; with Garnet, the server is started first.</summary>
+    private Dictionary<string, string?> PrefixSettings(EnsembleOptions options)
+    {
+        if (options.PrefixBackend == PrefixBackend.Memory)
+            return new() { ["PrefixIndex:Backend"] = "memory" };
+        if (options.PrefixBackend != PrefixBackend.Garnet)
+            throw new InvalidOperationException($"unknown prefix backend '{options.PrefixBackend}'; known: {string.Join(", ", PrefixBackend.All)}");
+        Garnet = EmbeddedGarnet.Start(Path.Combine(_tempDir!, "garnet"), options.LogLevel);
+        _owned.Add(Garnet);
+        return new()
+        {
+            ["PrefixIndex:Backend"] = "redis",
+            ["PrefixIndex:Redis"] = Garnet.ConnectionString,
+        };
     }
 
     private WebApplicationBuilder Builder(EnsembleOptions options, string appId, Dictionary<string, string?> settings)

@@ -29,6 +29,10 @@ internal sealed record EnsembleOptions
     /// <summary>Gateway port; 0 picks a free one.</summary>
     public int GatewayPort { get; init; }
 
+    /// <summary>Prefix-index store: <see cref="PrefixBackend.Garnet"/> (the redis backend on an in-process Garnet) or
+    /// <see cref="PrefixBackend.Memory"/>.</summary>
+    public string PrefixBackend { get; init; } = Ensemble.PrefixBackend.Garnet;
+
     /// <summary>Minimum level of the services' logs (the console stays readable by default).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 

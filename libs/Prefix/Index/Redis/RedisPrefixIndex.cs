@@ -2,37 +2,44 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
-using InferenceMesh.Redis;
+using StackExchange.Redis;
 
 namespace InferenceMesh.Prefix.Index.Redis;
 
-/// <summary>The index in Redis, shared by every replica: a match, a record, or both take ONE round trip (a Lua script;
-/// see <see cref="RedisPrefixScripts"/> for the data model).</summary>
+/// <summary>The index in Redis (or Garnet), shared by every replica: a match, a record, or both take ONE round trip
+/// (one EVALSHA of a Lua script; see <see cref="RedisPrefixScripts"/> for the data model) on the process's one
+/// <see cref="IConnectionMultiplexer"/>, which the caller owns.</summary>
 internal sealed class RedisPrefixIndex : IPrefixIndex
 {
-    private readonly RedisConnection _redis;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
     private readonly PrefixIndexOptions _options;
     private readonly PrefixIndexMetrics _metrics;
     private readonly string _root;
-    private readonly RedisArg _capKey;
-    private readonly RedisArg _modelsKey;
-    private readonly RedisArg _evictionsKey;
+    private readonly RedisKey[] _matchKeys;
+    private readonly RedisKey[] _purgeKeys;
+    private readonly RedisKey[] _statsKeys;
     private readonly ConcurrentDictionary<string, string> _modelPrefixes = new(StringComparer.Ordinal);
 
-    public RedisPrefixIndex(RedisConnection redis, PrefixIndexOptions options, PrefixIndexMetrics metrics)
+    public RedisPrefixIndex(IConnectionMultiplexer redis, PrefixIndexOptions options, PrefixIndexMetrics metrics)
     {
         _redis = redis;
+        _db = redis.GetDatabase();
         _options = options;
         _metrics = metrics;
         _root = options.KeyPrefix + ":";
-        _capKey = _root + "cap";
-        _modelsKey = _root + "models";
-        _evictionsKey = _root + "evictions";
+        RedisKey cap = _root + "cap", models = _root + "models", evictions = _root + "evictions";
+        _matchKeys = [cap, models, evictions];
+        _purgeKeys = [models, cap];
+        _statsKeys = [models, cap, evictions];
     }
 
     public string Backend => "redis";
 
     public bool IsAvailable => _redis.IsConnected;
+
+    /// <summary>One PING on the multiplexer: the store's round-trip time, or the failure.</summary>
+    public Task<TimeSpan> PingAsync() => _db.PingAsync();
 
     public ValueTask<int[]> MatchAsync(string model, ReadOnlyMemory<ulong> hashes, IReadOnlyList<string> candidates, CancellationToken cancellationToken)
         => RunAsync(model, hashes, candidates, string.Empty, cancellationToken);
@@ -47,87 +54,121 @@ internal sealed class RedisPrefixIndex : IPrefixIndex
     {
         if (hashes.IsEmpty || (candidates.Count == 0 && endpoint.Length == 0))
             return ValueTask.FromResult(new int[candidates.Count]);
+        // StackExchange.Redis takes no token: the command timeout (RedisTimeoutMs) bounds the call instead.
+        cancellationToken.ThrowIfCancellationRequested();
 
         var blobLength = hashes.Length * sizeof(ulong);
         var blob = ArrayPool<byte>.Shared.Rent(blobLength);
-        var args = ArrayPool<RedisArg>.Shared.Rent(5 + candidates.Count);
+        var argCount = 5 + candidates.Count;
+        var args = ArrayPool<RedisValue>.Shared.Rent(argCount);
+        // Block hashes go on the wire as fixed 8-byte little-endian members: compact keys, no formatting.
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(hashes.Span).CopyTo(blob);
+        }
+        else
+        {
+            var span = hashes.Span;
+            for (var i = 0; i < span.Length; i++)
+                BinaryPrimitives.WriteUInt64LittleEndian(blob.AsSpan(i * 8), span[i]);
+        }
+        args[0] = ModelPrefix(model);
+        args[1] = (ReadOnlyMemory<byte>)blob.AsMemory(0, blobLength);
+        args[2] = endpoint;
+        args[3] = _options.DefaultCapacity;
+        args[4] = model;
+        for (var i = 0; i < candidates.Count; i++)
+            args[5 + i] = candidates[i];
+        _metrics.RoundTrips.Add(1);
+        Task<RespResult> pending;
         try
         {
-            // Block hashes go on the wire as fixed 8-byte little-endian members: compact keys, no formatting.
-            if (BitConverter.IsLittleEndian)
-            {
-                MemoryMarshal.AsBytes(hashes.Span).CopyTo(blob);
-            }
-            else
-            {
-                var span = hashes.Span;
-                for (var i = 0; i < span.Length; i++)
-                    BinaryPrimitives.WriteUInt64LittleEndian(blob.AsSpan(i * 8), span[i]);
-            }
-            args[0] = ModelPrefix(model);
-            args[1] = RedisArg.FromBytes(blob.AsMemory(0, blobLength));
-            args[2] = endpoint;
-            args[3] = _options.DefaultCapacity;
-            args[4] = model;
-            for (var i = 0; i < candidates.Count; i++)
-                args[5 + i] = candidates[i];
-            _metrics.RoundTrips.Add(1);
-            // EvalAsync serialises the arguments before returning, so the pooled buffers can go back right away.
-            var reply = _redis.EvalAsync(RedisPrefixScripts.MatchAndRecord, [_capKey, _modelsKey, _evictionsKey], args.AsSpan(0, 5 + candidates.Count), cancellationToken);
-            return ParseAsync(reply, candidates.Count);
+            pending = _db.ScriptEvaluateRespAsync(RedisPrefixScripts.MatchAndRecord.ExecutableScript, _matchKeys, args.AsMemory(0, argCount));
+        }
+        catch
+        {
+            Return(blob, args, argCount);
+            throw;
+        }
+        return CompleteMatchAsync(pending, blob, args, argCount, candidates.Count);
+    }
+
+    /// <summary>The pooled arguments stay rented until the reply is in: the multiplexer writes them from its own thread.</summary>
+    private async ValueTask<int[]> CompleteMatchAsync(Task<RespResult> pending, byte[] blob, RedisValue[] args, int argCount, int candidates)
+    {
+        try
+        {
+            using var reply = await pending.ConfigureAwait(false);
+            var result = new int[candidates];
+            var evicted = ReadMatch(reply, result);
+            if (evicted > 0)
+                _metrics.Evictions.Add(evicted);
+            return result;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(blob);
-            ArrayPool<RedisArg>.Shared.Return(args, clearArray: true);
+            Return(blob, args, argCount);
         }
     }
 
-    private async ValueTask<int[]> ParseAsync(ValueTask<RedisValue> pending, int candidates)
+    private static void Return(byte[] blob, RedisValue[] args, int argCount)
     {
-        var reply = await pending.ConfigureAwait(false);
-        var result = new int[candidates];
-        for (var i = 0; i < candidates; i++)
-            result[i] = (int)reply[i].AsInt64();
-        var evicted = reply[candidates].AsInt64();
-        if (evicted > 0)
-            _metrics.Evictions.Add(evicted);
-        return result;
+        ArrayPool<byte>.Shared.Return(blob);
+        args.AsSpan(0, argCount).Clear();
+        ArrayPool<RedisValue>.Shared.Return(args);
+    }
+
+    /// <summary>Reads {matched per candidate…, evicted} into <paramref name="matched"/>; returns the evicted count.</summary>
+    private static long ReadMatch(RespResult reply, int[] matched)
+    {
+        var reader = reply.Read();
+        if (!reader.AggregateLengthIs(matched.Length + 1))
+            throw new RedisException($"match script answered {reader.AggregateLength()} values, expected {matched.Length + 1}");
+        for (var i = 0; i < matched.Length; i++)
+        {
+            reader.MoveNextScalar();
+            matched[i] = reader.ReadInt32();
+        }
+        reader.MoveNextScalar();
+        return reader.ReadInt64();
     }
 
     public async ValueTask<long> PurgeEndpointAsync(string endpoint, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         _metrics.RoundTrips.Add(1);
-        var reply = await _redis.EvalAsync(RedisPrefixScripts.Purge, [_modelsKey, _capKey], [_root, endpoint], cancellationToken).ConfigureAwait(false);
-        return reply.AsInt64();
+        var reply = await _db.ScriptEvaluateAsync(RedisPrefixScripts.Purge.ExecutableScript, _purgeKeys, [_root, endpoint]).ConfigureAwait(false);
+        return (long)reply;
     }
 
     public async ValueTask SetCapacityAsync(string endpoint, int capacityBlocks, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBlocks, 1);
+        cancellationToken.ThrowIfCancellationRequested();
         _metrics.RoundTrips.Add(1);
-        var reply = await _redis.EvalAsync(RedisPrefixScripts.SetCapacity, [_modelsKey, _capKey, _evictionsKey], [_root, endpoint, capacityBlocks], cancellationToken).ConfigureAwait(false);
-        var evicted = reply.AsInt64();
+        var reply = await _db.ScriptEvaluateAsync(RedisPrefixScripts.SetCapacity.ExecutableScript, _statsKeys, [_root, endpoint, capacityBlocks]).ConfigureAwait(false);
+        var evicted = (long)reply;
         if (evicted > 0)
             _metrics.Evictions.Add(evicted);
     }
 
     public async ValueTask<PrefixIndexStats> StatsAsync(CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         _metrics.RoundTrips.Add(1);
-        var reply = await _redis.EvalAsync(RedisPrefixScripts.Stats, [_modelsKey, _capKey, _evictionsKey], [_root], cancellationToken).ConfigureAwait(false);
-        var evictions = reply[0].AsInt64();
-        var rows = (reply.Count - 1) / 4;
-        var memory = new Task<RedisValue>[rows];
+        var reply = (RedisResult[])(await _db.ScriptEvaluateAsync(RedisPrefixScripts.Stats.ExecutableScript, _statsKeys, [_root]).ConfigureAwait(false))!;
+        var evictions = (long)reply[0];
+        var rows = (reply.Length - 1) / 4;
+        var memory = new Task<RedisResult>[rows];
         var keys = new (string Model, string Endpoint, long Entries, int Capacity)[rows];
         for (var r = 0; r < rows; r++)
         {
-            var model = reply[1 + (r * 4)].AsString()!;
-            var endpoint = reply[2 + (r * 4)].AsString()!;
-            var cap = (int)reply[4 + (r * 4)].AsInt64();
-            keys[r] = (model, endpoint, reply[3 + (r * 4)].AsInt64(), cap < 0 ? _options.DefaultCapacity : cap);
-            // Pipelined: all MEMORY USAGE calls share one round trip.
-            memory[r] = _redis.ExecuteAsync("MEMORY", ["USAGE", ModelPrefix(model) + "e:" + endpoint, "SAMPLES", 0], cancellationToken).AsTask();
+            var model = (string)reply[1 + (r * 4)]!;
+            var endpoint = (string)reply[2 + (r * 4)]!;
+            var cap = (int)reply[4 + (r * 4)];
+            keys[r] = (model, endpoint, (long)reply[3 + (r * 4)], cap < 0 ? _options.DefaultCapacity : cap);
+            // Pipelined by the multiplexer: all MEMORY USAGE calls share one round trip.
+            memory[r] = _db.ExecuteAsync("MEMORY", "USAGE", (RedisKey)(ModelPrefix(model) + "e:" + endpoint), "SAMPLES", 0);
         }
         if (rows > 0)
             _metrics.RoundTrips.Add(1);
@@ -137,7 +178,7 @@ internal sealed class RedisPrefixIndex : IPrefixIndex
         for (var r = 0; r < rows; r++)
         {
             var usage = await memory[r].ConfigureAwait(false);
-            long? b = usage.IsNull ? null : usage.AsInt64();
+            long? b = usage.IsNull ? null : (long)usage;
             bytes += b ?? 0;
             total += keys[r].Entries;
             list.Add(new PrefixEndpointStats(keys[r].Model, keys[r].Endpoint, keys[r].Entries, keys[r].Capacity, b));

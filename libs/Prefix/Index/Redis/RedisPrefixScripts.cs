@@ -1,4 +1,4 @@
-using InferenceMesh.Redis;
+using StackExchange.Redis;
 
 namespace InferenceMesh.Prefix.Index.Redis;
 
@@ -13,14 +13,15 @@ namespace InferenceMesh.Prefix.Index.Redis;
 /// record of a longer or shared prefix raises every block it covers, and eviction removes the lowest scores (older
 /// records first, deeper blocks first within one). So a match finds each candidate's leading run by binary search on
 /// the chain (at most log2(n) + 2 lookups per candidate) instead of looking up every block: the match cost no longer
-/// grows with the prompt. Hashes travel as ONE binary argument (8 bytes each). Per-endpoint keys are derived inside the
+/// grows with the prompt. The scripts use KEYS/ARGV (no @names), so <see cref="LuaScript.Prepare"/> leaves
+/// them as written; StackExchange.Redis sends EVALSHA once the server knows a script and EVAL again after NOSCRIPT. Hashes travel as ONE binary argument (8 bytes each). Per-endpoint keys are derived inside the
 /// scripts, which standalone Redis (and Garnet) allow but Redis Cluster does not: the index targets a single primary (or
 /// a proxy in front).</summary>
 internal static class RedisPrefixScripts
 {
     /// <summary>KEYS: cap, models, evictions. ARGV: model prefix "R:{M}:", hashes blob, record endpoint ("" = match only),
     /// default capacity, model, candidates…. Returns {matched per candidate…} followed by the evicted count.</summary>
-    public static readonly RedisScript MatchAndRecord = new("""
+    public static readonly LuaScript MatchAndRecord = LuaScript.Prepare("""
         local p = ARGV[1]
         local blob = ARGV[2]
         local endpoint = ARGV[3]
@@ -84,7 +85,7 @@ internal static class RedisPrefixScripts
         """);
 
     /// <summary>KEYS: models, cap. ARGV: root "R:", endpoint. Removes the endpoint from every model; returns entries removed.</summary>
-    public static readonly RedisScript Purge = new("""
+    public static readonly LuaScript Purge = LuaScript.Prepare("""
         local removed = 0
         for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           local p = ARGV[1] .. '{' .. m .. '}:'
@@ -99,7 +100,7 @@ internal static class RedisPrefixScripts
 
     /// <summary>KEYS: models, cap. ARGV: root "R:", endpoint, capacity. Sets the capacity and trims the endpoint at once;
     /// returns entries evicted.</summary>
-    public static readonly RedisScript SetCapacity = new("""
+    public static readonly LuaScript SetCapacity = LuaScript.Prepare("""
         redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
         local cap = tonumber(ARGV[3])
         local evicted = 0
@@ -116,7 +117,7 @@ internal static class RedisPrefixScripts
         """);
 
     /// <summary>KEYS: models, cap, evictions. ARGV: root "R:". Returns {evictions, model, endpoint, entries, capacity, …}.</summary>
-    public static readonly RedisScript Stats = new("""
+    public static readonly LuaScript Stats = LuaScript.Prepare("""
         local out = { tonumber(redis.call('GET', KEYS[3]) or '0') }
         for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           local p = ARGV[1] .. '{' .. m .. '}:'
