@@ -29,7 +29,10 @@ public sealed class RedisServerProcess : IDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Options for a plain connection to this server.</summary>
+    /// <summary>StackExchange.Redis configuration of a plain connection to this server.</summary>
+    public string Configuration => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)},connectTimeout=10000,syncTimeout=30000,asyncTimeout=30000";
+
+    /// <summary>Options for a plain connection to this server with the hand-written client (until its last user moves to StackExchange.Redis).</summary>
     public RedisOptions Options => new()
     {
         Host = "127.0.0.1",

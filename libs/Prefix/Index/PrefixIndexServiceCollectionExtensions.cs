@@ -1,5 +1,5 @@
 using InferenceMesh.Contracts;
-using InferenceMesh.Dapr;
+using Dapr.Client;
 using InferenceMesh.Redis;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
