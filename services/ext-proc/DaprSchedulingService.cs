@@ -86,12 +86,11 @@ internal sealed class DaprSchedulingService : ISchedulingService, IDisposable
 
     public void Dispose() => _scheduler.Dispose();
 
-    private Task<HttpResponseMessage> PostAsync(Uri uri, byte[] payload, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> PostAsync(Uri uri, byte[] payload, CancellationToken cancellationToken)
     {
-        var content = new ByteArrayContent(payload);
+        using var content = new ByteArrayContent(payload);
         content.Headers.ContentType = Json;
-        // The request (and its content) is disposed with the response by the caller.
-        return _scheduler.PostAsync(uri, content, cancellationToken);
+        return await _scheduler.PostAsync(uri, content, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Schedule calls per request when the sidecar reports that no scheduler replica answered.</summary>
