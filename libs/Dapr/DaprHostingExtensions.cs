@@ -1,77 +1,88 @@
+using Dapr.AspNetCore;
+using Dapr.Client;
 using InferenceMesh.ServiceDefaults;
-using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.Dapr;
 
-/// <summary>Registers the Dapr client, the event publisher, the subscription registry and the sidecar readiness check.</summary>
+/// <summary>Registers Dapr.Client, publishing through it, the app-token check of Dapr.AspNetCore and the sidecar
+/// readiness check; or, for a host that composes its services in one process, the in-memory bus instead.</summary>
 public static class DaprHostingExtensions
 {
     /// <summary>Health check name of the sidecar probe (tagged <see cref="ServiceDefaultsExtensions.ReadyTag"/>).</summary>
     public const string SidecarHealthCheckName = "dapr-sidecar";
 
-    /// <summary>Adds <see cref="DaprClient"/> (options from section <c>Dapr</c>, defaults from the Dapr environment variables),
-    /// <see cref="IEventPublisher"/> through the sidecar, <see cref="DaprSubscriptionRegistry"/>, the sidecar readiness check
-    /// and a start-up probe of <c>/v1.0/healthz/outbound</c>. Safe to call more than once.</summary>
-    public static WebApplicationBuilder AddDaprClient(this WebApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddDaprClient();
-        return builder;
-    }
+    /// <summary>Authorization policy that requires the sidecar's <c>dapr-api-token</c> (<c>APP_API_TOKEN</c>).</summary>
+    public const string AppTokenPolicy = "dapr-app-token";
 
-    /// <inheritdoc cref="AddDaprClient(WebApplicationBuilder)"/>
-    public static IServiceCollection AddDaprClient(this IServiceCollection services)
+    private const string DaprScheme = "Dapr";
+
+    /// <summary>Adds <see cref="DaprClient"/> (addresses and token from <see cref="DaprSidecarSettings"/>),
+    /// <see cref="IEventPublisher"/> through it, the subscription registry, Dapr authentication of the app token, the
+    /// sidecar readiness check and a start-up wait for the sidecar. Safe to call more than once.</summary>
+    public static IServiceCollection AddDaprSidecar(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        if (services.Any(d => d.ServiceType == typeof(DaprClient)))
+        if (services.Any(d => d.ServiceType == typeof(DaprSidecarProbe)))
             return services;
-        services.AddValidatedOptions<DaprClientOptions>(DaprClientOptions.Section);
-        services.PostConfigure<DaprClientOptions>(o => o.WithEnvironmentDefaults());
-        services.AddSingleton(sp => DaprClient.Create(sp.GetRequiredService<IOptions<DaprClientOptions>>().Value));
+        services.AddDaprClient((sp, builder) =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            builder.UseHttpEndpoint(DaprSidecarSettings.HttpEndpoint(configuration))
+                .UseGrpcEndpoint(DaprSidecarSettings.GrpcEndpoint(configuration));
+            if (DaprSidecarSettings.ApiToken(configuration) is { } token)
+                builder.UseDaprApiToken(token);
+        });
         services.TryAddSingleton<IEventPublisher, DaprEventPublisher>();
         services.TryAddSingleton<DaprSubscriptionRegistry>();
+        services.AddAuthentication().AddDapr();
+        services.AddOptions<DaprAuthenticationOptions>(DaprScheme)
+            .Configure<IConfiguration>((o, configuration) => o.Token = DaprSidecarSettings.AppApiToken(configuration) ?? string.Empty);
+        services.AddAuthorization(o => o.AddPolicy(AppTokenPolicy, p => p.AddAuthenticationSchemes(DaprScheme).RequireAuthenticatedUser()));
+        services.AddSingleton<DaprSidecarProbe>();
+        services.AddHostedService(sp => sp.GetRequiredService<DaprSidecarProbe>());
         services.AddHealthChecks().AddCheck<DaprSidecarHealthCheck>(SidecarHealthCheckName, tags: [ServiceDefaultsExtensions.ReadyTag]);
-        services.AddHostedService<DaprSidecarProbe>();
         return services;
     }
 
-    /// <summary>Embedded mode: events go through <paramref name="bus"/> (shared by every service of the process) instead of the
-    /// sidecar; this host's declared subscriptions join the bus when it starts; the sidecar check reports healthy.</summary>
-    public static WebApplicationBuilder AddInMemoryEventBus(this WebApplicationBuilder builder, InMemoryEventBus bus)
+    /// <summary>An <see cref="HttpClient"/> whose calls to <c>http://{appId}/path</c> Dapr.Client sends through the sidecar's
+    /// service invocation (<see cref="DaprClient.CreateInvokeHttpClient"/>), with the sidecar address and API token from
+    /// <paramref name="configuration"/>. Keep one per target app for the process: it pools its connections.</summary>
+    public static HttpClient CreateInvocationClient(IConfiguration configuration, string appId)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddInMemoryEventBus(bus);
-        return builder;
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrEmpty(appId);
+        var client = DaprClient.CreateInvokeHttpClient(appId, DaprSidecarSettings.HttpEndpoint(configuration), DaprSidecarSettings.ApiToken(configuration));
+        // Callers bound their calls with their own cancellation (the scheduler long-polls while a request queues).
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        return client;
     }
 
-    /// <inheritdoc cref="AddInMemoryEventBus(WebApplicationBuilder, InMemoryEventBus)"/>
+    /// <summary>For a host running several services in one process: events go through <paramref name="bus"/> (shared by
+    /// every service of the process) and this host's declared subscriptions join it while the host runs.</summary>
     public static IServiceCollection AddInMemoryEventBus(this IServiceCollection services, InMemoryEventBus bus)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(bus);
-        services.AddSingleton(new EmbeddedMode(bus));
         services.Replace(ServiceDescriptor.Singleton<IEventPublisher>(new InMemoryEventPublisher(bus)));
         services.TryAddSingleton<DaprSubscriptionRegistry>();
-        services.AddHostedService<InMemoryBusAttachment>();
+        services.AddHostedService(sp => new InMemoryBusAttachment(bus, sp.GetRequiredService<DaprSubscriptionRegistry>(), sp.GetRequiredService<ServiceIdentity>()));
         return services;
     }
 }
 
-/// <summary>Marks a host wired to an in-memory bus: no sidecar is expected.</summary>
-internal sealed record EmbeddedMode(InMemoryEventBus Bus);
-
 /// <summary>Joins the host's declared subscriptions to the in-memory bus for the host's lifetime.</summary>
-internal sealed class InMemoryBusAttachment(EmbeddedMode mode, DaprSubscriptionRegistry registry, ServiceIdentity identity) : IHostedService
+internal sealed class InMemoryBusAttachment(InMemoryEventBus bus, DaprSubscriptionRegistry registry, ServiceIdentity identity) : IHostedService
 {
     private IDisposable? _attachment;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _attachment = mode.Bus.Attach(registry, identity);
+        _attachment = bus.Attach(registry, identity);
         return Task.CompletedTask;
     }
 

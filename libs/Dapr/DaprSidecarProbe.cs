@@ -1,29 +1,35 @@
-using Microsoft.Extensions.DependencyInjection;
+using Dapr;
+using Dapr.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.Dapr;
 
-/// <summary>At start-up, waits in the background for <c>/v1.0/healthz/outbound</c> and logs whether the sidecar came up; never blocks start.</summary>
-internal sealed class DaprSidecarProbe(IServiceProvider services, IOptions<DaprClientOptions> options, ILogger<DaprSidecarProbe> logger) : BackgroundService
+/// <summary>At start-up, waits in the background for the sidecar (<see cref="DaprClient.WaitForSidecarAsync"/>) and logs
+/// whether it came up; never blocks start (readiness reports the sidecar meanwhile).</summary>
+internal sealed class DaprSidecarProbe(DaprClient client, IConfiguration configuration, ILogger<DaprSidecarProbe> logger) : BackgroundService
 {
+    /// <summary>How long the probe waits before it logs that the sidecar is missing.</summary>
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var seconds = options.Value.SidecarWaitSeconds;
-        if (seconds == 0 || services.GetService<EmbeddedMode>() is not null)
-            return;
-        var client = services.GetRequiredService<DaprClient>();
+        var endpoint = DaprSidecarSettings.HttpEndpoint(configuration);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(Wait);
         try
         {
-            if (await client.WaitForSidecarAsync(TimeSpan.FromSeconds(seconds), services.GetService<TimeProvider>(), stoppingToken).ConfigureAwait(false))
-                DaprLog.SidecarReady(logger, client.Endpoint);
-            else
-                DaprLog.SidecarMissing(logger, client.Endpoint, seconds);
+            await client.WaitForSidecarAsync(timeout.Token).ConfigureAwait(false);
+            DaprLog.SidecarReady(logger, endpoint);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down before the sidecar appeared.
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or DaprException)
+        {
+            DaprLog.SidecarMissing(logger, endpoint, (int)Wait.TotalSeconds);
         }
     }
 }

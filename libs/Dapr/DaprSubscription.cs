@@ -3,22 +3,20 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace InferenceMesh.Dapr;
 
-/// <summary>A subscription declared in code: where messages of a topic are delivered and the handler that takes them.</summary>
+/// <summary>A subscription declared in code: the topic, the app route the sidecar delivers to, and the handler that
+/// takes the payload (also delivered to by the in-memory bus).</summary>
 public sealed class DaprSubscription
 {
-    private readonly Func<ReadOnlyMemory<byte>, CloudEventInfo, CancellationToken, ValueTask<TopicResult>> _fromJson;
-    private readonly Func<object, CloudEventInfo, CancellationToken, ValueTask<TopicResult>> _fromObject;
+    private readonly Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask<TopicResult>> _fromJson;
+    private readonly Func<object, CancellationToken, ValueTask<TopicResult>> _fromObject;
 
-    private DaprSubscription(
-        string pubsubName, string topic, string route, SubscriptionOptions? options, Type dataType,
-        Func<ReadOnlyMemory<byte>, CloudEventInfo, CancellationToken, ValueTask<TopicResult>> fromJson,
-        Func<object, CloudEventInfo, CancellationToken, ValueTask<TopicResult>> fromObject)
+    private DaprSubscription(string pubsubName, string topic, string route, Type dataType,
+        Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask<TopicResult>> fromJson,
+        Func<object, CancellationToken, ValueTask<TopicResult>> fromObject)
     {
         PubSubName = pubsubName;
         Topic = topic;
         Route = route;
-        Metadata = options?.Metadata ?? new Dictionary<string, string>();
-        DeadLetterTopic = options?.DeadLetterTopic;
         DataType = dataType;
         _fromJson = fromJson;
         _fromObject = fromObject;
@@ -31,24 +29,20 @@ public sealed class DaprSubscription
     /// <summary>App route the sidecar POSTs deliveries to (starts with '/').</summary>
     public string Route { get; }
 
-    public IReadOnlyDictionary<string, string> Metadata { get; }
-
-    public string? DeadLetterTopic { get; }
-
     /// <summary>The payload type the handler takes.</summary>
     public Type DataType { get; }
 
     /// <summary>Declares a subscription whose payload is JSON for <typeparamref name="T"/>.</summary>
     public static DaprSubscription Create<T>(string pubsubName, string topic, string route, JsonTypeInfo<T> typeInfo,
-        Func<TopicEvent<T>, CancellationToken, ValueTask<TopicResult>> handler, SubscriptionOptions? options = null)
+        Func<T, CancellationToken, ValueTask<TopicResult>> handler)
     {
         ArgumentException.ThrowIfNullOrEmpty(pubsubName);
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentException.ThrowIfNullOrEmpty(route);
         ArgumentNullException.ThrowIfNull(typeInfo);
         ArgumentNullException.ThrowIfNull(handler);
-        return new DaprSubscription(pubsubName, topic, route[0] == '/' ? route : "/" + route, options, typeof(T),
-            (json, info, ct) =>
+        return new DaprSubscription(pubsubName, topic, route[0] == '/' ? route : "/" + route, typeof(T),
+            (json, ct) =>
             {
                 T? data;
                 try
@@ -60,19 +54,16 @@ public sealed class DaprSubscription
                     // A payload that does not parse never will: retrying cannot help.
                     return ValueTask.FromResult(TopicResult.Drop);
                 }
-                return data is null ? ValueTask.FromResult(TopicResult.Drop) : handler(ToEvent(data, info), ct);
+                return data is null ? ValueTask.FromResult(TopicResult.Drop) : handler(data, ct);
             },
-            (obj, info, ct) => handler(ToEvent((T)obj, info), ct));
+            (obj, ct) => handler((T)obj, ct));
     }
 
     /// <summary>Delivers a JSON payload (the CloudEvent's <c>data</c>); unparseable payloads are dropped.</summary>
-    internal ValueTask<TopicResult> DeliverJsonAsync(ReadOnlyMemory<byte> json, CloudEventInfo info, CancellationToken cancellationToken) =>
-        _fromJson(json, info, cancellationToken);
+    internal ValueTask<TopicResult> DeliverJsonAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken) =>
+        _fromJson(json, cancellationToken);
 
     /// <summary>Delivers an in-process object of exactly <see cref="DataType"/> without serializing it.</summary>
-    internal ValueTask<TopicResult> DeliverObjectAsync(object data, CloudEventInfo info, CancellationToken cancellationToken) =>
-        _fromObject(data, info, cancellationToken);
-
-    private static TopicEvent<T> ToEvent<T>(T data, CloudEventInfo info) =>
-        new(data, info.Id, info.Topic, info.PubSubName, info.Source, info.Type, info.TraceParent);
+    internal ValueTask<TopicResult> DeliverObjectAsync(object data, CancellationToken cancellationToken) =>
+        _fromObject(data, cancellationToken);
 }

@@ -76,8 +76,7 @@ public sealed class InMemoryEventBus : IAsyncDisposable
                 return ValueTask.CompletedTask;
             targets = [.. groups];
         }
-        var message = new Message(data, typeInfo, new CloudEventInfo(
-            Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture), topic, pubsubName, "in-memory", "com.dapr.event.sent", null));
+        var message = new Message(data, typeInfo, Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var group in targets)
             group.Queue.Writer.TryWrite(message);
         return ValueTask.CompletedTask;
@@ -146,24 +145,24 @@ public sealed class InMemoryEventBus : IAsyncDisposable
                 try
                 {
                     result = member.DataType == message.Data.GetType()
-                        ? await member.DeliverObjectAsync(message.Data, message.Info, token).ConfigureAwait(false)
-                        : await member.DeliverJsonAsync(message.Json(), message.Info, token).ConfigureAwait(false);
+                        ? await member.DeliverObjectAsync(message.Data, token).ConfigureAwait(false)
+                        : await member.DeliverJsonAsync(message.Json(), token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
                 {
-                    DaprLog.InMemoryHandlerFailed(_logger, ex, group.PubSub, group.Topic, group.Name, message.Info.Id);
+                    DaprLog.InMemoryHandlerFailed(_logger, ex, group.PubSub, group.Topic, group.Name, message.Id);
                     result = TopicResult.Retry;
                 }
                 if (result == TopicResult.Drop)
                 {
-                    DaprLog.Dropped(_logger, group.PubSub, group.Topic, message.Info.Id);
+                    DaprLog.Dropped(_logger, group.PubSub, group.Topic, message.Id);
                     break;
                 }
                 if (result == TopicResult.Success)
                     break;
                 if (attempt >= MaxAttempts)
                 {
-                    DaprLog.InMemoryGaveUp(_logger, group.PubSub, group.Topic, group.Name, message.Info.Id, attempt);
+                    DaprLog.InMemoryGaveUp(_logger, group.PubSub, group.Topic, group.Name, message.Id, attempt);
                     break;
                 }
                 await Task.Delay(RetryDelay, _time, token).ConfigureAwait(false);
@@ -171,13 +170,13 @@ public sealed class InMemoryEventBus : IAsyncDisposable
         }
     }
 
-    private sealed class Message(object data, JsonTypeInfo typeInfo, CloudEventInfo info)
+    private sealed class Message(object data, JsonTypeInfo typeInfo, string id)
     {
         private byte[]? _json;
 
         public object Data { get; } = data;
 
-        public CloudEventInfo Info { get; } = info;
+        public string Id { get; } = id;
 
         public ReadOnlyMemory<byte> Json() => _json ??= JsonSerializer.SerializeToUtf8Bytes(Data, typeInfo);
     }

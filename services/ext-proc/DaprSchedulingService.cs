@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
@@ -6,18 +7,22 @@ using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ExtProc;
 
-/// <summary><see cref="ISchedulingService"/> over Dapr: <c>POST scheduler/schedule</c> by service invocation; completions go
-/// to the fan-out topic (every scheduler replica sees them and frees what it dispatched) or, when configured, to
-/// <c>scheduler/complete</c> by invocation.</summary>
-internal sealed class DaprSchedulingService : ISchedulingService
+/// <summary><see cref="ISchedulingService"/> over Dapr: <c>POST scheduler/schedule</c> by service invocation (Dapr.Client's
+/// invocation <see cref="HttpClient"/>); completions go to the fan-out topic (every scheduler replica sees them and frees
+/// what it dispatched) or, when configured, to <c>scheduler/complete</c> by invocation.</summary>
+internal sealed class DaprSchedulingService : ISchedulingService, IDisposable
 {
-    private readonly DaprClient _dapr;
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private static readonly Uri ScheduleUri = new("schedule", UriKind.Relative);
+    private static readonly Uri CompleteUri = new("complete", UriKind.Relative);
+
+    private readonly HttpClient _scheduler;
     private readonly IEventPublisher _publisher;
     private readonly bool _completeByPubSub;
 
-    public DaprSchedulingService(DaprClient dapr, IEventPublisher publisher, IOptions<ExtProcOptions> options)
+    public DaprSchedulingService(IConfiguration configuration, IEventPublisher publisher, IOptions<ExtProcOptions> options)
     {
-        _dapr = dapr;
+        _scheduler = DaprHostingExtensions.CreateInvocationClient(configuration, AppIds.Scheduler);
         _publisher = publisher;
         _completeByPubSub = options.Value.CompletionTransport == "pubsub";
     }
@@ -29,9 +34,7 @@ internal sealed class DaprSchedulingService : ISchedulingService
         byte[] body;
         for (var attempt = 1; ; attempt++)
         {
-            using var content = new ByteArrayContent(payload);
-            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            response = await _dapr.InvokeMethodRawAsync(HttpMethod.Post, AppIds.Scheduler, "schedule", content, cancellationToken).ConfigureAwait(false);
+            response = await PostAsync(ScheduleUri, payload, cancellationToken).ConfigureAwait(false);
             body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             // The sidecar's own ERR_DIRECT_INVOKE means no scheduler answered (a replica died or refused the connection):
             // invoking again reaches another replica. Safe although /schedule is not idempotent: a replica that died took
@@ -69,9 +72,25 @@ internal sealed class DaprSchedulingService : ISchedulingService
     public async ValueTask CompleteAsync(RequestCompletion completion, CancellationToken cancellationToken)
     {
         if (_completeByPubSub)
+        {
             await _publisher.PublishAsync(DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, completion, ContractsJsonContext.Default.RequestCompletion, cancellationToken).ConfigureAwait(false);
-        else
-            await _dapr.InvokeMethodAsync(AppIds.Scheduler, "complete", completion, ContractsJsonContext.Default.RequestCompletion, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        using var response = await PostAsync(CompleteUri, JsonSerializer.SerializeToUtf8Bytes(completion, ContractsJsonContext.Default.RequestCompletion), cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            throw new HttpRequestException($"scheduler/complete answered HTTP {(int)response.StatusCode}: {DaprBodyText(body)}", null, response.StatusCode);
+        }
+    }
+
+    public void Dispose() => _scheduler.Dispose();
+
+    private async Task<HttpResponseMessage> PostAsync(Uri uri, byte[] payload, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(payload);
+        content.Headers.ContentType = Json;
+        return await _scheduler.PostAsync(uri, content, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Schedule calls per request when the sidecar reports that no scheduler replica answered.</summary>

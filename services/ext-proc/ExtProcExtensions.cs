@@ -25,10 +25,20 @@ public static class ExtProcExtensions
     /// <summary>The health check that is healthy while the process runs (gRPC liveness).</summary>
     private const string ProcessCheck = "process";
 
-    /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), pool discovery (<c>Discovery</c>,
-    /// off by default) and the picker. <see cref="ISchedulingService"/>, <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only
-    /// added when not registered already, so the embedded mode can wire in-process ones first.</summary>
+    /// <summary>Registers the picker (<see cref="AddExtProcCore"/>) with the scheduler reached through the Dapr sidecar
+    /// (<see cref="DaprSchedulingService"/>; readiness includes the sidecar).</summary>
     public static WebApplicationBuilder AddExtProc(this WebApplicationBuilder builder)
+    {
+        builder.AddExtProcCore();
+        builder.Services.AddDaprSidecar();
+        builder.Services.AddSingleton<ISchedulingService, DaprSchedulingService>();
+        return builder;
+    }
+
+    /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), pool discovery (<c>Discovery</c>,
+    /// off by default) and the picker, without an <see cref="ISchedulingService"/>: the host adds the one it composes.
+    /// <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only added when not registered already.</summary>
+    public static WebApplicationBuilder AddExtProcCore(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
@@ -64,12 +74,6 @@ public static class ExtProcExtensions
         services.TryAddSingleton<IInferenceModelSource, DiscoveryInferenceModelSource>();
         services.AddValidatedOptions<PrefixHashOptions>(PrefixHashSection);
         services.TryAddSingleton<IPromptHasher, PrefixPromptHasher>();
-        if (!services.Any(d => d.ServiceType == typeof(ISchedulingService)))
-        {
-            // Distributed mode: the scheduler is reached through the Dapr sidecar (readiness includes the sidecar).
-            services.AddDaprClient();
-            services.AddSingleton<ISchedulingService, DaprSchedulingService>();
-        }
         services.AddSingleton<ExtProcMetrics>();
         services.AddSingleton<ExtProcProcessor>();
         // One stateless service instance for all calls (the per-call state lives in ExtProcStream).

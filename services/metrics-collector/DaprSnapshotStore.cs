@@ -1,5 +1,6 @@
+using System.Text.Json;
+using Dapr.Client;
 using InferenceMesh.Contracts;
-using InferenceMesh.Dapr;
 
 namespace InferenceMesh.MetricsCollector;
 
@@ -8,6 +9,6 @@ namespace InferenceMesh.MetricsCollector;
 internal sealed class DaprSnapshotStore(DaprClient client) : ISnapshotStore
 {
     public Task SaveAsync(PoolSnapshot snapshot, CancellationToken cancellationToken) =>
-        client.SaveStateAsync(DaprNames.StateStore, DaprNames.SnapshotKeyPrefix + snapshot.Pool, snapshot,
-            ContractsJsonContext.Default.PoolSnapshot, options: null, cancellationToken);
+        client.SaveByteStateAsync(DaprNames.StateStore, DaprNames.SnapshotKeyPrefix + snapshot.Pool,
+            JsonSerializer.SerializeToUtf8Bytes(snapshot, ContractsJsonContext.Default.PoolSnapshot), cancellationToken: cancellationToken);
 }

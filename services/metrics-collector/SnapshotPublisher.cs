@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dapr;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
 using InferenceMesh.Kubernetes;
@@ -112,7 +113,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
                 LogPublishRecovered(_logger, snapshot.Pool);
             }
         }
-        catch (Exception ex) when (ex is DaprApiException or HttpRequestException
+        catch (Exception ex) when (ex is DaprException or HttpRequestException
                                        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             _metrics.PublishFailed(snapshot.Pool, "publish");
@@ -152,7 +153,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         {
             // Shutting down.
         }
-        catch (Exception ex) when (ex is DaprApiException or HttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ex is DaprException or HttpRequestException or OperationCanceledException)
         {
             _metrics.PublishFailed(snapshot.Pool, "save");
             if (!_saveFailing)

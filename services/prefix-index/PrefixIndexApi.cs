@@ -1,17 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
 using InferenceMesh.Prefix.Index;
 
 namespace InferenceMesh.PrefixIndex;
 
 /// <summary>HTTP API called through Dapr invocation (app-id <c>prefix-index</c>):
 /// <c>POST /match</c>, <c>POST /record</c>, <c>POST /match-and-record</c>, <c>GET /stats</c>,
-/// <c>DELETE /endpoints/{endpoint}</c>, <c>PUT /endpoints/{endpoint}/capacity</c>. Bad requests get 400 + <see cref="ProblemReason"/>.</summary>
+/// <c>DELETE /endpoints/{endpoint}</c>, <c>PUT /endpoints/{endpoint}/capacity</c>. Bad requests get 400 + <see cref="ProblemReason"/>;
+/// with <c>APP_API_TOKEN</c> set, calls without the sidecar's <c>dapr-api-token</c> get 401.</summary>
 internal static class PrefixIndexApi
 {
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(IEndpointRouteBuilder routes)
     {
+        // Called through the sidecar: when APP_API_TOKEN is set, only the sidecar (which presents it) gets in.
+        var app = routes.MapGroup("").RequireDaprAppToken(routes.ServiceProvider);
         app.MapPost("/match", async (HttpContext context, IPrefixIndexService service) =>
         {
             var (request, problem) = await ReadAsync(context, ContractsJsonContext.Default.PrefixMatchRequest).ConfigureAwait(false);

@@ -6,11 +6,20 @@ namespace InferenceMesh.PrefixIndex;
 /// <summary>Registration and endpoints of the PrefixIndex service.</summary>
 public static class PrefixIndexExtensions
 {
-    /// <summary>Registers the index (section <c>PrefixIndex</c>, validated at start), the Dapr client and subscriptions.</summary>
+    /// <summary>Registers the index (<see cref="AddPrefixIndexCore"/>) with Dapr.Client (the <c>dapr</c> backend, the
+    /// app token of its invoked API and subscriptions; readiness includes the sidecar).</summary>
     public static WebApplicationBuilder AddPrefixIndex(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddDaprClient();
+        builder.Services.AddDaprSidecar();
+        return builder.AddPrefixIndexCore();
+    }
+
+    /// <summary>Registers the index (section <c>PrefixIndex</c>, validated at start) and the endpoint lifecycle; the host
+    /// registers the <see cref="IEventPublisher"/> side of its subscriptions (the sidecar or the in-memory bus).</summary>
+    public static WebApplicationBuilder AddPrefixIndexCore(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddPrefixIndexCore();
         builder.Services.AddSingleton<EndpointLifecycle>();
         return builder;

@@ -15,9 +15,8 @@ internal static class PrefixIndexSubscriptions
         var service = app.ServiceProvider.GetRequiredService<IPrefixIndexService>();
         var lifecycle = app.ServiceProvider.GetRequiredService<EndpointLifecycle>();
         app.MapSubscription(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, RoutingDecisionsRoute, ContractsJsonContext.Default.RoutingDecision,
-            async (e, ct) =>
+            async (d, ct) =>
             {
-                var d = e.Data;
                 if (string.IsNullOrEmpty(d.Model) || string.IsNullOrEmpty(d.Endpoint) || d.BlockHashes is null)
                     return TopicResult.Drop;
                 try
@@ -32,11 +31,11 @@ internal static class PrefixIndexSubscriptions
                 }
             });
         app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, EndpointMetricsRoute, ContractsJsonContext.Default.PoolSnapshot,
-            async (e, ct) =>
+            async (snapshot, ct) =>
             {
-                await lifecycle.ApplyAsync(e.Data, ct).ConfigureAwait(false);
+                await lifecycle.ApplyAsync(snapshot, ct).ConfigureAwait(false);
                 return TopicResult.Success;
             });
-        app.MapDaprSubscribe();
+        app.MapDaprSubscribeHandler();
     }
 }

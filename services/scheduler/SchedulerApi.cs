@@ -22,15 +22,15 @@ internal static class SchedulerApi
         api.MapGet("/pool", (SchedulingService scheduler) => Results.Json(scheduler.GetPoolStatus(), SchedulerJsonContext.Default.IReadOnlyListPoolStatus));
 
         app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, MetricsRoute, ContractsJsonContext.Default.PoolSnapshot,
-            (e, _) => ValueTask.FromResult(services.GetRequiredService<SchedulingService>().ApplySnapshot(e.Data) == SnapshotResult.Invalid ? TopicResult.Drop : TopicResult.Success));
+            (snapshot, _) => ValueTask.FromResult(services.GetRequiredService<SchedulingService>().ApplySnapshot(snapshot) == SnapshotResult.Invalid ? TopicResult.Drop : TopicResult.Success));
         app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, CompletionsRoute, ContractsJsonContext.Default.RequestCompletion,
-            (e, _) =>
+            (completion, _) =>
             {
                 // Completions of other replicas arrive too (fan-out); they are acknowledged and ignored.
-                services.GetRequiredService<SchedulingService>().Complete(e.Data);
+                services.GetRequiredService<SchedulingService>().Complete(completion);
                 return ValueTask.FromResult(TopicResult.Success);
             });
-        app.MapDaprSubscribe();
+        app.MapDaprSubscribeHandler();
     }
 
     /// <summary>Long-polls while the request is queued; the HTTP status is the outcome's (200, 400, 429, 503) and the body always a ScheduleResponse.</summary>

@@ -12,18 +12,30 @@ namespace InferenceMesh.Scheduler;
 /// <summary>Registration and endpoints of the Scheduler service.</summary>
 public static class SchedulerExtensions
 {
-    /// <summary>Registers options (section <c>Scheduler</c>, validated at start), the Dapr client, the in-process
-    /// <see cref="SchedulingService"/> (also as <see cref="ISchedulingService"/>), prefix matching over Dapr invocation,
-    /// decision publishing, the cold start from the state store, and pool discovery (<c>Discovery</c>, off by default) whose
-    /// InferencePool annotations set each pool's routing strategy and queueing unless <c>Scheduler:Pools</c> overrides them. Register your own <see cref="IPrefixIndexService"/>
-    /// or <see cref="IRoutingDecisionPublisher"/> first to replace the Dapr ones (embedded mode).</summary>
+    /// <summary>Registers the scheduler (<see cref="AddSchedulerCore"/>) with its Dapr transports: Dapr.Client and the sidecar
+    /// readiness check, decisions published through the sidecar, prefix matching over Dapr invocation, and the cold start
+    /// from the state store.</summary>
     public static WebApplicationBuilder AddScheduler(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        services.AddDaprSidecar();
+        services.TryAddSingleton<IPrefixIndexService, DaprPrefixIndexClient>();
+        builder.AddSchedulerCore();
+        services.AddHostedService<SnapshotColdStart>();
+        return builder;
+    }
+
+    /// <summary>Registers options (section <c>Scheduler</c>, validated at start), the in-process <see cref="SchedulingService"/>
+    /// (also as <see cref="ISchedulingService"/>), decision publishing through <see cref="IEventPublisher"/>, and pool discovery
+    /// (<c>Discovery</c>, off by default) whose InferencePool annotations set each pool's routing strategy and queueing unless
+    /// <c>Scheduler:Pools</c> overrides them. The host registers the <see cref="IEventPublisher"/> and, for prefix-aware
+    /// routing, the <see cref="IPrefixIndexService"/>.</summary>
+    public static WebApplicationBuilder AddSchedulerCore(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
         services.AddValidatedOptions<SchedulerOptions>(SchedulerOptions.Section);
-        services.AddDaprClient();
-        services.TryAddSingleton<IPrefixIndexService>(sp => new DaprPrefixIndexClient(sp.GetRequiredService<DaprClient>()));
         services.TryAddSingleton<DecisionPublisher>();
         services.TryAddSingleton<IRoutingDecisionPublisher>(sp => sp.GetRequiredService<DecisionPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<DecisionPublisher>());
@@ -43,7 +55,6 @@ public static class SchedulerExtensions
         services.TryAddSingleton<PoolDiscoveryHealthCheck>();
         services.AddHealthChecks().AddCheck<PoolDiscoveryHealthCheck>("pool-discovery", tags: [ServiceDefaultsExtensions.ReadyTag]);
         services.AddHostedService<DiscoveredPoolSettings>();
-        services.AddHostedService<SnapshotColdStart>();
         return builder;
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Dapr.Client;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
 using InferenceMesh.Kubernetes;
@@ -10,7 +12,7 @@ namespace InferenceMesh.Scheduler;
 /// found by discovery from the state store so a new replica can pick before the next pub/sub snapshot; retries while the
 /// sidecar comes up. Live snapshots win by sequence.</summary>
 internal sealed partial class SnapshotColdStart(
-    IServiceProvider services,
+    DaprClient client,
     SchedulingService scheduler,
     IOptions<SchedulerOptions> options,
     IPoolDiscovery discovery,
@@ -22,9 +24,6 @@ internal sealed partial class SnapshotColdStart(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var client = services.GetService<DaprClient>();
-        if (client is null)
-            return;
         var pools = new SortedSet<string>(options.Value.Pools.Keys, StringComparer.Ordinal);
         if (discovery is not NoPoolDiscovery)
         {
@@ -40,12 +39,12 @@ internal sealed partial class SnapshotColdStart(
             {
                 try
                 {
-                    var entry = await client.GetStateAsync(DaprNames.StateStore, DaprNames.SnapshotKeyPrefix + pool,
-                        ContractsJsonContext.Default.PoolSnapshot, cancellationToken: stoppingToken).ConfigureAwait(false);
-                    if (entry is not null)
+                    var data = await client.GetByteStateAsync(DaprNames.StateStore, DaprNames.SnapshotKeyPrefix + pool,
+                        cancellationToken: stoppingToken).ConfigureAwait(false);
+                    if (!data.IsEmpty && JsonSerializer.Deserialize(data.Span, ContractsJsonContext.Default.PoolSnapshot) is { } snapshot)
                     {
-                        var result = scheduler.ApplySnapshot(entry.Value);
-                        LogLoaded(pool, entry.Value.Sequence, result);
+                        var result = scheduler.ApplySnapshot(snapshot);
+                        LogLoaded(pool, snapshot.Sequence, result);
                     }
                     break;
                 }

@@ -1,33 +1,35 @@
-using System.Security.Cryptography;
-using System.Text;
-using InferenceMesh.Redis;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace InferenceMesh.DaprStandIn;
 
-/// <summary>A stand-in for one Dapr sidecar (daprd cannot be installed here): the subset of the HTTP API v1.0 that
-/// InferenceMesh uses, on Kestrel at a loopback port 0, backed by a real Redis with state.redis and pubsub.redis
-/// layouts. Tests only; production code never references it.</summary>
+/// <summary>A stand-in for one Dapr sidecar (daprd cannot be installed here), with daprd's two ports on loopback port 0:
+/// gRPC (h2c) serving the <c>dapr.proto.runtime.v1.Dapr</c> methods Dapr.Client calls for state and publish, and HTTP
+/// serving health and service invocation; behind them a real Redis with state.redis and pubsub.redis layouts. Tests
+/// only; production code never references it.</summary>
 public sealed class DaprStandIn : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly RedisConnection _redis;
+    private readonly WebApplication _http;
+    private readonly WebApplication _grpc;
+    private readonly ConnectionMultiplexer _redis;
     private readonly HttpClient _appClient;
     private readonly PubSubApi _pubsub;
     private Uri? _appAddress;
 
-    private DaprStandIn(DaprStandInOptions options, WebApplication app, RedisConnection redis, HttpClient appClient, PubSubApi pubsub)
+    private DaprStandIn(DaprStandInOptions options, WebApplication http, WebApplication grpc, ConnectionMultiplexer redis, HttpClient appClient, PubSubApi pubsub)
     {
         Options = options;
-        _app = app;
+        _http = http;
+        _grpc = grpc;
         _redis = redis;
         _appClient = appClient;
         _pubsub = pubsub;
@@ -36,31 +38,54 @@ public sealed class DaprStandIn : IAsyncDisposable
 
     public DaprStandInOptions Options { get; }
 
-    /// <summary>The sidecar's HTTP address (what <c>DAPR_HTTP_ENDPOINT</c> / <c>Dapr:HttpEndpoint</c> should be).</summary>
+    /// <summary>The sidecar's HTTP address (what <c>DAPR_HTTP_ENDPOINT</c> should be).</summary>
     public Uri HttpEndpoint { get; private set; } = null!;
 
-    /// <summary>The Redis connection the stand-in uses (tests may inspect keys with it).</summary>
-    public RedisConnection Redis => _redis;
+    /// <summary>The sidecar's gRPC address (what <c>DAPR_GRPC_ENDPOINT</c> should be).</summary>
+    public Uri GrpcEndpoint { get; private set; } = null!;
+
+    /// <summary>The Redis database the stand-in uses (tests may inspect keys with it).</summary>
+    public IDatabase Redis => _redis.GetDatabase();
 
     /// <summary>Deliveries attempted to the app, redeliveries included.</summary>
     public long DeliveryAttempts => _pubsub.Delivered;
 
-    /// <summary>Starts the API; when <see cref="DaprStandInOptions.AppAddress"/> is set, also reads the app's subscriptions.</summary>
+    /// <summary>While true, publishing fails as during a broker outage.</summary>
+    public bool FailPublishes
+    {
+        get => _pubsub.FailPublishes;
+        set => _pubsub.FailPublishes = value;
+    }
+
+    /// <summary>Starts both APIs; when <see cref="DaprStandInOptions.AppAddress"/> is set, also reads the app's subscriptions.</summary>
     public static async Task<DaprStandIn> StartAsync(DaprStandInOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var redis = await RedisConnection.ConnectAsync(options.Redis);
+        var redis = await ConnectionMultiplexer.ConnectAsync(options.Redis);
         var appClient = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(60) };
-        var pubsub = new PubSubApi(options, redis, appClient);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "StandIn" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var standIn = new DaprStandIn(options, app, redis, appClient, pubsub);
-        standIn.Map(app, new StateApi(options, redis), new InvokeApi(options, () => standIn._appAddress, appClient));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        standIn.HttpEndpoint = new Uri(address);
+        var pubsub = new PubSubApi(options, redis.GetDatabase(), appClient);
+        var state = new RedisState(options, redis.GetDatabase());
+
+        var grpcBuilder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "StandIn" });
+        grpcBuilder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, options.GrpcPort, l => l.Protocols = HttpProtocols.Http2));
+        grpcBuilder.Logging.ClearProviders();
+        grpcBuilder.Services.AddGrpc();
+        grpcBuilder.Services.AddSingleton(new DaprGrpcApi(options, state, pubsub));
+        grpcBuilder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<DaprGrpcApi>, DaprGrpcMethods>());
+        var grpc = grpcBuilder.Build();
+        grpc.MapGrpcService<DaprGrpcApi>();
+
+        var httpBuilder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "StandIn" });
+        httpBuilder.WebHost.UseUrls($"http://127.0.0.1:{options.HttpPort}");
+        httpBuilder.Logging.ClearProviders();
+        var http = httpBuilder.Build();
+
+        var standIn = new DaprStandIn(options, http, grpc, redis, appClient, pubsub);
+        HttpApi.Map(http, options, new InvokeApi(options, () => standIn._appAddress, appClient), () => redis.IsConnected);
+        await grpc.StartAsync();
+        await http.StartAsync();
+        standIn.GrpcEndpoint = new Uri(Address(grpc).Replace("https://", "http://", StringComparison.Ordinal));
+        standIn.HttpEndpoint = new Uri(Address(http));
         if (options.AppAddress is not null)
             await pubsub.SubscribeAsync(options.AppAddress);
         return standIn;
@@ -76,39 +101,14 @@ public sealed class DaprStandIn : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _pubsub.DisposeAsync();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _http.StopAsync();
+        await _grpc.StopAsync();
+        await _http.DisposeAsync();
+        await _grpc.DisposeAsync();
         await _redis.DisposeAsync();
         _appClient.Dispose();
     }
 
-    private void Map(WebApplication app, StateApi state, InvokeApi invoke)
-    {
-        app.Use(async (context, next) =>
-        {
-            if (!Authorized(context))
-            {
-                await Errors.WriteAsync(context, 401, "ERR_API_TOKEN", "invalid api token");
-                return;
-            }
-            await next(context);
-        });
-        app.MapGet("/v1.0/healthz", (HttpContext c) => Results.NoContent());
-        app.MapGet("/v1.0/healthz/outbound", (HttpContext c) => Results.NoContent());
-        app.MapPost("/v1.0/state/{store}/bulk", (HttpContext c, string store) => state.BulkGetAsync(c, store));
-        app.MapPost("/v1.0/state/{store}/transaction", (HttpContext c, string store) => state.TransactionAsync(c, store));
-        app.MapPost("/v1.0/state/{store}", (HttpContext c, string store) => state.SaveAsync(c, store));
-        app.MapGet("/v1.0/state/{store}/{**key}", (HttpContext c, string store, string key) => state.GetAsync(c, store, Uri.UnescapeDataString(key)));
-        app.MapDelete("/v1.0/state/{store}/{**key}", (HttpContext c, string store, string key) => state.DeleteAsync(c, store, Uri.UnescapeDataString(key)));
-        app.MapPost("/v1.0/publish/{pubsub}/{**topic}", (HttpContext c, string pubsub, string topic) => _pubsub.PublishAsync(c, pubsub, Uri.UnescapeDataString(topic)));
-        app.Map("/v1.0/invoke/{appId}/method/{**path}", (HttpContext c, string appId, string? path) => invoke.InvokeAsync(c, appId, path ?? string.Empty));
-    }
-
-    private bool Authorized(HttpContext context)
-    {
-        if (Options.ApiToken is null || context.Request.Path.StartsWithSegments("/v1.0/healthz", StringComparison.Ordinal))
-            return true;
-        var presented = context.Request.Headers["dapr-api-token"].ToString();
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(Options.ApiToken));
-    }
+    private static string Address(WebApplication app) =>
+        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
 }

@@ -1,5 +1,3 @@
-using InferenceMesh.Redis;
-
 namespace InferenceMesh.DaprStandIn;
 
 /// <summary>One stand-in plays one app replica's sidecar.</summary>
@@ -8,8 +6,8 @@ public sealed record DaprStandInOptions
     /// <summary>The app id the sidecar serves (state key prefix, default consumer group, CloudEvent source).</summary>
     public required string AppId { get; init; }
 
-    /// <summary>The Redis behind every state store and pub/sub component.</summary>
-    public required RedisOptions Redis { get; init; }
+    /// <summary>The Redis behind every state store and pub/sub component (StackExchange.Redis configuration, e.g. <c>127.0.0.1:6379</c>).</summary>
+    public required string Redis { get; init; }
 
     /// <summary>The app's HTTP address (app channel): subscriptions are read from it and deliveries posted to it; null = no app.</summary>
     public Uri? AppAddress { get; init; }
@@ -44,4 +42,13 @@ public sealed record DaprStandInOptions
 
     /// <summary>How long a delivered message may stay unacknowledged before it is redelivered (<c>processingTimeout</c>).</summary>
     public TimeSpan ProcessingTimeout { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>HTTP port (0 = a free one); set it to start a sidecar where an app already expects one.</summary>
+    public int HttpPort { get; init; }
+
+    /// <summary>gRPC port (0 = a free one).</summary>
+    public int GrpcPort { get; init; }
+
+    /// <summary>How long a consumer waits before reading an idle stream again.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 }

@@ -17,7 +17,7 @@ internal sealed class InvokeApi(DaprStandInOptions options, Func<Uri?> ownApp, H
         var targets = Resolve(appId);
         if (targets.Count == 0)
         {
-            await Errors.WriteAsync(context, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: couldn't find service: {appId}");
+            await HttpApi.WriteErrorAsync(context, new StandInError(Grpc.Core.StatusCode.Internal, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: couldn't find service: {appId}"));
             return;
         }
         byte[]? body = null;
@@ -43,7 +43,7 @@ internal sealed class InvokeApi(DaprStandInOptions options, Func<Uri?> ownApp, H
             }
             catch (HttpRequestException ex) when (!context.Response.HasStarted)
             {
-                await Errors.WriteAsync(context, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: {ex.Message}");
+                await HttpApi.WriteErrorAsync(context, new StandInError(Grpc.Core.StatusCode.Internal, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: {ex.Message}"));
                 return;
             }
         }

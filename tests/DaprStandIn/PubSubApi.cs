@@ -3,47 +3,39 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using InferenceMesh.Redis;
-using Microsoft.AspNetCore.Http;
+using StackExchange.Redis;
 
 namespace InferenceMesh.DaprStandIn;
 
 /// <summary>pubsub.redis on Redis Streams: publish = XADD (stream = topic, field <c>data</c>), one consumer group per
 /// <c>consumerID</c> (created at 0, so a new group replays what the stream retains), XREADGROUP deliveries as CloudEvents
 /// to the app's routes, XACK on SUCCESS/DROP, and redelivery of pending entries (XAUTOCLAIM) after the processing timeout.</summary>
-internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redis, HttpClient appClient) : IAsyncDisposable
+internal sealed class PubSubApi(DaprStandInOptions options, IDatabase redis, HttpClient appClient) : IAsyncDisposable
 {
     private readonly string _instance = Guid.NewGuid().ToString("N")[..12];
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
-    private readonly List<RedisConnection> _connections = [];
     private long _delivered;
 
     /// <summary>Deliveries attempted (including redeliveries).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
-    public async Task PublishAsync(HttpContext context, string pubsubName, string topic)
+    /// <summary>When true, publishing fails as a broker outage does (daprd: <c>ERR_PUBSUB_PUBLISH_MESSAGE</c>).</summary>
+    public bool FailPublishes { get; set; }
+
+    /// <summary>Wraps <paramref name="body"/> in a CloudEvent (unless raw) and appends it to the topic's stream.</summary>
+    public async Task PublishAsync(string pubsubName, string topic, byte[] body, string contentType, bool raw, string? traceParent)
     {
-        var component = Find(pubsubName);
-        if (component is null)
-        {
-            await Errors.WriteAsync(context, 404, "ERR_PUBSUB_NOT_FOUND", $"pubsub {pubsubName} not found");
-            return;
-        }
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body);
-        var raw = string.Equals(context.Request.Query["metadata.rawPayload"], "true", StringComparison.OrdinalIgnoreCase);
-        var payload = raw
-            ? body.ToArray()
-            : CloudEvent(body.ToArray(), context.Request.ContentType ?? "application/json", topic, pubsubName, context.Request.Headers["traceparent"].ToString());
-        if (component.MaxLenApprox > 0)
-            await redis.ExecuteAsync("XADD", topic, "MAXLEN", "~", component.MaxLenApprox, "*", "data", payload);
-        else
-            await redis.ExecuteAsync("XADD", topic, "*", "data", payload);
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        var component = Find(pubsubName) ?? throw StandInError.PubSubNotFound(pubsubName);
+        if (FailPublishes)
+            throw new StandInError(Grpc.Core.StatusCode.Internal, 500, "ERR_PUBSUB_PUBLISH_MESSAGE", $"error when publish to topic {topic} in pubsub {pubsubName}: broker unavailable");
+        var payload = raw ? body : CloudEvent(body, contentType, topic, pubsubName, traceParent);
+        await redis.StreamAddAsync(topic, "data", payload, maxLength: component.MaxLenApprox > 0 ? component.MaxLenApprox : null,
+            useApproximateMaxLength: component.MaxLenApprox > 0);
     }
 
-    /// <summary>Reads the app's <c>GET /dapr/subscribe</c> and starts a consumer for each subscription on a known component.</summary>
+    /// <summary>Reads the app's <c>GET /dapr/subscribe</c> (field names case-insensitive, as daprd decodes them) and starts a
+    /// consumer for each subscription on a known component.</summary>
     public async Task SubscribeAsync(Uri appAddress)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(appAddress, "/dapr/subscribe"));
@@ -51,32 +43,31 @@ internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redi
             request.Headers.TryAddWithoutValidation("dapr-api-token", options.AppApiToken);
         using var response = await appClient.SendAsync(request);
         // daprd treats an app without the route as an app without programmatic subscriptions.
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        if (response.StatusCode == HttpStatusCode.NotFound)
             return;
         response.EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
         foreach (var s in doc.RootElement.EnumerateArray())
         {
-            var pubsubName = s.GetProperty("pubsubname").GetString()!;
+            var pubsubName = Property(s, "pubsubName")?.GetString() ?? string.Empty;
             var component = Find(pubsubName);
             if (component is null)
                 continue;
-            var topic = s.GetProperty("topic").GetString()!;
-            var route = s.GetProperty("route").GetString()!;
-            var rawPayload = s.TryGetProperty("metadata", out var m) && m.TryGetProperty("rawPayload", out var r) && r.GetString() == "true";
-            var group = ConsumerGroup(component);
+            var topic = Property(s, "topic")!.Value.GetString()!;
+            var route = Route(s);
+            var metadata = Property(s, "metadata");
+            var rawPayload = metadata is { ValueKind: JsonValueKind.Object } m && Property(m, "rawPayload")?.GetString() == "true";
+            var group = ConsumerGroup(component, metadata);
             try
             {
-                await redis.ExecuteAsync("XGROUP", "CREATE", topic, group, "0", "MKSTREAM");
+                await redis.StreamCreateConsumerGroupAsync(topic, group, "0", createStream: true);
             }
-            catch (RedisServerException ex) when (ex.Prefix == "BUSYGROUP")
+            catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
             {
                 // The group exists: another replica with the same consumerID created it; they will compete.
             }
-            var connection = await RedisConnection.ConnectAsync(options.Redis);
-            _connections.Add(connection);
             var subscription = new Subscription(pubsubName, topic, new Uri(appAddress, route), group, group + "-" + _instance, rawPayload);
-            _pumps.Add(Task.Run(() => PumpAsync(connection, subscription)));
+            _pumps.Add(Task.Run(() => PumpAsync(subscription)));
         }
     }
 
@@ -91,9 +82,27 @@ internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redi
         {
             // Stopping.
         }
-        foreach (var c in _connections)
-            await c.DisposeAsync();
         _stop.Dispose();
+    }
+
+    private static JsonElement? Property(JsonElement obj, string name)
+    {
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                return p.Value;
+        }
+        return null;
+    }
+
+    /// <summary><c>route</c> (v1) or the default of <c>routes</c> (v2, as Dapr.AspNetCore writes it).</summary>
+    private static string Route(JsonElement s)
+    {
+        if (Property(s, "route")?.GetString() is { Length: > 0 } route)
+            return route;
+        if (Property(s, "routes") is { ValueKind: JsonValueKind.Object } routes && Property(routes, "default")?.GetString() is { Length: > 0 } fallback)
+            return fallback;
+        throw new InvalidOperationException($"subscription without a route: {s.GetRawText()}");
     }
 
     private StandInPubSub? Find(string name)
@@ -106,34 +115,39 @@ internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redi
         return null;
     }
 
-    private string ConsumerGroup(StandInPubSub component) => component.ConsumerId switch
+    /// <summary>The component's consumerID, unless the subscription's metadata names one (per-subscription override).</summary>
+    private string ConsumerGroup(StandInPubSub component, JsonElement? metadata)
     {
-        null or "" or "{appid}" => options.AppId,
-        "{uuid}" or "{podName}" => options.AppId + "-" + _instance,
-        var literal => literal,
-    };
+        var consumerId = metadata is { ValueKind: JsonValueKind.Object } m && Property(m, "consumerID")?.GetString() is { Length: > 0 } id
+            ? id
+            : component.ConsumerId;
+        return consumerId switch
+        {
+            null or "" or "{appid}" => options.AppId,
+            "{uuid}" or "{podName}" => options.AppId + "-" + _instance,
+            var literal => literal,
+        };
+    }
 
-    private async Task PumpAsync(RedisConnection connection, Subscription s)
+    private async Task PumpAsync(Subscription s)
     {
         var token = _stop.Token;
-        var lastReclaim = DateTime.UtcNow;
+        var lastReclaim = TimeProvider.System.GetTimestamp();
         while (!token.IsCancellationRequested)
         {
             try
             {
-                var reply = await connection.ExecuteAsync("XREADGROUP", ["GROUP", s.Group, s.Consumer, "COUNT", 10, "BLOCK", 100, "STREAMS", s.Topic, ">"], token);
-                if (!reply.IsNull)
+                var entries = await redis.StreamReadGroupAsync(s.Topic, s.Group, s.Consumer, ">", count: 10);
+                await DeliverEntriesAsync(s, entries, token);
+                if (TimeProvider.System.GetElapsedTime(lastReclaim) >= options.RedeliverInterval)
                 {
-                    for (var i = 0; i < reply.Count; i++)
-                        await DeliverEntriesAsync(connection, s, reply[i][1], token);
+                    lastReclaim = TimeProvider.System.GetTimestamp();
+                    var claimed = await redis.StreamAutoClaimAsync(s.Topic, s.Group, s.Consumer, (long)options.ProcessingTimeout.TotalMilliseconds, "0-0", 50);
+                    await DeliverEntriesAsync(s, claimed.ClaimedEntries, token);
                 }
-                if (DateTime.UtcNow - lastReclaim >= options.RedeliverInterval)
-                {
-                    lastReclaim = DateTime.UtcNow;
-                    var idle = (long)options.ProcessingTimeout.TotalMilliseconds;
-                    var claimed = await connection.ExecuteAsync("XAUTOCLAIM", [s.Topic, s.Group, s.Consumer, idle, "0-0", "COUNT", 50], token);
-                    await DeliverEntriesAsync(connection, s, claimed[1], token);
-                }
+                // SE.Redis does not block on XREADGROUP (it would stall the shared connection): poll while the stream is idle.
+                if (entries.Length == 0)
+                    await Task.Delay(options.PollInterval, token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -141,36 +155,28 @@ internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redi
             }
             catch (RedisException) when (!token.IsCancellationRequested)
             {
-                await Task.Delay(50, token);
+                await Task.Delay(50, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
 
-    private async Task DeliverEntriesAsync(RedisConnection connection, Subscription s, RedisValue entries, CancellationToken token)
+    private async Task DeliverEntriesAsync(Subscription s, StreamEntry[] entries, CancellationToken token)
     {
-        for (var n = 0; n < entries.Count; n++)
+        foreach (var entry in entries)
         {
-            var entry = entries[n];
-            if (entry.IsNull || entry.Count < 2 || entry[1].IsNull)
+            if (entry.IsNull)
                 continue;
-            var id = entry[0].AsString()!;
-            var fields = entry[1];
-            ReadOnlyMemory<byte> data = default;
-            for (var i = 0; i + 1 < fields.Count; i += 2)
-            {
-                if (fields[i].AsString() == "data")
-                    data = fields[i + 1].AsBytes();
-            }
+            var data = (byte[]?)entry["data"] ?? [];
             if (await DeliverAsync(s, data, token))
-                await connection.ExecuteAsync("XACK", [s.Topic, s.Group, id], token);
+                await redis.StreamAcknowledgeAsync(s.Topic, s.Group, entry.Id);
         }
     }
 
     /// <summary>True when the message is done with (SUCCESS, DROP, 404); false leaves it pending for redelivery.</summary>
-    private async Task<bool> DeliverAsync(Subscription s, ReadOnlyMemory<byte> data, CancellationToken token)
+    private async Task<bool> DeliverAsync(Subscription s, byte[] data, CancellationToken token)
     {
         Interlocked.Increment(ref _delivered);
-        var body = !s.RawPayload && IsCloudEvent(data.Span) ? data.ToArray() : WrapRaw(data, s);
+        var body = !s.RawPayload && IsCloudEvent(data) ? data : WrapRaw(data, s);
         using var request = new HttpRequestMessage(HttpMethod.Post, s.Route) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
         if (options.AppApiToken is not null)
@@ -186,7 +192,7 @@ internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redi
             if (text.Length == 0)
                 return true;
             using var doc = JsonDocument.Parse(text);
-            var status = doc.RootElement.TryGetProperty("status", out var st) ? st.GetString() : null;
+            var status = doc.RootElement.ValueKind == JsonValueKind.Object && Property(doc.RootElement, "status") is { } st ? st.GetString() : null;
             return status is null or "" or "SUCCESS" or "DROP";
         }
         catch (HttpRequestException)
@@ -221,27 +227,27 @@ internal sealed class PubSubApi(DaprStandInOptions options, RedisConnection redi
         }
     }
 
-    private byte[] WrapRaw(ReadOnlyMemory<byte> data, Subscription s)
+    private byte[] WrapRaw(byte[] data, Subscription s)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             WriteAttributes(writer, s.Topic, s.PubSubName, "application/octet-stream", null);
-            writer.WriteBase64String("data_base64", data.Span);
+            writer.WriteBase64String("data_base64", data);
             writer.WriteEndObject();
         }
         return buffer.ToArray();
     }
 
-    private byte[] CloudEvent(byte[] body, string contentType, string topic, string pubsubName, string traceParent)
+    private byte[] CloudEvent(byte[] body, string contentType, string topic, string pubsubName, string? traceParent)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             var mediaType = contentType.Split(';')[0].Trim();
-            WriteAttributes(writer, topic, pubsubName, mediaType, traceParent.Length > 0 ? traceParent : null);
+            WriteAttributes(writer, topic, pubsubName, mediaType, string.IsNullOrEmpty(traceParent) ? null : traceParent);
             if (mediaType.EndsWith("json", StringComparison.OrdinalIgnoreCase) && IsJson(body))
             {
                 writer.WritePropertyName("data");

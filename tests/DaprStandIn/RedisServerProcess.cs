@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using InferenceMesh.Redis;
 
 namespace InferenceMesh.DaprStandIn;
 
@@ -29,16 +28,8 @@ public sealed class RedisServerProcess : IDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Options for a plain connection to this server.</summary>
-    public RedisOptions Options => new()
-    {
-        Host = "127.0.0.1",
-        Port = Port,
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-        CommandTimeout = TimeSpan.FromSeconds(30),
-        ReconnectMinDelay = TimeSpan.FromMilliseconds(20),
-        ReconnectMaxDelay = TimeSpan.FromMilliseconds(250),
-    };
+    /// <summary>StackExchange.Redis configuration of a plain connection to this server.</summary>
+    public string Configuration => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)},connectTimeout=10000,syncTimeout=30000,asyncTimeout=30000";
 
     public static RedisServerProcess Start(params string[] extraArgs)
     {

@@ -54,7 +54,7 @@ public sealed class DistributedTests(DistributedEnsemble ensemble) : IClassFixtu
             string queue;
             try
             {
-                queue = await Http.GetStringAsync(new Uri(scheduler, "queue"));
+                queue = await ensemble.GetFromAppAsync(Http, new Uri(scheduler, "queue"));
             }
             catch (HttpRequestException)
             {

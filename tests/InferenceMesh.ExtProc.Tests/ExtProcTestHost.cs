@@ -61,7 +61,7 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
         builder.Services.AddSingleton<ISchedulingService>(scheduler);
         services?.Invoke(builder.Services);
         builder.AddServiceDefaults(AppIds.ExtProc);
-        builder.AddExtProc();
+        builder.AddExtProcCore();
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapExtProcApi();

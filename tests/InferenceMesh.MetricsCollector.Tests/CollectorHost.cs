@@ -72,17 +72,19 @@ internal sealed class CollectorHost : IAsyncDisposable
         ["Collector:PoolFile"] = "pool.yaml",
         ["Collector:PoolFilePollInterval"] = "00:00:00.050",
         ["Collector:SnapshotSaveInterval"] = "00:00:00.500",
-        ["Dapr:SidecarWaitSeconds"] = "0",
     };
 
     public static async Task<CollectorHost> StartAsync(string poolYaml, Action<Dictionary<string, string?>>? configure = null,
-        InMemoryEventBus? bus = null, Action<InMemoryEventBus>? beforeStart = null, Uri? daprEndpoint = null)
+        InMemoryEventBus? bus = null, Action<InMemoryEventBus>? beforeStart = null, DaprStandIn.DaprStandIn? sidecar = null)
     {
         var dir = Directory.CreateTempSubdirectory("collector").FullName;
         await File.WriteAllTextAsync(Path.Combine(dir, "pool.yaml"), poolYaml);
         var settings = DefaultSettings();
-        if (daprEndpoint is not null)
-            settings["Dapr:HttpEndpoint"] = daprEndpoint.ToString();
+        if (sidecar is not null)
+        {
+            settings["DAPR_HTTP_ENDPOINT"] = sidecar.HttpEndpoint.ToString();
+            settings["DAPR_GRPC_ENDPOINT"] = sidecar.GrpcEndpoint.ToString();
+        }
         configure?.Invoke(settings);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = dir, EnvironmentName = "Test" });
         builder.Logging.ClearProviders();
@@ -91,13 +93,18 @@ internal sealed class CollectorHost : IAsyncDisposable
         var ownsBus = bus is null;
         bus ??= new InMemoryEventBus();
         var store = new RecordingStore();
-        // With a sidecar (stand-in) the real Dapr publisher and state store are used; otherwise the in-memory bus and a recorder.
-        if (daprEndpoint is null)
-            builder.Services.AddSingleton<ISnapshotStore>(store);
+        // With a sidecar (stand-in) the service's Dapr registration is used; otherwise its core with the in-memory bus and a recorder.
         builder.AddServiceDefaults(AppIds.MetricsCollector);
-        builder.AddMetricsCollector();
-        if (daprEndpoint is null)
-            builder.AddInMemoryEventBus(bus);
+        if (sidecar is null)
+        {
+            builder.Services.AddSingleton<ISnapshotStore>(store);
+            builder.Services.AddInMemoryEventBus(bus);
+            builder.AddMetricsCollectorCore();
+        }
+        else
+        {
+            builder.AddMetricsCollector();
+        }
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapMetricsCollectorApi();
@@ -152,9 +159,9 @@ internal sealed class CollectorHost : IAsyncDisposable
         public SnapshotSubscriber(InMemoryEventBus bus, string consumerGroup)
         {
             var subscription = DaprSubscription.Create(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, "/endpoint-metrics",
-                ContractsJsonContext.Default.PoolSnapshot, (e, _) =>
+                ContractsJsonContext.Default.PoolSnapshot, (snapshot, _) =>
                 {
-                    Received.Enqueue(e.Data);
+                    Received.Enqueue(snapshot);
                     return ValueTask.FromResult(TopicResult.Success);
                 });
             _membership = bus.Subscribe(subscription, consumerGroup);

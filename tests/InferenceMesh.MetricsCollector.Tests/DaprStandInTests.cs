@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using Dapr.Client;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
 using InferenceMesh.DaprStandIn;
@@ -32,25 +34,25 @@ public sealed class DaprStandInTests(RedisServerFixture redis) : IClassFixture<R
         public static async Task<SchedulerReplica> StartAsync(RedisServerProcess redis)
         {
             var replica = new SchedulerReplica();
-            replica.Sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions { AppId = AppIds.Scheduler, Redis = redis.Options });
+            replica.Sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions { AppId = AppIds.Scheduler, Redis = redis.Configuration });
             var builder = WebApplication.CreateBuilder();
             builder.Logging.ClearProviders();
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Dapr:HttpEndpoint"] = replica.Sidecar.HttpEndpoint.ToString(),
-                ["Dapr:SidecarWaitSeconds"] = "0",
+                ["DAPR_HTTP_ENDPOINT"] = replica.Sidecar.HttpEndpoint.ToString(),
+                ["DAPR_GRPC_ENDPOINT"] = replica.Sidecar.GrpcEndpoint.ToString(),
             });
             builder.AddServiceDefaults(AppIds.Scheduler);
-            builder.AddDaprClient();
+            builder.Services.AddDaprSidecar();
             (replica._app, var address) = await TestServers.StartAsync(app =>
             {
                 app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, "/endpoint-metrics",
-                    ContractsJsonContext.Default.PoolSnapshot, (e, _) =>
+                    ContractsJsonContext.Default.PoolSnapshot, (snapshot, _) =>
                     {
-                        replica.Received.Enqueue(e.Data);
+                        replica.Received.Enqueue(snapshot);
                         return ValueTask.FromResult(TopicResult.Success);
                     });
-                app.MapDaprSubscribe();
+                app.MapDaprSubscribeHandler();
             }, builder: builder);
             await replica.Sidecar.AttachAppAsync(address);
             return replica;
@@ -71,9 +73,9 @@ public sealed class DaprStandInTests(RedisServerFixture redis) : IClassFixture<R
         server.Body = Fixtures.Vllm(2, 3, 0.5, "travel-helper-v1", "", 2);
         await using var a = await SchedulerReplica.StartAsync(redis.Server);
         await using var b = await SchedulerReplica.StartAsync(redis.Server);
-        await using var sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions { AppId = AppIds.MetricsCollector, Redis = redis.Server.Options });
+        await using var sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions { AppId = AppIds.MetricsCollector, Redis = redis.Server.Configuration });
         var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", server.Address), s => s["Collector:ScrapeInterval"] = "00:00:00.100",
-            daprEndpoint: sidecar.HttpEndpoint);
+            sidecar: sidecar);
         try
         {
             await TestServers.WaitUntilAsync(() => a.Received.Count(s => s.Endpoints.Count == 1) >= 10 && b.Received.Count(s => s.Endpoints.Count == 1) >= 10,
@@ -83,7 +85,7 @@ public sealed class DaprStandInTests(RedisServerFixture redis) : IClassFixture<R
         {
             await host.App.StopAsync();
         }
-        var published = (await sidecar.Redis.ExecuteAsync("XLEN", DaprNames.EndpointMetricsTopic)).AsInt64();
+        var published = await sidecar.Redis.StreamLengthAsync(DaprNames.EndpointMetricsTopic);
         await TestServers.WaitUntilAsync(() => a.Received.Select(s => s.Sequence).Distinct().Count() == published
                                                && b.Received.Select(s => s.Sequence).Distinct().Count() == published,
             $"both replicas received all {published} published snapshots", TimeSpan.FromSeconds(60));
@@ -92,10 +94,9 @@ public sealed class DaprStandInTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(server.Address, endpoint.Address);
         Assert.Equal(["travel-helper-v1"], endpoint.RunningLoras);
 
-        using var client = DaprClient.Create(new DaprClientOptions { HttpEndpoint = sidecar.HttpEndpoint.ToString() });
-        var saved = await client.GetStateAsync(DaprNames.StateStore, DaprNames.SnapshotKeyPrefix + "qwen", ContractsJsonContext.Default.PoolSnapshot);
-        Assert.NotNull(saved);
-        Assert.Equal("qwen", saved.Value.Pool);
+        using var client = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint.ToString()).UseHttpEndpoint(sidecar.HttpEndpoint.ToString()).Build();
+        var saved = await client.GetByteStateAsync(DaprNames.StateStore, DaprNames.SnapshotKeyPrefix + "qwen");
+        Assert.Equal("qwen", JsonSerializer.Deserialize(saved.Span, ContractsJsonContext.Default.PoolSnapshot)!.Pool);
         await host.DisposeAsync();
     }
 }

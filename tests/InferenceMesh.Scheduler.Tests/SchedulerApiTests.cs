@@ -128,9 +128,10 @@ public sealed class SchedulerApiTests
 
         var subs = await host.Client.GetFromJsonAsync<JsonElement>("/dapr/subscribe");
 
-        var topics = subs.EnumerateArray().Select(s => (s.GetProperty("pubsubname").GetString(), s.GetProperty("topic").GetString(), s.GetProperty("route").GetString())).ToList();
-        Assert.Contains((DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, "/events/endpoint-metrics"), topics);
-        Assert.Contains((DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, "/events/request-completions"), topics);
+        // Dapr.AspNetCore's answer: pubsubName in camelCase, routes without the leading slash.
+        var topics = subs.EnumerateArray().Select(s => (s.GetProperty("pubsubName").GetString(), s.GetProperty("topic").GetString(), s.GetProperty("route").GetString())).ToList();
+        Assert.Contains((DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic, "events/endpoint-metrics"), topics);
+        Assert.Contains((DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, "events/request-completions"), topics);
     }
 
     [Fact]

@@ -34,8 +34,8 @@ internal sealed class SchedulerHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Urls"] = "http://127.0.0.1:0",
-            ["Dapr:HttpEndpoint"] = "http://127.0.0.1:9",
-            ["Dapr:SidecarWaitSeconds"] = "0",
+            ["DAPR_HTTP_ENDPOINT"] = "http://127.0.0.1:9",
+            ["DAPR_GRPC_ENDPOINT"] = "http://127.0.0.1:9",
             // Real time here: keep snapshots fresh however slow the machine is.
             ["Scheduler:StalenessMs"] = "600000",
         };

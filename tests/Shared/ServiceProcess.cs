@@ -52,7 +52,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             info.ArgumentList.Add(a);
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["Logging__Console__FormatterName"] = "simple";
-        info.Environment["Dapr__SidecarWaitSeconds"] = "0";
+        // The sidecar settings are the caller's to give (Dapr.Client reads them from the environment); none leak in.
+        foreach (var key in (string[])["DAPR_HTTP_PORT", "DAPR_GRPC_PORT", "DAPR_HTTP_ENDPOINT", "DAPR_GRPC_ENDPOINT", "DAPR_API_TOKEN", "APP_API_TOKEN"])
+            info.Environment.Remove(key);
         info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
             info.Environment[k] = v;

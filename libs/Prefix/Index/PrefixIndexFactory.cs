@@ -1,5 +1,5 @@
 using InferenceMesh.Contracts;
-using InferenceMesh.Dapr;
+using Dapr.Client;
 using InferenceMesh.Prefix.Index.Dapr;
 using InferenceMesh.Prefix.Index.Memory;
 using InferenceMesh.Prefix.Index.Redis;

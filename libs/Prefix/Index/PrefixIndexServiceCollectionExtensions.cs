@@ -1,4 +1,5 @@
-using InferenceMesh.Dapr;
+using Dapr.Client;
+using InferenceMesh.Contracts;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -31,7 +31,7 @@ internal static class ExtProcBenchHosts
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ISchedulingService, InstantScheduler>();
         builder.AddServiceDefaults(AppIds.ExtProc);
-        builder.AddExtProc();
+        builder.AddExtProcCore();
         var app = builder.Build();
         app.MapExtProcApi();
         await app.StartAsync().ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
+using System.Text.Json;
+using Dapr.Client;
 using InferenceMesh.Contracts;
 using InferenceMesh.DaprStandIn;
 using InferenceMesh.ExtProc;
@@ -129,7 +130,8 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["Urls"] = "http://127.0.0.1:0",
-            ["Dapr:HttpEndpoint"] = schedulerSidecar.HttpEndpoint.ToString().TrimEnd('/'),
+            ["DAPR_HTTP_ENDPOINT"] = schedulerSidecar.HttpEndpoint.ToString(),
+            ["DAPR_GRPC_ENDPOINT"] = schedulerSidecar.GrpcEndpoint.ToString(),
             ["Service:MeterPrefix"] = "InferenceMesh.Scheduler",
             ["Scheduler:QueueThreshold"] = "1000000",
             ["Scheduler:StalenessMs"] = "3600000",
@@ -150,14 +152,15 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         var extProcSidecar = await StandIn.StartAsync(Sidecar(AppIds.ExtProc, redis, Resolve)).ConfigureAwait(false);
         OnDispose(extProcSidecar);
         var extProcSettings = ExtProcSettings();
-        extProcSettings["Dapr:HttpEndpoint"] = extProcSidecar.HttpEndpoint.ToString().TrimEnd('/');
+        extProcSettings["DAPR_HTTP_ENDPOINT"] = extProcSidecar.HttpEndpoint.ToString();
+        extProcSettings["DAPR_GRPC_ENDPOINT"] = extProcSidecar.GrpcEndpoint.ToString();
         var extProcApp = await StartExtProcAsync(Builder(AppIds.ExtProc, extProcSettings)).ConfigureAwait(false);
         var httpPort = extProcApp.Services.GetRequiredService<ExtProcListeners>().HttpPort;
         await extProcSidecar.AttachAppAsync(new Uri($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}/")).ConfigureAwait(false);
 
         var scheduler = schedulerApp.Services.GetRequiredService<SchedulingService>();
         _scheduler = scheduler;
-        await PublishSnapshotUntilFreshAsync(extProcSidecar.HttpEndpoint, scheduler).ConfigureAwait(false);
+        await PublishSnapshotUntilFreshAsync(extProcSidecar, scheduler).ConfigureAwait(false);
     }
 
     /// <summary>A sidecar with the redelivery timing of components/*.yaml, not the tests' sub-second one that would redeliver
@@ -167,7 +170,7 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
     private static DaprStandInOptions Sidecar(string appId, RedisServerProcess redis, Func<string, IReadOnlyList<Uri>> resolve) => new()
     {
         AppId = appId,
-        Redis = redis.Options,
+        Redis = redis.Configuration,
         KeyPrefix = "name",
         NameResolver = resolve,
         PubSubs = [new(DaprNames.PubSub, MaxLenApprox: 100_000), new(DaprNames.FanOutPubSub, "{uuid}", MaxLenApprox: 100_000)],
@@ -193,15 +196,14 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
 
     /// <summary>Publishes the snapshot through a sidecar until the scheduler holds every endpoint fresh (a consumer group
     /// created after the first publish would not see it, so it is repeated with a new sequence).</summary>
-    private async Task PublishSnapshotUntilFreshAsync(Uri sidecar, SchedulingService scheduler)
+    private async Task PublishSnapshotUntilFreshAsync(StandIn sidecar, SchedulingService scheduler)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var topic = new Uri(sidecar, $"v1.0/publish/{DaprNames.FanOutPubSub}/{DaprNames.EndpointMetricsTopic}");
+        using var dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint.ToString()).UseHttpEndpoint(sidecar.HttpEndpoint.ToString()).Build();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         for (long sequence = 1; ; sequence++)
         {
-            using (var response = await http.PostAsJsonAsync(topic, Snapshot(sequence), ContractsJsonContext.Default.PoolSnapshot).ConfigureAwait(false))
-                response.EnsureSuccessStatusCode();
+            await dapr.PublishByteEventAsync(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic,
+                JsonSerializer.SerializeToUtf8Bytes(Snapshot(sequence), ContractsJsonContext.Default.PoolSnapshot)).ConfigureAwait(false);
             for (var i = 0; i < 10; i++)
             {
                 if (FreshEndpoints(scheduler) >= Endpoints.Count)
@@ -230,9 +232,13 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         return 0;
     }
 
+    /// <summary>Starts ext-proc with the scheduler registered on <paramref name="builder"/>, or, when none is, with its Dapr one.</summary>
     private async Task<WebApplication> StartExtProcAsync(WebApplicationBuilder builder)
     {
-        builder.AddExtProc();
+        if (builder.Services.Any(d => d.ServiceType == typeof(ISchedulingService)))
+            builder.AddExtProcCore();
+        else
+            builder.AddExtProc();
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapExtProcApi();

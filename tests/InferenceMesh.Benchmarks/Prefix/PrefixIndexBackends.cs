@@ -1,12 +1,12 @@
 using InferenceMesh.Contracts;
-using InferenceMesh.Dapr;
+using Dapr.Client;
 using InferenceMesh.Prefix.Index;
 using StackExchange.Redis;
 
 namespace InferenceMesh.Benchmarks.Prefix;
 
 /// <summary>One backend with everything it needs: memory; redis on a loopback redis-server; dapr through the Dapr stand-in
-/// (tests/DaprStandIn: the documented state API over the same kind of Redis — a real daprd adds its own hop cost, ≈0.3 ms).</summary>
+/// (tests/DaprStandIn: daprd's gRPC state API, through Dapr.Client, over the same kind of Redis — a real daprd adds its own hop cost, ≈0.3 ms).</summary>
 internal sealed class PrefixIndexBackends : IAsyncDisposable
 {
     private DaprStandIn.RedisServerProcess? _redisServer;
@@ -41,8 +41,8 @@ internal sealed class PrefixIndexBackends : IAsyncDisposable
                 break;
             case "dapr":
                 b._redisServer = DaprStandIn.RedisServerProcess.Start();
-                b._standIn = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandIn.DaprStandInOptions { AppId = AppIds.PrefixIndex, Redis = b._redisServer.Options });
-                b._dapr = DaprClient.Create(new DaprClientOptions { HttpEndpoint = b._standIn.HttpEndpoint.ToString() });
+                b._standIn = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandIn.DaprStandInOptions { AppId = AppIds.PrefixIndex, Redis = b._redisServer.Configuration });
+                b._dapr = new DaprClientBuilder().UseGrpcEndpoint(b._standIn.GrpcEndpoint.ToString()).UseHttpEndpoint(b._standIn.HttpEndpoint.ToString()).Build();
                 b.Index = PrefixIndexFactory.CreateDapr(b._dapr, options, b.Metrics);
                 break;
             default:

@@ -23,6 +23,11 @@ public sealed class DistributedEnsemble : IAsyncLifetime
     public const string AdapterAlias = "sql-assistant";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+
+    /// <summary>The sidecars' API token (DAPR_API_TOKEN) and the token they present to the apps (APP_API_TOKEN), as
+    /// <c>dapr.io/api-token-secret</c> and <c>dapr.io/app-token-secret</c> would set them.</summary>
+    private readonly string _apiToken = Guid.NewGuid().ToString("N");
+    private readonly string _appToken = Guid.NewGuid().ToString("N");
     private readonly List<DaprStandIn.DaprStandIn> _sidecars = [];
     private readonly Dictionary<string, List<Uri>> _replicas = new(StringComparer.Ordinal);
     private readonly List<ServiceProcess> _processes = [];
@@ -159,14 +164,20 @@ public sealed class DistributedEnsemble : IAsyncLifetime
         var sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions
         {
             AppId = appId,
-            Redis = _redis!.Options,
+            Redis = _redis!.Configuration,
+            ApiToken = _apiToken,
+            AppApiToken = _appToken,
             // statestore is shared by the apps (components/statestore.yaml: keyPrefix name).
             KeyPrefix = "name",
             NameResolver = ResolveReplicas,
         });
         lock (_sidecars)
             _sidecars.Add(sidecar);
-        env["Dapr__HttpEndpoint"] = sidecar.HttpEndpoint.ToString().TrimEnd('/');
+        // What daprd gives its app: both ports on localhost and the tokens; Dapr.Client reads them itself.
+        env["DAPR_HTTP_PORT"] = sidecar.HttpEndpoint.Port.ToString(CultureInfo.InvariantCulture);
+        env["DAPR_GRPC_PORT"] = sidecar.GrpcEndpoint.Port.ToString(CultureInfo.InvariantCulture);
+        env["DAPR_API_TOKEN"] = _apiToken;
+        env["APP_API_TOKEN"] = _appToken;
         var (process, address, grpc) = await LaunchAsync(name, appId, assembly, env, urls);
         // The app channel: subscriptions are read from the app, deliveries start.
         await sidecar.AttachAppAsync(address);
@@ -225,9 +236,20 @@ public sealed class DistributedEnsemble : IAsyncLifetime
             return _replicas.TryGetValue(appId, out var list) ? [.. list] : [];
     }
 
+    /// <summary>GET of an app route that only the sidecar may call (it carries the app token, as the sidecar does).</summary>
+    public async Task<string> GetFromAppAsync(HttpClient http, Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Add("dapr-api-token", _appToken);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
+    }
+
     private async Task<bool> PoolIsFreshAsync(HttpClient http, Uri scheduler)
     {
-        using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(scheduler, "pool")));
+        using var doc = JsonDocument.Parse(await GetFromAppAsync(http, new Uri(scheduler, "pool")));
         foreach (var pool in doc.RootElement.EnumerateArray())
         {
             if (pool.GetProperty("pool").GetString() != Pool)

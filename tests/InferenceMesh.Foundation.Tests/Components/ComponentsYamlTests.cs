@@ -261,6 +261,10 @@ public sealed partial class ComponentsYamlTests
             Assert.True(appPorts.Add(appPort));
             Assert.True(sidecarPorts.Add(daprPort));
             Assert.InRange(daprPort, 3501, 3504);
+            // Dapr.Client sends state and publish over gRPC: each sidecar's gRPC port is fixed too (DAPR_GRPC_PORT).
+            var grpcPort = int.Parse(Scalar(app, "daprGRPCPort")!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(sidecarPorts.Add(grpcPort));
+            Assert.InRange(grpcPort, 50101, 50104);
             if (id == AppIds.ExtProc)
             {
                 // ext-proc binds its own listeners (HTTP app channel + gRPC for Envoy) from its ExtProc options.

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using InferenceMesh.Contracts;
@@ -8,32 +7,37 @@ using InferenceMesh.Foundation.Tests.Support;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace InferenceMesh.Foundation.Tests.Dapr;
 
+/// <summary>The app side through Dapr.AspNetCore (UseCloudEvents, MapSubscribeHandler, WithTopic, AddDapr authentication),
+/// called the way daprd calls an app.</summary>
 public sealed class AppSideTests
 {
-    private static async Task<(TestHost Host, List<TopicEvent<RequestCompletion>> Seen)> StartAppAsync(Func<RequestCompletion, TopicResult> decide, string? appToken = null)
+    private static async Task<(TestHost Host, List<RequestCompletion> Seen)> StartAppAsync(Func<RequestCompletion, TopicResult> decide, string? appToken = null)
     {
-        var settings = new Dictionary<string, string?> { ["Dapr:SidecarWaitSeconds"] = "0" };
+        var settings = new Dictionary<string, string?>();
         if (appToken is not null)
-            settings["Dapr:AppApiToken"] = appToken;
+            settings["APP_API_TOKEN"] = appToken;
+        // Nothing listens here: the sidecar is absent.
+        settings["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{DaprStandIn.RedisServerProcess.FreePort()}";
+        settings["DAPR_GRPC_ENDPOINT"] = settings["DAPR_HTTP_ENDPOINT"];
         var builder = TestHost.CreateBuilder(settings);
         builder.AddServiceDefaults(AppIds.Scheduler);
-        builder.AddDaprClient();
+        builder.Services.AddDaprSidecar();
         var app = builder.Build();
-        var seen = new List<TopicEvent<RequestCompletion>>();
-        app.MapDaprSubscribe();
+        var seen = new List<RequestCompletion>();
         app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, "/events/completions", ContractsJsonContext.Default.RequestCompletion,
-            (e, _) =>
+            (c, _) =>
             {
-                if (e.Data.RequestId == "throw")
+                if (c.RequestId == "throw")
                     throw new InvalidOperationException("handler failure");
                 lock (seen)
-                    seen.Add(e);
-                return ValueTask.FromResult(decide(e.Data));
-            },
-            new SubscriptionOptions(new Dictionary<string, string> { ["rawPayload"] = "false" }, DeadLetterTopic: "completions-dead"));
+                    seen.Add(c);
+                return ValueTask.FromResult(decide(c));
+            });
+        app.MapDaprSubscribeHandler();
         app.MapPost("/invoke-me", () => Results.Ok()).RequireDaprAppToken(app.Services);
         app.MapDefaultEndpoints();
         return (await TestHost.StartAsync(app), seen);
@@ -59,11 +63,10 @@ public sealed class AppSideTests
 
         using var doc = JsonDocument.Parse(json);
         var s = Assert.Single(doc.RootElement.EnumerateArray());
-        Assert.Equal("pubsub-fanout", s.GetProperty("pubsubname").GetString());
+        Assert.Equal("pubsub-fanout", s.GetProperty("pubsubName").GetString());
         Assert.Equal("request-completions", s.GetProperty("topic").GetString());
-        Assert.Equal("/events/completions", s.GetProperty("route").GetString());
-        Assert.Equal("false", s.GetProperty("metadata").GetProperty("rawPayload").GetString());
-        Assert.Equal("completions-dead", s.GetProperty("deadLetterTopic").GetString());
+        // Dapr.AspNetCore writes the route without its leading slash; daprd resolves it against the app address.
+        Assert.Equal("events/completions", s.GetProperty("route").GetString());
     }
 
     [Fact]
@@ -77,7 +80,7 @@ public sealed class AppSideTests
         var retry = await host.Client.PostAsync(route, CloudEvent("r"));
         var drop = await host.Client.PostAsync(route, CloudEvent("d"));
         var failed = await host.Client.PostAsync(route, CloudEvent("throw"));
-        var garbage = await host.Client.PostAsync(route, new StringContent("{not json", Encoding.UTF8, "application/cloudevents+json"));
+        var garbage = await host.Client.PostAsync(route, new StringContent("""{"specversion":"1.0","id":"x","datacontenttype":"application/json","data":[1,2]}""", Encoding.UTF8, "application/cloudevents+json"));
 
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal("SUCCESS", await StatusOf(ok));
@@ -85,11 +88,8 @@ public sealed class AppSideTests
         Assert.Equal("DROP", await StatusOf(drop));
         Assert.Equal("RETRY", await StatusOf(failed));
         Assert.Equal("DROP", await StatusOf(garbage));
-        var first = seen[0];
-        Assert.Equal("ok", first.Data.RequestId);
-        Assert.Equal("ev-ok", first.Id);
-        Assert.Equal("ext-proc", first.Source);
-        Assert.Equal(DaprNames.FanOutPubSub, first.PubSubName);
+        Assert.Equal("ok", seen[0].RequestId);
+        Assert.Equal(200, seen[0].StatusCode);
     }
 
     [Fact]
@@ -101,6 +101,9 @@ public sealed class AppSideTests
         var noToken = await host.Client.PostAsync(new Uri("/events/completions", UriKind.Relative), CloudEvent("x"));
         var subscribeNoToken = await host.Client.GetAsync(new Uri("/dapr/subscribe", UriKind.Relative));
         var invokeNoToken = await host.Client.PostAsync(new Uri("/invoke-me", UriKind.Relative), null);
+        using var wrongToken = new HttpRequestMessage(HttpMethod.Post, new Uri("/invoke-me", UriKind.Relative));
+        wrongToken.Headers.Add("dapr-api-token", "guess");
+        var invokeWrongToken = await host.Client.SendAsync(wrongToken);
         using var withToken = new HttpRequestMessage(HttpMethod.Post, new Uri("/events/completions", UriKind.Relative)) { Content = CloudEvent("y") };
         withToken.Headers.Add("dapr-api-token", "s3cret");
         var accepted = await host.Client.SendAsync(withToken);
@@ -112,22 +115,45 @@ public sealed class AppSideTests
         Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, subscribeNoToken.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, invokeNoToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, invokeWrongToken.StatusCode);
         Assert.Equal("SUCCESS", await StatusOf(accepted));
         Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-        Assert.Equal(["y"], seen.Select(e => e.Data.RequestId));
+        Assert.Equal(["y"], seen.Select(c => c.RequestId));
     }
 
     [Fact]
-    public async Task Readiness_IsDown_WithoutASidecar()
+    public async Task Readiness_IsDown_WhileTheSidecarIsDown()
     {
         var (host, _) = await StartAppAsync(_ => TopicResult.Success);
         await using var _1 = host;
 
         var ready = await host.Client.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
-        var body = await ready.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Equal("Unhealthy", body);
+    }
+
+    [Fact]
+    public async Task SidecarDownAtStart_ReadinessComesUpOnceItListens()
+    {
+        var port = DaprStandIn.RedisServerProcess.FreePort();
+        using var redis = DaprStandIn.RedisServerProcess.Start();
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?>
+        {
+            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{port}",
+            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{port}",
+        });
+        builder.AddServiceDefaults(AppIds.Scheduler);
+        builder.Services.AddDaprSidecar();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await using var host = await TestHost.StartAsync(app);
+        var before = await host.Client.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
+
+        // The sidecar comes up late, where the app was told it is.
+        await using (await DaprStandIn.DaprStandIn.StartAsync(new DaprStandIn.DaprStandInOptions { AppId = AppIds.Scheduler, Redis = redis.Configuration, HttpPort = port }))
+            await Poll.UntilAsync(async () => (await host.Client.GetAsync(new Uri("/healthz/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "readiness after the sidecar came up");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
     }
 }

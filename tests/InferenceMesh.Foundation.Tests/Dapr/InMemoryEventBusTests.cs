@@ -13,9 +13,9 @@ public sealed class InMemoryEventBusTests
     private static DaprSubscription Recorder(string pubsub, ConcurrentBag<string> seen, string who, Func<int, TopicResult>? result = null)
     {
         var attempts = 0;
-        return DaprSubscription.Create(pubsub, DaprNames.CompletionsTopic, "/c", ContractsJsonContext.Default.RequestCompletion, (e, _) =>
+        return DaprSubscription.Create(pubsub, DaprNames.CompletionsTopic, "/c", ContractsJsonContext.Default.RequestCompletion, (c, _) =>
         {
-            seen.Add($"{who}:{e.Data.RequestId}");
+            seen.Add($"{who}:{c.RequestId}");
             return ValueTask.FromResult(result?.Invoke(Interlocked.Increment(ref attempts)) ?? TopicResult.Success);
         });
     }
@@ -30,9 +30,9 @@ public sealed class InMemoryEventBusTests
         {
             var registry = new DaprSubscriptionRegistry();
             registry.Add(Recorder(DaprNames.FanOutPubSub, fanout, replica));
-            var other = DaprSubscription.Create(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, "/r", ContractsJsonContext.Default.RequestCompletion, (e, _) =>
+            var other = DaprSubscription.Create(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, "/r", ContractsJsonContext.Default.RequestCompletion, (c, _) =>
             {
-                competing.Add($"{replica}:{e.Data.RequestId}");
+                competing.Add($"{replica}:{c.RequestId}");
                 return ValueTask.FromResult(TopicResult.Success);
             });
             registry.Add(other);
@@ -76,7 +76,7 @@ public sealed class InMemoryEventBusTests
         // The subscriber reads only what it needs: a different record type with a compatible JSON shape.
         bus.Subscribe(DaprSubscription.Create(DaprNames.PubSub, "t", "/t", ContractsJsonContext.Default.ProblemReason, (e, _) =>
         {
-            got.TrySetResult(e.Data.Reason);
+            got.TrySetResult(e.Reason);
             return ValueTask.FromResult(TopicResult.Success);
         }), "g");
 

@@ -5,44 +5,71 @@ using InferenceMesh.Dapr;
 using InferenceMesh.Foundation.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 
 namespace InferenceMesh.Foundation.Tests.Dapr;
 
-/// <summary>Service invocation through the stand-in: the callee's status codes and bodies pass through.</summary>
+/// <summary>Contract tests: service invocation through Dapr.Client's invocation <see cref="HttpClient"/> and the stand-in:
+/// the callee's status codes, bodies, query and trace headers pass through.</summary>
 public sealed class InvokeIntegrationTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private static async Task<TestHost> StartCalleeAsync(string? appToken)
     {
-        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Dapr:AppApiToken"] = appToken, ["Dapr:SidecarWaitSeconds"] = "0" });
-        builder.AddDaprClient();
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["APP_API_TOKEN"] = appToken });
+        builder.Services.AddDaprSidecar();
         var app = builder.Build();
         app.MapPost("/schedule", (ScheduleRequestEcho body) => Results.Ok(new ProblemReason(200, body.Text + "!")))
             .RequireDaprAppToken(app.Services);
         app.MapGet("/status/{code:int}", (int code) => Results.Json(new ProblemReason(code, $"status {code}"), statusCode: code))
             .RequireDaprAppToken(app.Services);
         app.MapGet("/query", (HttpContext c) => Results.Ok(new ProblemReason(200, c.Request.QueryString.Value ?? "")));
+        app.MapGet("/trace", (HttpContext c) => Results.Ok(new ProblemReason(200, c.Request.Headers["traceparent"].ToString() + "|" + c.Request.Headers["tracestate"])));
         return await TestHost.StartAsync(app);
     }
+
+    private static HttpClient Invoker(Sidecar caller, string appId) =>
+        DaprHostingExtensions.CreateInvocationClient(new ConfigurationBuilder().AddInMemoryCollection(caller.Settings()).Build(), appId);
 
     public sealed record ScheduleRequestEcho(string Text);
 
     [Fact]
-    public async Task TypedInvoke_PostsJson_AndReadsTheAnswer()
+    public async Task Post_CarriesTheJsonBody_AndTheQuery_ThroughTheSidecar()
     {
         await using var callee = await StartCalleeAsync(appToken: "app-tok");
-        await using var caller = await Sidecar.StartAsync(redis.Server.Options, configure: o => o with
+        await using var caller = await Sidecar.StartAsync(redis.Server.Configuration, configure: o => o with
         {
             AppAddresses = new Dictionary<string, Uri> { [AppIds.Scheduler] = callee.Address },
             AppApiToken = "app-tok",
         });
+        using var scheduler = Invoker(caller, AppIds.Scheduler);
 
-        using var response = await caller.Client.InvokeMethodRawAsync(HttpMethod.Post, AppIds.Scheduler, "/schedule", JsonContent.Create(new ScheduleRequestEcho("hi")));
+        using var response = await scheduler.PostAsJsonAsync(new Uri("schedule", UriKind.Relative), new ScheduleRequestEcho("hi"));
         var answer = await response.Content.ReadFromJsonAsync<ProblemReason>();
-        var typed = await caller.Client.InvokeMethodGetAsync(AppIds.Scheduler, "query?a=1&b=x%20y", ContractsJsonContext.Default.ProblemReason);
+        var query = await scheduler.GetFromJsonAsync<ProblemReason>(new Uri("query?a=1&b=x%20y", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("hi!", answer!.Reason);
-        Assert.Equal("?a=1&b=x%20y", typed.Reason);
+        Assert.Equal("?a=1&b=x%20y", query!.Reason);
+    }
+
+    [Fact]
+    public async Task TraceHeaders_AreForwardedToTheCallee()
+    {
+        await using var callee = await StartCalleeAsync(appToken: null);
+        await using var caller = await Sidecar.StartAsync(redis.Server.Configuration, configure: o => o with
+        {
+            AppAddresses = new Dictionary<string, Uri> { [AppIds.Scheduler] = callee.Address },
+        });
+        using var scheduler = Invoker(caller, AppIds.Scheduler);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("trace", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        request.Headers.TryAddWithoutValidation("tracestate", "im=1");
+
+        using var response = await scheduler.SendAsync(request);
+        var answer = await response.Content.ReadFromJsonAsync<ProblemReason>();
+
+        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", answer!.Reason, StringComparison.Ordinal);
+        Assert.EndsWith("|im=1", answer.Reason, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -50,47 +77,68 @@ public sealed class InvokeIntegrationTests(RedisFixture redis) : IClassFixture<R
     [InlineData(503)]
     [InlineData(404)]
     [InlineData(400)]
-    public async Task Invoke_PassesTheCalleeStatusThrough(int code)
+    public async Task Invoke_PassesTheCalleeStatusAndBodyThrough(int code)
     {
         await using var callee = await StartCalleeAsync(appToken: null);
-        await using var caller = await Sidecar.StartAsync(redis.Server.Options, configure: o => o with
+        await using var caller = await Sidecar.StartAsync(redis.Server.Configuration, configure: o => o with
         {
             AppAddresses = new Dictionary<string, Uri> { [AppIds.PrefixIndex] = callee.Address },
         });
+        using var prefix = Invoker(caller, AppIds.PrefixIndex);
 
-        using var raw = await caller.Client.InvokeMethodRawAsync(HttpMethod.Get, AppIds.PrefixIndex, $"status/{code}");
-        var typed = await Assert.ThrowsAsync<DaprInvocationException>(() =>
-            caller.Client.InvokeMethodGetAsync(AppIds.PrefixIndex, $"status/{code}", ContractsJsonContext.Default.ProblemReason));
+        using var response = await prefix.GetAsync(new Uri($"status/{code}", UriKind.Relative));
 
-        Assert.Equal(code, (int)raw.StatusCode);
-        Assert.Equal(code, (int)typed.StatusCode);
-        Assert.Equal($"status {code}", typed.Problem?.Reason);
-        Assert.Equal(AppIds.PrefixIndex, typed.AppId);
+        Assert.Equal(code, (int)response.StatusCode);
+        Assert.Equal($"status {code}", (await response.Content.ReadFromJsonAsync<ProblemReason>())!.Reason);
     }
 
     [Fact]
     public async Task Invoke_WithoutTheAppToken_GetsTheCallee401()
     {
         await using var callee = await StartCalleeAsync(appToken: "app-tok");
-        await using var caller = await Sidecar.StartAsync(redis.Server.Options, configure: o => o with
+        await using var caller = await Sidecar.StartAsync(redis.Server.Configuration, configure: o => o with
         {
             AppAddresses = new Dictionary<string, Uri> { [AppIds.Scheduler] = callee.Address },
         });
+        using var scheduler = Invoker(caller, AppIds.Scheduler);
 
-        using var raw = await caller.Client.InvokeMethodRawAsync(HttpMethod.Get, AppIds.Scheduler, "status/200");
+        using var response = await scheduler.GetAsync(new Uri("status/200", UriKind.Relative));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, raw.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]
-    public async Task Invoke_OfAnUnknownApp_IsERR_DIRECT_INVOKE()
+    public async Task Invoke_OfAMissingApp_IsERR_DIRECT_INVOKE()
     {
-        await using var caller = await Sidecar.StartAsync(redis.Server.Options);
+        await using var caller = await Sidecar.StartAsync(redis.Server.Configuration);
+        using var scheduler = Invoker(caller, AppIds.Scheduler);
 
-        var error = await Assert.ThrowsAsync<DaprInvocationException>(() =>
-            caller.Client.InvokeMethodAsync(AppIds.Scheduler, "schedule", new ProblemReason(1, "x"), ContractsJsonContext.Default.ProblemReason));
+        using var response = await scheduler.PostAsJsonAsync(new Uri("schedule", UriKind.Relative), new ScheduleRequestEcho("x"));
 
-        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
-        Assert.Equal("ERR_DIRECT_INVOKE", error.ErrorCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("ERR_DIRECT_INVOKE", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_WithTheDaprAppIdHeader_ReachesTheApp_AndTheApiTokenIsRequired()
+    {
+        await using var callee = await StartCalleeAsync(appToken: null);
+        await using var caller = await Sidecar.StartAsync(redis.Server.Configuration, configure: o => o with
+        {
+            AppAddresses = new Dictionary<string, Uri> { [AppIds.Scheduler] = callee.Address },
+            ApiToken = "to-sidecar",
+        });
+        using var http = new HttpClient { BaseAddress = caller.StandIn.HttpEndpoint };
+        using var withToken = new HttpRequestMessage(HttpMethod.Get, new Uri("status/202", UriKind.Relative));
+        withToken.Headers.Add("dapr-app-id", AppIds.Scheduler);
+        withToken.Headers.Add("dapr-api-token", "to-sidecar");
+        using var withoutToken = new HttpRequestMessage(HttpMethod.Get, new Uri("status/202", UriKind.Relative));
+        withoutToken.Headers.Add("dapr-app-id", AppIds.Scheduler);
+
+        using var accepted = await http.SendAsync(withToken);
+        using var refused = await http.SendAsync(withoutToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 }

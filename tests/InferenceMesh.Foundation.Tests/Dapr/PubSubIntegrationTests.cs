@@ -1,4 +1,7 @@
-using System.Text;
+using System.Text.Json;
+using Dapr;
+using Dapr.Client;
+using Grpc.Core;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
 using InferenceMesh.Foundation.Tests.Support;
@@ -6,53 +9,53 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace InferenceMesh.Foundation.Tests.Dapr;
 
-/// <summary>Publish through the client, delivery through the stand-in (Redis Streams, consumer groups) to the app side.</summary>
+/// <summary>Contract tests: publish through Dapr.Client (gRPC), delivery through the stand-in (Redis Streams, consumer
+/// groups) to the app side of Dapr.AspNetCore, with RETRY and DROP answers.</summary>
 public sealed class PubSubIntegrationTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private static RequestCompletion Completion(string id) => new(id, "scheduler-x", "10.0.0.1:8000", 200, 1, 2, 3);
 
-    private static async Task<long> PendingAsync(AppReplica replica, string topic, string group)
-    {
-        var summary = await replica.Sidecar.Redis.ExecuteAsync("XPENDING", topic, group);
-        return summary[0].AsInt64();
-    }
+    private static byte[] Json(string id) => JsonSerializer.SerializeToUtf8Bytes(Completion(id), ContractsJsonContext.Default.RequestCompletion);
+
+    private static async Task<long> PendingAsync(AppReplica replica, string topic, string group) =>
+        (await replica.Sidecar.Redis.StreamPendingAsync(topic, group)).PendingMessageCount;
 
     [Fact]
     public async Task FanOutPubSub_TwoReplicasWithDistinctConsumerIds_BothReceiveEveryMessage()
     {
         var appId = "sched-fan-" + Guid.NewGuid().ToString("N")[..6];
-        await using var a = await AppReplica.StartAsync(redis.Server.Options, appId);
-        await using var b = await AppReplica.StartAsync(redis.Server.Options, appId);
-        await using var publisher = await Sidecar.StartAsync(redis.Server.Options, appId: "ext-proc");
+        await using var a = await AppReplica.StartAsync(redis.Server.Configuration, appId);
+        await using var b = await AppReplica.StartAsync(redis.Server.Configuration, appId);
+        await using var publisher = await Sidecar.StartAsync(redis.Server.Configuration, appId: "ext-proc");
         var topic = DaprNames.CompletionsTopic;
 
         for (var i = 0; i < 20; i++)
-            await publisher.Client.PublishEventAsync(DaprNames.FanOutPubSub, topic, Completion($"m{i}"), ContractsJsonContext.Default.RequestCompletion);
+            await publisher.Client.PublishByteEventAsync(DaprNames.FanOutPubSub, topic, Json($"{appId}-m{i}"));
 
-        await Poll.UntilAsync(() => a.Received.Distinct().Count() == 20 && b.Received.Distinct().Count() == 20, "both replicas to receive all 20");
-        var groups = await publisher.StandIn.Redis.ExecuteAsync("XINFO", "GROUPS", topic);
-        Assert.True(groups.Count >= 2, "one consumer group per replica");
+        bool Mine(string s) => s.StartsWith(appId, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => a.Received.Where(Mine).Distinct().Count() == 20 && b.Received.Where(Mine).Distinct().Count() == 20, "both replicas to receive all 20");
+        var groups = await publisher.StandIn.Redis.StreamGroupInfoAsync(topic);
+        Assert.True(groups.Length >= 2, "one consumer group per replica");
     }
 
     [Fact]
     public async Task CompetingPubSub_TwoReplicasSharingTheAppId_ExactlyOneReceivesEachMessage()
     {
         var appId = "prefix-comp-" + Guid.NewGuid().ToString("N")[..6];
-        await using var a = await AppReplica.StartAsync(redis.Server.Options, appId);
-        await using var b = await AppReplica.StartAsync(redis.Server.Options, appId);
-        await using var publisher = await Sidecar.StartAsync(redis.Server.Options, appId: "scheduler");
+        await using var a = await AppReplica.StartAsync(redis.Server.Configuration, appId);
+        await using var b = await AppReplica.StartAsync(redis.Server.Configuration, appId);
+        await using var publisher = await Sidecar.StartAsync(redis.Server.Configuration, appId: "scheduler");
         var topic = DaprNames.RoutingDecisionsTopic;
         var ids = Enumerable.Range(0, 40).Select(i => $"{appId}-{i}").ToList();
 
         foreach (var id in ids)
-            await publisher.Client.PublishEventAsync(DaprNames.PubSub, topic, Completion(id), ContractsJsonContext.Default.RequestCompletion);
+            await publisher.Client.PublishByteEventAsync(DaprNames.PubSub, topic, Json(id));
 
-        var mine = (string s) => s.StartsWith(appId, StringComparison.Ordinal);
-        await Poll.UntilAsync(() => a.Received.Where(mine).Concat(b.Received.Where(mine)).Distinct().Count() == ids.Count, "all messages to arrive");
+        bool Mine(string s) => s.StartsWith(appId, StringComparison.Ordinal);
+        await Poll.UntilAsync(() => a.Received.Where(Mine).Concat(b.Received.Where(Mine)).Distinct().Count() == ids.Count, "all messages to arrive");
         // Everything is acknowledged, so nothing can be delivered again: the counts are final.
         await Poll.UntilAsync(async () => await PendingAsync(a, topic, appId) == 0, "all acknowledged");
-        var all = a.Received.Where(mine).Concat(b.Received.Where(mine)).ToList();
-        Assert.Equal(ids.Count, all.Count);
+        var all = a.Received.Where(Mine).Concat(b.Received.Where(Mine)).ToList();
         Assert.Equal(ids.OrderBy(x => x, StringComparer.Ordinal), all.OrderBy(x => x, StringComparer.Ordinal));
     }
 
@@ -60,7 +63,7 @@ public sealed class PubSubIntegrationTests(RedisFixture redis) : IClassFixture<R
     public async Task Retry_IsRedelivered_UntilSuccess()
     {
         var appId = "retry-" + Guid.NewGuid().ToString("N")[..6];
-        await using var app = await AppReplica.StartAsync(redis.Server.Options, appId,
+        await using var app = await AppReplica.StartAsync(redis.Server.Configuration, appId,
             decide: (c, attempt) => c.RequestId == "flaky" && attempt < 3 ? TopicResult.Retry : TopicResult.Success);
 
         await app.Host.App.Services.GetRequiredService<IEventPublisher>()
@@ -75,12 +78,12 @@ public sealed class PubSubIntegrationTests(RedisFixture redis) : IClassFixture<R
     public async Task Drop_IsNotRedelivered()
     {
         var appId = "drop-" + Guid.NewGuid().ToString("N")[..6];
-        await using var app = await AppReplica.StartAsync(redis.Server.Options, appId,
+        await using var app = await AppReplica.StartAsync(redis.Server.Configuration, appId,
             decide: (c, _) => c.RequestId == "poison" ? TopicResult.Drop : TopicResult.Success);
         var publisher = app.Host.App.Services.GetRequiredService<DaprClient>();
 
-        await publisher.PublishEventAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, Completion("poison"), ContractsJsonContext.Default.RequestCompletion);
-        await publisher.PublishEventAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, Completion("after"), ContractsJsonContext.Default.RequestCompletion);
+        await publisher.PublishByteEventAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, Json("poison"));
+        await publisher.PublishByteEventAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, Json("after"));
 
         await Poll.UntilAsync(() => app.Received.Contains("after"), "the message after the poison one");
         await Poll.UntilAsync(async () => await PendingAsync(app, DaprNames.RoutingDecisionsTopic, appId) == 0, "both acknowledged");
@@ -88,35 +91,52 @@ public sealed class PubSubIntegrationTests(RedisFixture redis) : IClassFixture<R
     }
 
     [Fact]
-    public async Task RawPayload_IsDeliveredAsDataBase64_AndUnwrapped()
+    public async Task RawPayload_IsDeliveredAsDataBase64_AndUnwrappedByUseCloudEvents()
     {
         var appId = "raw-" + Guid.NewGuid().ToString("N")[..6];
-        await using var app = await AppReplica.StartAsync(redis.Server.Options, appId);
+        await using var app = await AppReplica.StartAsync(redis.Server.Configuration, appId);
         var client = app.Host.App.Services.GetRequiredService<DaprClient>();
-        var payload = Encoding.UTF8.GetBytes("""{"requestId":"raw-1","schedulerReplica":"s","endpoint":"e","statusCode":200,"promptTokens":1,"completionTokens":1,"completedAtUnixMs":1}""");
 
-        await client.PublishRawAsync(DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, payload, "application/json",
-            new Dictionary<string, string> { [DaprMetadata.RawPayload] = "true" });
+        await client.PublishByteEventAsync(DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, Json("raw-1"), "application/json",
+            new Dictionary<string, string> { [DaprMetadataKeys.RawPayload] = "true" });
 
         await Poll.UntilAsync(() => app.Received.Contains("raw-1"), "the raw message");
     }
 
     [Fact]
-    public async Task Publish_ToAnUnknownPubSub_ThrowsWithTheDaprErrorCode()
+    public async Task Publish_ToAnUnknownPubSub_IsInvalidArgument()
     {
-        await using var sidecar = await Sidecar.StartAsync(redis.Server.Options);
+        await using var sidecar = await Sidecar.StartAsync(redis.Server.Configuration);
 
-        var error = await Assert.ThrowsAsync<DaprApiException>(() =>
-            sidecar.Client.PublishEventAsync("nope", "t", Completion("x"), ContractsJsonContext.Default.RequestCompletion));
+        var error = await Assert.ThrowsAnyAsync<DaprException>(() => sidecar.Client.PublishByteEventAsync("nope", "t", Json("x")));
 
-        Assert.Equal("ERR_PUBSUB_NOT_FOUND", error.ErrorCode);
+        Assert.Equal(StatusCode.InvalidArgument, Assert.IsType<RpcException>(error.InnerException).StatusCode);
+        Assert.Contains("ERR_PUBSUB_NOT_FOUND", error.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publish_WhileTheBrokerFails_ThrowsThroughThePublisher_AndWorksAgainAfter()
+    {
+        var appId = "fail-" + Guid.NewGuid().ToString("N")[..6];
+        await using var app = await AppReplica.StartAsync(redis.Server.Configuration, appId);
+        var publisher = app.Host.App.Services.GetRequiredService<IEventPublisher>();
+
+        app.Sidecar.FailPublishes = true;
+        var error = await Assert.ThrowsAnyAsync<DaprException>(async () =>
+            await publisher.PublishAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, Completion("lost"), ContractsJsonContext.Default.RequestCompletion));
+        app.Sidecar.FailPublishes = false;
+        await publisher.PublishAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, Completion("kept"), ContractsJsonContext.Default.RequestCompletion);
+
+        Assert.Equal(StatusCode.Internal, Assert.IsType<RpcException>(error.InnerException).StatusCode);
+        await Poll.UntilAsync(() => app.Received.Contains("kept"), "the message published after the outage");
+        Assert.DoesNotContain("lost", app.Received);
     }
 
     [Fact]
     public async Task AppTokens_FlowBothWays()
     {
         var appId = "tok-" + Guid.NewGuid().ToString("N")[..6];
-        await using var app = await AppReplica.StartAsync(redis.Server.Options, appId,
+        await using var app = await AppReplica.StartAsync(redis.Server.Configuration, appId,
             configure: o => o with { ApiToken = "to-sidecar", AppApiToken = "to-app" });
         var publisher = app.Host.App.Services.GetRequiredService<IEventPublisher>();
 
@@ -125,5 +145,19 @@ public sealed class PubSubIntegrationTests(RedisFixture redis) : IClassFixture<R
         await Poll.UntilAsync(() => app.Received.Contains("tokened"), "delivery with the app token");
         var ready = await app.Host.Client.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Subscribe_IsReadFromDaprAspNetCore_WhichWritesPubsubNameInCamelCase()
+    {
+        var appId = "sub-" + Guid.NewGuid().ToString("N")[..6];
+        await using var app = await AppReplica.StartAsync(redis.Server.Configuration, appId);
+
+        var json = await app.Host.Client.GetStringAsync(new Uri("/dapr/subscribe", UriKind.Relative));
+
+        Assert.Contains("\"pubsubName\"", json, StringComparison.Ordinal);
+        Assert.Contains(DaprNames.CompletionsTopic, json, StringComparison.Ordinal);
+        Assert.Equal(2, (await app.Sidecar.Redis.StreamGroupInfoAsync(DaprNames.CompletionsTopic)).Count(g => g.Name.StartsWith(appId, StringComparison.Ordinal))
+            + (await app.Sidecar.Redis.StreamGroupInfoAsync(DaprNames.RoutingDecisionsTopic)).Count(g => g.Name == appId));
     }
 }

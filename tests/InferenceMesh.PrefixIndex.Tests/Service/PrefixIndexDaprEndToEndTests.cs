@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using InferenceMesh.Contracts;
-using InferenceMesh.Dapr;
+using System.Text.Json;
+using Dapr.Client;
 using InferenceMesh.PrefixIndex.Tests.Infrastructure;
 using StandIn = InferenceMesh.DaprStandIn.DaprStandIn;
 using StandInOptions = InferenceMesh.DaprStandIn.DaprStandInOptions;
@@ -17,11 +18,12 @@ public sealed class PrefixIndexDaprEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _sidecar = await StandIn.StartAsync(new StandInOptions { AppId = AppIds.PrefixIndex, Redis = _redis.Options });
+        _sidecar = await StandIn.StartAsync(new StandInOptions { AppId = AppIds.PrefixIndex, Redis = _redis.Configuration });
         _host = await PrefixIndexHost.StartAsync(new Dictionary<string, string?>
         {
             ["PrefixIndex:Backend"] = "dapr",
-            ["Dapr:HttpEndpoint"] = _sidecar.HttpEndpoint.ToString(),
+            ["DAPR_HTTP_ENDPOINT"] = _sidecar.HttpEndpoint.ToString(),
+            ["DAPR_GRPC_ENDPOINT"] = _sidecar.GrpcEndpoint.ToString(),
         });
         await _sidecar.AttachAppAsync(_host.Address);
     }
@@ -36,11 +38,11 @@ public sealed class PrefixIndexDaprEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task PublishedRoutingDecision_IsRecorded_AndMatchedThroughInvocation()
     {
-        using var publisher = DaprClient.Create(new DaprClientOptions { HttpEndpoint = _sidecar.HttpEndpoint.ToString() });
+        using var publisher = new DaprClientBuilder().UseGrpcEndpoint(_sidecar.GrpcEndpoint.ToString()).UseHttpEndpoint(_sidecar.HttpEndpoint.ToString()).Build();
         ulong[] chain = [11, 22, 33, 44];
-        await publisher.PublishEventAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic,
+        await publisher.PublishByteEventAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, JsonSerializer.SerializeToUtf8Bytes(
             new RoutingDecision("req-9", "pool", "llama", "10.1.0.1:8000", chain, "scheduler-x", Criticality.Critical, 5),
-            ContractsJsonContext.Default.RoutingDecision);
+            ContractsJsonContext.Default.RoutingDecision));
 
         using var invoker = new HttpClient { BaseAddress = _sidecar.HttpEndpoint, Timeout = TimeSpan.FromSeconds(10) };
         await Eventually.UntilAsync(async () =>

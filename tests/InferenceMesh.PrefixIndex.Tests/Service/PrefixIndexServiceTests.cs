@@ -11,14 +11,14 @@ namespace InferenceMesh.PrefixIndex.Tests.Service;
 public sealed class PrefixIndexServiceTests : IAsyncLifetime
 {
     private readonly RedisServer _redis = RedisServer.Start();
-    private FakeDaprStateSidecar _sidecar = null!;
+    private DaprStandIn.DaprStandIn _sidecar = null!;
     private PrefixIndexHost _one = null!;
     private PrefixIndexHost _two = null!;
     private readonly Random _random = new(99);
 
     public async Task InitializeAsync()
     {
-        _sidecar = await FakeDaprStateSidecar.StartAsync();
+        _sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandIn.DaprStandInOptions { AppId = AppIds.PrefixIndex, Redis = _redis.Configuration });
         _one = await PrefixIndexHost.StartAsync(Settings());
         _two = await PrefixIndexHost.StartAsync(Settings());
         await WaitReady(_one);
@@ -31,7 +31,8 @@ public sealed class PrefixIndexServiceTests : IAsyncLifetime
         ["PrefixIndex:Redis"] = $"127.0.0.1:{_redis.Port},protocol=3",
         ["PrefixIndex:RedisTimeoutMs"] = redisTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["PrefixIndex:DefaultCapacity"] = "1000",
-        ["Dapr:HttpEndpoint"] = _sidecar.Endpoint,
+        ["DAPR_HTTP_ENDPOINT"] = _sidecar.HttpEndpoint.ToString(),
+        ["DAPR_GRPC_ENDPOINT"] = _sidecar.GrpcEndpoint.ToString(),
     };
 
     public async Task DisposeAsync()
@@ -174,7 +175,7 @@ public sealed class PrefixIndexServiceTests : IAsyncLifetime
     {
         var subscribe = await _one.Client.GetStringAsync("/dapr/subscribe");
         Assert.Contains("\"topic\":\"routing-decisions\"", subscribe, StringComparison.Ordinal);
-        Assert.Contains("\"pubsubname\":\"pubsub\"", subscribe, StringComparison.Ordinal);
+        Assert.Contains("\"pubsubName\":\"pubsub\"", subscribe, StringComparison.Ordinal);
 
         var chain = Chain(6);
         var decision = new RoutingDecision("req-1", "pool", "llama", "10.0.0.9:8000", chain, "scheduler-a", Criticality.Standard, 1);

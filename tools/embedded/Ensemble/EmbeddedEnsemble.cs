@@ -16,7 +16,8 @@ namespace InferenceMesh.Embedded.Ensemble;
 /// <summary>
 /// The whole system in one process: a simulated vLLM fleet on loopback ports, the four services' real code (each its own
 /// Kestrel host; the prefix index on the production redis backend against a Garnet server in this process, or in memory;
-/// pub/sub on one <see cref="InMemoryEventBus"/>, invocation as direct calls), and the development gateway in front. In <see cref="RoutingMode.LeastRequest"/> the same ext-proc runs with a least-request
+/// pub/sub on one <see cref="InMemoryEventBus"/>, invocation as direct calls; each service's <c>AddXxxCore()</c> composed
+/// with these in-process transports instead of its Dapr ones), and the development gateway in front. In <see cref="RoutingMode.LeastRequest"/> the same ext-proc runs with a least-request
 /// picker instead of the scheduler, so both modes share the HTTP and ext_proc transport.
 /// </summary>
 internal sealed class EmbeddedEnsemble : IAsyncDisposable
@@ -87,8 +88,8 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
             await File.WriteAllTextAsync(poolFile, PoolFile(options.Pool, Endpoints), ct).ConfigureAwait(false);
 
             var prefix = Builder(options, AppIds.PrefixIndex, PrefixSettings(options));
-            prefix.AddInMemoryEventBus(bus);
-            prefix.AddPrefixIndex();
+            prefix.Services.AddInMemoryEventBus(bus);
+            prefix.AddPrefixIndexCore();
             var prefixApp = prefix.Build();
             prefixApp.MapDefaultEndpoints();
             prefixApp.MapPrefixIndexApi();
@@ -98,10 +99,10 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
             {
                 ["Scheduler:RandomSeed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
             });
-            scheduler.AddInMemoryEventBus(bus);
+            scheduler.Services.AddInMemoryEventBus(bus);
             // Invocation scheduler → prefix-index becomes a direct call into the prefix-index host's service.
             scheduler.Services.AddSingleton(prefixApp.Services.GetRequiredService<IPrefixIndexService>());
-            scheduler.AddScheduler();
+            scheduler.AddSchedulerCore();
             var schedulerApp = scheduler.Build();
             schedulerApp.MapDefaultEndpoints();
             schedulerApp.MapSchedulerApi();
@@ -121,8 +122,8 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
                 ["Collector:Pool"] = options.Pool,
                 ["Collector:SaveSnapshots"] = "false",
             });
-            collector.AddInMemoryEventBus(bus);
-            collector.AddMetricsCollector();
+            collector.Services.AddInMemoryEventBus(bus);
+            collector.AddMetricsCollectorCore();
             var collectorApp = collector.Build();
             collectorApp.MapDefaultEndpoints();
             collectorApp.MapMetricsCollectorApi();
@@ -144,9 +145,8 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
             ["ExtProc:Pool"] = options.Pool,
             ["ExtProc:RandomSeed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
         });
-        extProc.AddInMemoryEventBus(bus);
         extProc.Services.AddSingleton(picker);
-        extProc.AddExtProc();
+        extProc.AddExtProcCore();
         var extProcApp = extProc.Build();
         extProcApp.MapDefaultEndpoints();
         extProcApp.MapExtProcApi();
@@ -224,7 +224,6 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
         var all = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["Urls"] = "http://127.0.0.1:0",
-            ["Dapr:SidecarWaitSeconds"] = "0",
         };
         foreach (var (k, v) in settings)
             all[k] = v;

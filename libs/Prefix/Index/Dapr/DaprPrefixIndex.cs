@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
-using InferenceMesh.Dapr;
+using System.Text.Json.Serialization.Metadata;
+using Dapr;
+using Dapr.Client;
 
 namespace InferenceMesh.Prefix.Index.Dapr;
 
-/// <summary>The index in any Dapr state store (chosen by component YAML) through the sidecar's state API.
+/// <summary>The index in any Dapr state store (chosen by component YAML) through Dapr.Client's state API.
 /// Keys (root R, model M, endpoint E, hash H as 16 hex digits):
 /// <list type="bullet">
 /// <item><c>R|M|b|H</c> — JSON map E → position: the endpoint's record counter when it last recorded the block;</item>
@@ -13,7 +15,7 @@ namespace InferenceMesh.Prefix.Index.Dapr;
 /// <item><c>R|cap|E</c> — capacity; <c>R|registry</c> — model → endpoints, for stats and purge.</item>
 /// </list>
 /// Slower than redis by design: a match is one bulk get (all block keys + the candidates' ledgers and capacities), a
-/// record adds one bulk save, and the state API cannot run the logic next to the data. Concurrent records of the same
+/// record adds one transaction of upserts (values are this project's JSON bytes, so the SDK's serializer never sees them), and the state API cannot run the logic next to the data. Concurrent records of the same
 /// block by different replicas are last-write-wins (an endpoint may drop out of a block: a missed hit, never a wrong one).</summary>
 internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions options, PrefixIndexMetrics metrics) : IPrefixIndex
 {
@@ -62,14 +64,14 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
         }
         long removed = 0;
         var capacity = await ReadCapacityAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        var saves = new List<StateSaveItem>();
+        var saves = new List<StateTransactionRequest>();
         foreach (var model in models)
         {
             var key = LedgerKey(model, endpoint);
             var ledger = await ReadLedgerAsync(key, cancellationToken).ConfigureAwait(false);
             removed += Live(ledger, capacity);
             // Raising the floor to the counter retires every entry at once; the entries themselves expire by TTL.
-            saves.Add(StateSaveItem.Create(key, ledger with { Floor = ledger.Seq }, DaprPrefixJsonContext.Default.DaprLedger));
+            saves.Add(Upsert(key, ledger with { Floor = ledger.Seq }, DaprPrefixJsonContext.Default.DaprLedger, null));
         }
         await SaveAsync(saves, cancellationToken).ConfigureAwait(false);
         await UpdateRegistryAsync(r => RemoveEndpoint(r, endpoint), registry, etag, cancellationToken).ConfigureAwait(false);
@@ -80,7 +82,7 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
     public async ValueTask SetCapacityAsync(string endpoint, int capacityBlocks, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBlocks, 1);
-        await Call(() => dapr.SaveStateAsync(_store, CapacityKey(endpoint), capacityBlocks, DaprPrefixJsonContext.Default.Int32, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await Call(() => dapr.SaveByteStateAsync(_store, CapacityKey(endpoint), Json(capacityBlocks, DaprPrefixJsonContext.Default.Int32), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     public async ValueTask<PrefixIndexStats> StatsAsync(CancellationToken cancellationToken)
@@ -126,19 +128,25 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
             keys.Add(CapacityKey(p));
         }
         metrics.RoundTrips.Add(1);
-        var entries = await Call(() => dapr.GetBulkStateRawAsync(_store, keys, parallelism: 16, cancellationToken)).ConfigureAwait(false);
+        var items = await Call(() => dapr.GetBulkStateAsync(_store, keys, parallelism: 16, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Looked up by key: the bulk answer's order is not part of the API.
+        var values = new Dictionary<string, string>(items.Count, StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (!string.IsNullOrEmpty(item.Value))
+                values[item.Key] = item.Value;
+        }
 
         var blocks = new Dictionary<string, long>?[n];
         for (var i = 0; i < n; i++)
-            blocks[i] = entries[i].Exists && !entries[i].Data.IsEmpty ? Parse(entries[i].Data, DaprPrefixJsonContext.Default.DictionaryStringInt64) : null;
+            blocks[i] = values.TryGetValue(keys[i], out var block) ? Parse(block, DaprPrefixJsonContext.Default.DictionaryStringInt64) : null;
         var ledgers = new Dictionary<string, (DaprLedger Ledger, bool Exists, int Capacity)>(StringComparer.Ordinal);
         for (var p = 0; p < parties.Count; p++)
         {
-            var ledgerEntry = entries[n + (2 * p)];
-            var capEntry = entries[n + (2 * p) + 1];
-            var ledger = ledgerEntry.Exists && !ledgerEntry.Data.IsEmpty ? Parse(ledgerEntry.Data, DaprPrefixJsonContext.Default.DaprLedger) ?? new DaprLedger(0, 0) : new DaprLedger(0, 0);
-            var cap = capEntry.Exists && !capEntry.Data.IsEmpty ? Parse(capEntry.Data, DaprPrefixJsonContext.Default.Int32) : options.DefaultCapacity;
-            ledgers[parties[p]] = (ledger, ledgerEntry.Exists, cap > 0 ? cap : options.DefaultCapacity);
+            var exists = values.TryGetValue(keys[n + (2 * p)], out var ledgerJson);
+            var ledger = exists ? Parse(ledgerJson!, DaprPrefixJsonContext.Default.DaprLedger) ?? new DaprLedger(0, 0) : new DaprLedger(0, 0);
+            var cap = values.TryGetValue(keys[n + (2 * p) + 1], out var capJson) ? Parse(capJson, DaprPrefixJsonContext.Default.Int32) : options.DefaultCapacity;
+            ledgers[parties[p]] = (ledger, exists, cap > 0 ? cap : options.DefaultCapacity);
         }
         return new ReadState(hashes, blocks, ledgers);
     }
@@ -148,17 +156,19 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
         var (ledger, existed, _) = state.Ledgers[endpoint];
         var n = state.Hashes.Length;
         var span = state.Hashes.Span;
-        var ttl = options.DaprEntryTtlSeconds > 0 ? new StateWriteOptions(TtlInSeconds: options.DaprEntryTtlSeconds) : null;
-        var saves = new List<StateSaveItem>(n + 1);
+        var ttl = options.DaprEntryTtlSeconds > 0
+            ? new Dictionary<string, string>(1) { [InferenceMesh.Dapr.DaprMetadataKeys.TtlInSeconds] = options.DaprEntryTtlSeconds.ToString(CultureInfo.InvariantCulture) }
+            : null;
+        var saves = new List<StateTransactionRequest>(n + 1);
         for (var i = 0; i < n; i++)
         {
             var map = state.Blocks[i] ?? new Dictionary<string, long>(1, StringComparer.Ordinal);
             // Shallow blocks get the highest positions, so they stay live longest.
             map[endpoint] = ledger.Seq + (n - i);
             PruneDead(map, state, endpoint);
-            saves.Add(StateSaveItem.Create(BlockKey(model, span[i]), map, DaprPrefixJsonContext.Default.DictionaryStringInt64, ttl));
+            saves.Add(Upsert(BlockKey(model, span[i]), map, DaprPrefixJsonContext.Default.DictionaryStringInt64, ttl));
         }
-        saves.Add(StateSaveItem.Create(LedgerKey(model, endpoint), ledger with { Seq = ledger.Seq + n }, DaprPrefixJsonContext.Default.DaprLedger));
+        saves.Add(Upsert(LedgerKey(model, endpoint), ledger with { Seq = ledger.Seq + n }, DaprPrefixJsonContext.Default.DaprLedger, null));
         await SaveAsync(saves, cancellationToken).ConfigureAwait(false);
         if (!existed)
             await UpdateRegistryAsync(r => AddEndpoint(r, model, endpoint), null, null, cancellationToken).ConfigureAwait(false);
@@ -179,19 +189,27 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
             map.Remove(d);
     }
 
-    private async Task SaveAsync(List<StateSaveItem> saves, CancellationToken cancellationToken)
+    private async Task SaveAsync(List<StateTransactionRequest> saves, CancellationToken cancellationToken)
     {
         if (saves.Count == 0)
             return;
         metrics.RoundTrips.Add(1);
-        await Call(() => dapr.SaveStatesAsync(_store, saves, cancellationToken)).ConfigureAwait(false);
+        await Call(() => dapr.ExecuteStateTransactionAsync(_store, saves, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
+
+    private static StateTransactionRequest Upsert<T>(string key, T value, JsonTypeInfo<T> type, IReadOnlyDictionary<string, string>? metadata) =>
+        new(key, JsonSerializer.SerializeToUtf8Bytes(value, type), StateOperationType.Upsert, metadata: metadata);
+
+    private static byte[] Json<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(value, type);
 
     private async Task<(DaprRegistry Registry, string? ETag)> ReadRegistryAsync(CancellationToken cancellationToken)
     {
         metrics.RoundTrips.Add(1);
-        var entry = await Call(() => dapr.GetStateAsync(_store, RegistryKey, DaprPrefixJsonContext.Default.DaprRegistry, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return entry is null ? (new DaprRegistry(new Dictionary<string, List<string>>(StringComparer.Ordinal)), null) : (entry.Value, entry.ETag);
+        var (data, etag) = await Call(() => dapr.GetByteStateAndETagAsync(_store, RegistryKey, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var registry = data.IsEmpty ? null : Parse(data, DaprPrefixJsonContext.Default.DaprRegistry);
+        return registry is null || string.IsNullOrEmpty(etag)
+            ? (new DaprRegistry(new Dictionary<string, List<string>>(StringComparer.Ordinal)), string.IsNullOrEmpty(etag) ? null : etag)
+            : (registry, etag);
     }
 
     /// <summary>Read-modify-write of the registry with its ETag (first-write-wins), retried on conflicts.</summary>
@@ -203,17 +221,12 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
                 (current, etag) = await ReadRegistryAsync(cancellationToken).ConfigureAwait(false);
             if (!change(current))
                 return;
-            try
-            {
-                metrics.RoundTrips.Add(1);
-                var write = new StateWriteOptions(ETag: etag, Concurrency: etag is null ? StateConcurrency.Default : StateConcurrency.FirstWrite);
-                await Call(() => dapr.SaveStateAsync(_store, RegistryKey, current, DaprPrefixJsonContext.Default.DaprRegistry, write, cancellationToken)).ConfigureAwait(false);
+            metrics.RoundTrips.Add(1);
+            // First-write with the ETag read (none: the key must not exist yet); false = another replica changed the
+            // registry in between: read again and re-apply.
+            if (await Call(() => dapr.TrySaveByteStateAsync(_store, RegistryKey, Json(current, DaprPrefixJsonContext.Default.DaprRegistry), etag ?? string.Empty,
+                    new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken)).ConfigureAwait(false))
                 return;
-            }
-            catch (DaprETagMismatchException)
-            {
-                // another replica changed the registry: read again and re-apply
-            }
         }
     }
 
@@ -238,15 +251,16 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
     private async Task<DaprLedger> ReadLedgerAsync(string key, CancellationToken cancellationToken)
     {
         metrics.RoundTrips.Add(1);
-        var entry = await Call(() => dapr.GetStateAsync(_store, key, DaprPrefixJsonContext.Default.DaprLedger, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return entry?.Value ?? new DaprLedger(0, 0);
+        var data = await Call(() => dapr.GetByteStateAsync(_store, key, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return (data.IsEmpty ? null : Parse(data, DaprPrefixJsonContext.Default.DaprLedger)) ?? new DaprLedger(0, 0);
     }
 
     private async Task<int> ReadCapacityAsync(string endpoint, CancellationToken cancellationToken)
     {
         metrics.RoundTrips.Add(1);
-        var entry = await Call(() => dapr.GetStateAsync(_store, CapacityKey(endpoint), DaprPrefixJsonContext.Default.Int32, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return entry is { Value: > 0 } ? entry.Value : options.DefaultCapacity;
+        var data = await Call(() => dapr.GetByteStateAsync(_store, CapacityKey(endpoint), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var capacity = data.IsEmpty ? 0 : Parse(data, DaprPrefixJsonContext.Default.Int32);
+        return capacity > 0 ? capacity : options.DefaultCapacity;
     }
 
     /// <summary>Tracks reachability for readiness: any sidecar/store failure marks the index unavailable until a call succeeds.</summary>
@@ -258,7 +272,7 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
             _available = true;
             return result;
         }
-        catch (DaprApiException ex) when (ex is not DaprETagMismatchException)
+        catch (DaprException)
         {
             _available = false;
             throw;
@@ -272,11 +286,23 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
             return true;
         }).ConfigureAwait(false);
 
-    private static T? Parse<T>(ReadOnlyMemory<byte> json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    private static T? Parse<T>(ReadOnlyMemory<byte> json, JsonTypeInfo<T> type)
     {
         try
         {
             return JsonSerializer.Deserialize(json.Span, type);
+        }
+        catch (JsonException)
+        {
+            return default; // a foreign or corrupt value counts as absent; the next record overwrites it
+        }
+    }
+
+    private static T? Parse<T>(string json, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, type);
         }
         catch (JsonException)
         {

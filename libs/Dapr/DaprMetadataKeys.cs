@@ -1,7 +1,7 @@
 namespace InferenceMesh.Dapr;
 
 /// <summary>Well-known Dapr request and subscription metadata keys.</summary>
-public static class DaprMetadata
+public static class DaprMetadataKeys
 {
     /// <summary>Publish without the CloudEvent envelope (<c>metadata.rawPayload=true</c>); subscribers must declare it too.</summary>
     public const string RawPayload = "rawPayload";
