@@ -11,8 +11,4 @@ public sealed record ServiceDefaultsOptions
     /// <summary>How long shutdown waits for in-flight work (requests, background loops) before stopping hard.</summary>
     [Range(1, 600)]
     public int ShutdownTimeoutSeconds { get; set; } = 20;
-
-    /// <summary>Prefix of the meters exposed on <c>/metrics</c>.</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string MeterPrefix { get; set; } = Metrics.PrometheusMetrics.DefaultMeterPrefix;
 }
