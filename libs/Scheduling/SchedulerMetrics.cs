@@ -63,8 +63,8 @@ internal sealed class SchedulerMetrics : IDisposable
         var b = BandIndex(band);
         Interlocked.Increment(ref _counts[b * OutcomeNames.Length + (int)outcome]);
         _outcomes.Add(1, new KeyValuePair<string, object?>("band", BandNames[b]), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));
-        if (wasQueued)
-            _queueWait.Record(queuedMs / 1000, new KeyValuePair<string, object?>("band", BandNames[b]), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));
+        // Every outcome records its wait (0 when it never queued), so the quantiles are those of all admissions.
+        _queueWait.Record(wasQueued ? queuedMs / 1000 : 0, new KeyValuePair<string, object?>("band", BandNames[b]), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));
     }
 
     public long Count(Criticality band, ScheduleOutcome outcome) =>

@@ -50,6 +50,9 @@ public sealed class PrefixIndexMetrics : IDisposable
         Evictions = _meter.CreateCounter<long>(Names.Evictions, "{block}", "Blocks evicted by endpoint capacity.");
         RoundTrips = _meter.CreateCounter<long>(Names.StoreRoundTrips, "{round_trip}", "Round trips to the backing store (redis or dapr).");
         StoreErrors = _meter.CreateCounter<long>(Names.StoreErrors, "{error}", "Backing-store failures answered as 'no match'.");
+        // Failure-type counters start at 0 so the series exist before the first event and rate() counts it.
+        Evictions.Add(0);
+        StoreErrors.Add(0);
         _meter.CreateObservableGauge(Names.Entries, () => Interlocked.Read(ref _entries), "{entry}", "Entries in the index at the last stats read.");
         _meter.CreateObservableGauge(Names.HitRatio, HitRatio, "1", "Matched / queried blocks since start.");
     }
