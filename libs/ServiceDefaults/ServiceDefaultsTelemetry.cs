@@ -27,16 +27,20 @@ internal static class ServiceDefaultsTelemetry
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter(ConfigurePrometheus))
+                .AddPrometheusExporter(ConfigurePrometheus));
+        if (string.IsNullOrWhiteSpace(builder.Configuration[TelemetryNames.OtlpEndpointVariable]))
+            return;
+
+        // Spans are recorded only when they have somewhere to go: without OTLP the request path keeps no span data
+        // (W3C propagation and trace ids in logs still work: ASP.NET Core and HttpClient carry them without a provider).
+        // UseOtlpExporter reads the endpoint, protocol (appending /v1/<signal> for http/protobuf), headers and timeout
+        // from the OTEL_EXPORTER_OTLP_* configuration keys, and exports logs as well as traces and metrics.
+        telemetry
             .WithTracing(tracing => tracing
                 .AddSource(TelemetryNames.OwnWildcard)
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsInfrastructure(context.Request.Path))
-                .AddHttpClientInstrumentation());
-
-        // UseOtlpExporter reads the endpoint, protocol (appending /v1/<signal> for http/protobuf), headers and timeout
-        // from the OTEL_EXPORTER_OTLP_* configuration keys, and exports logs as well as traces and metrics.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[TelemetryNames.OtlpEndpointVariable]))
-            telemetry.UseOtlpExporter();
+                .AddHttpClientInstrumentation())
+            .UseOtlpExporter();
     }
 
     /// <summary>The Prometheus translation, chosen on purpose (docs/telemetry.md): instruments are named the OpenTelemetry
