@@ -30,14 +30,15 @@ public sealed class TracePropagationTests(DistributedEnsemble ensemble)
             [("user", "trace me " + traceId + " " + new string('t', 300))], stream: false, maxTokens: 4, traceparent);
         Assert.True(r.Status == 200, $"HTTP {r.Status} {r.Body}\n{ensemble.Logs()}");
 
-        // Spans leave each service in batches: wait until both hops are linked (or give up and show what arrived).
-        (bool SchedulerLinked, bool PrefixLinked) links = default;
+        // Spans leave each service in batches, ext-proc's stream span only when the stream ends: wait until all are in
+        // (or give up and show what arrived).
+        (bool ExtProcServed, bool SchedulerLinked, bool PrefixLinked) links = default;
         try
         {
             await Poll.UntilAsync(() =>
             {
                 links = Links(traceId);
-                return Task.FromResult(links.SchedulerLinked && links.PrefixLinked);
+                return Task.FromResult(links.ExtProcServed && links.SchedulerLinked && links.PrefixLinked);
             }, "the trace's spans from ext-proc, scheduler and prefix-index", TimeSpan.FromSeconds(60));
         }
         catch (TimeoutException)
@@ -46,17 +47,18 @@ public sealed class TracePropagationTests(DistributedEnsemble ensemble)
 
         var spans = ensemble.Telemetry.Spans.Where(s => s.TraceId == traceId).ToList();
         var seen = "spans of the trace:\n" + string.Join('\n', spans.Select(s => $"{s.Service} {s.Name} kind={s.Kind} span={s.SpanId} parent={s.ParentSpanId}"));
-        Assert.Contains(spans, s => s.Service == "ext-proc" && s.Kind == ReceivedSpan.Server);
+        Assert.True(links.ExtProcServed, "no ext-proc server span in the caller's trace; " + seen);
         Assert.True(links.SchedulerLinked, "no scheduler server span is the child of an ext-proc span; " + seen);
         Assert.True(links.PrefixLinked, "no prefix-index server span is the child of a scheduler span; " + seen);
     }
 
-    private (bool SchedulerLinked, bool PrefixLinked) Links(string traceId)
+    private (bool ExtProcServed, bool SchedulerLinked, bool PrefixLinked) Links(string traceId)
     {
         var spans = ensemble.Telemetry.Spans.Where(s => s.TraceId == traceId).ToList();
         var extProc = spans.Where(s => s.Service == "ext-proc").Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
         var scheduler = spans.Where(s => s.Service == "scheduler").Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
         return (
+            spans.Any(s => s.Service == "ext-proc" && s.Kind == ReceivedSpan.Server),
             spans.Any(s => s.Service == "scheduler" && s.Kind == ReceivedSpan.Server && extProc.Contains(s.ParentSpanId)),
             spans.Any(s => s.Service == "prefix-index" && s.Kind == ReceivedSpan.Server && scheduler.Contains(s.ParentSpanId)));
     }
