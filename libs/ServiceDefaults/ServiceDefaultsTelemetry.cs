@@ -23,7 +23,7 @@ internal static class ServiceDefaultsTelemetry
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(identity.AppId, serviceInstanceId: identity.ReplicaId))
             .WithMetrics(metrics => metrics
-                .AddMeter(TelemetryNames.OwnWildcard)
+                .AddMeter(OwnMeters(builder))
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
@@ -54,6 +54,13 @@ internal static class ServiceDefaultsTelemetry
         options.ScopeInfoEnabled = false;
         options.TargetInfoEnabled = true;
         options.ScrapeResponseCacheDurationMilliseconds = 0;
+    }
+
+    /// <summary>The <c>Service:MeterPrefix</c> wildcard (validated at start with the other <c>Service</c> options).</summary>
+    private static string OwnMeters(WebApplicationBuilder builder)
+    {
+        var prefix = builder.Configuration[$"{ServiceDefaultsOptions.Section}:{nameof(ServiceDefaultsOptions.MeterPrefix)}"];
+        return (string.IsNullOrEmpty(prefix) ? ServiceDefaultsOptions.DefaultMeterPrefix : prefix) + "*";
     }
 
     private static bool IsInfrastructure(PathString path) =>

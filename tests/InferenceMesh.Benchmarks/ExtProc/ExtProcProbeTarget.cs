@@ -130,6 +130,7 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         {
             ["Urls"] = "http://127.0.0.1:0",
             ["Dapr:HttpEndpoint"] = schedulerSidecar.HttpEndpoint.ToString().TrimEnd('/'),
+            ["Service:MeterPrefix"] = "InferenceMesh.Scheduler",
             ["Scheduler:QueueThreshold"] = "1000000",
             ["Scheduler:StalenessMs"] = "3600000",
             ["Scheduler:RandomSeed"] = "7",
@@ -248,6 +249,7 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         ["ExtProc:HttpPort"] = "0",
         ["ExtProc:Pool"] = Pool,
         ["ExtProc:RandomSeed"] = "7",
+        ["Service:MeterPrefix"] = ExtProcMetrics.MeterName,
     };
 
     /// <summary>A pick on every decision, never a queue: no saturation (huge queue threshold), no staleness within a run.</summary>

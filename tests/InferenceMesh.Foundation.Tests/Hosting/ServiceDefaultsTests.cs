@@ -81,6 +81,26 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task MeterPrefix_KeepsAHostSharingTheProcessToItsOwnMeters()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var mine = new Meter("InferenceMesh.Mine" + id);
+        using var other = new Meter("InferenceMesh.Other" + id);
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Service:MeterPrefix"] = mine.Name });
+        builder.AddServiceDefaults("scheduler");
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await using var host = await TestHost.StartAsync(app);
+        mine.CreateCounter<long>($"mine{id}.hits").Add(1);
+        other.CreateCounter<long>($"other{id}.hits").Add(1);
+
+        var text = await host.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Contains($"mine{id}_hits_total", text, StringComparison.Ordinal);
+        Assert.DoesNotContain($"other{id}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Readiness_GoesDown_WhenShutdownBegins()
     {
         var builder = TestHost.CreateBuilder();
