@@ -3,17 +3,41 @@ using InferenceMesh.Contracts;
 
 namespace InferenceMesh.Scheduling;
 
-/// <summary>The scheduler's instruments (meter <c>InferenceMesh.Scheduler</c>) and the outcome counts returned by <c>GET /queue</c>.</summary>
+/// <summary>The scheduler's instruments (meter <c>InferenceMesh.Scheduler</c>) and the outcome counts returned by <c>GET /queue</c>.
+/// Names follow OpenTelemetry conventions; the Prometheus names in the comments are what <c>/metrics</c> shows (docs/telemetry.md).</summary>
 internal sealed class SchedulerMetrics : IDisposable
 {
     public const string MeterName = "InferenceMesh.Scheduler";
+
+    /// <summary>Instrument names, in one place.</summary>
+    public static class Names
+    {
+        /// <summary><c>inferencemesh_scheduler_outcomes_total{band,outcome}</c>.</summary>
+        public const string Outcomes = "inferencemesh.scheduler.outcomes";
+
+        /// <summary><c>inferencemesh_scheduler_queue_wait_seconds{band,outcome}</c>.</summary>
+        public const string QueueWait = "inferencemesh.scheduler.queue.wait";
+
+        /// <summary><c>inferencemesh_scheduler_pick_duration_seconds</c>.</summary>
+        public const string PickDuration = "inferencemesh.scheduler.pick.duration";
+
+        /// <summary><c>inferencemesh_scheduler_score{scorer}</c>.</summary>
+        public const string Score = "inferencemesh.scheduler.score";
+
+        /// <summary><c>inferencemesh_scheduler_snapshots_total{result}</c>.</summary>
+        public const string Snapshots = "inferencemesh.scheduler.snapshots";
+
+        /// <summary><c>inferencemesh_scheduler_queue_length{pool,band}</c>.</summary>
+        public const string QueueLength = "inferencemesh.scheduler.queue.length";
+    }
+
     private static readonly string[] BandNames = ["Critical", "Standard", "Sheddable"];
     private static readonly string[] OutcomeNames = Enum.GetNames<ScheduleOutcome>();
 
     private readonly Meter _meter;
     private readonly Counter<long> _outcomes;
-    private readonly Histogram<double> _waitMs;
-    private readonly Histogram<double> _pickUs;
+    private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _pickDuration;
     private readonly Histogram<double> _score;
     private readonly Counter<long> _snapshots;
     private readonly long[] _counts = new long[BandNames.Length * OutcomeNames.Length];
@@ -21,12 +45,15 @@ internal sealed class SchedulerMetrics : IDisposable
     public SchedulerMetrics(IMeterFactory? factory, Func<IEnumerable<Measurement<int>>> queueLength)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _outcomes = _meter.CreateCounter<long>("inferencemesh_scheduler_outcomes_total", description: "Schedule outcomes (admissions and rejections) by band and reason.");
-        _waitMs = _meter.CreateHistogram<double>("inferencemesh_scheduler_queue_wait_ms", "ms", "Time spent queued, by band and outcome.");
-        _pickUs = _meter.CreateHistogram<double>("inferencemesh_scheduler_pick_latency_us", "us", "Filter + score + pick time.");
-        _score = _meter.CreateHistogram<double>("inferencemesh_scheduler_score", description: "Per-scorer score of the chosen endpoint.");
-        _snapshots = _meter.CreateCounter<long>("inferencemesh_scheduler_snapshots_total", description: "Metric snapshots by result.");
-        _meter.CreateObservableGauge("inferencemesh_scheduler_queue_length", queueLength, description: "Queued requests by pool and band.");
+        _outcomes = _meter.CreateCounter<long>(Names.Outcomes, "{request}", "Schedule outcomes (admissions and rejections) by band and reason.");
+        _queueWait = _meter.CreateHistogram<double>(Names.QueueWait, "s", "Time spent queued, by band and outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        _pickDuration = _meter.CreateHistogram<double>(Names.PickDuration, "s", "Filter + score + pick time.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01] });
+        _score = _meter.CreateHistogram<double>(Names.Score, description: "Per-scorer score of the chosen endpoint.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] });
+        _snapshots = _meter.CreateCounter<long>(Names.Snapshots, "{snapshot}", "Metric snapshots by result.");
+        _meter.CreateObservableGauge(Names.QueueLength, queueLength, "{request}", "Queued requests by pool and band.");
     }
 
     public static string BandName(Criticality c) => BandNames[BandIndex(c)];
@@ -36,8 +63,8 @@ internal sealed class SchedulerMetrics : IDisposable
         var b = BandIndex(band);
         Interlocked.Increment(ref _counts[b * OutcomeNames.Length + (int)outcome]);
         _outcomes.Add(1, new KeyValuePair<string, object?>("band", BandNames[b]), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));
-        if (wasQueued)
-            _waitMs.Record(queuedMs, new KeyValuePair<string, object?>("band", BandNames[b]), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));
+        // Every outcome records its wait (0 when it never queued), so the quantiles are those of all admissions.
+        _queueWait.Record(wasQueued ? queuedMs / 1000 : 0, new KeyValuePair<string, object?>("band", BandNames[b]), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));
     }
 
     public long Count(Criticality band, ScheduleOutcome outcome) =>
@@ -45,7 +72,7 @@ internal sealed class SchedulerMetrics : IDisposable
 
     public void Pick(double micros, in ScoreBreakdown s)
     {
-        _pickUs.Record(micros);
+        _pickDuration.Record(micros / 1_000_000);
         if (!_score.Enabled)
             return;
         _score.Record(s.Queue, new KeyValuePair<string, object?>("scorer", "queue"));

@@ -1,15 +1,10 @@
-using System.Diagnostics;
-using System.Text;
-using InferenceMesh.ServiceDefaults.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ServiceDefaults;
@@ -24,7 +19,7 @@ public static class ServiceDefaultsExtensions
     public const string MetricsPath = "/metrics";
 
     /// <summary>Adds the service identity, validated <c>Service</c> options, health checks (readiness drops on shutdown),
-    /// the <c>/metrics</c> listener, OpenTelemetry export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, trace ids in log
+    /// OpenTelemetry metrics and traces (Prometheus exporter for <c>/metrics</c>; OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), trace ids in log
     /// scopes, lifecycle logging and the graceful-shutdown window.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string appId)
     {
@@ -43,45 +38,18 @@ public static class ServiceDefaultsExtensions
 
         services.AddHealthChecks().AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag]);
 
-        services.AddSingleton(sp => new PrometheusMetrics(sp.GetRequiredService<IOptions<ServiceDefaultsOptions>>().Value.MeterPrefix));
-        // Resolved at start so measurements taken before the first scrape are counted.
-        services.AddHostedService<PrometheusMetricsActivator>();
-
-        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-
-        var otlp = builder.Configuration[TelemetryNames.OtlpEndpointVariable];
-        if (!string.IsNullOrWhiteSpace(otlp))
-        {
-            services.AddSingleton(sp => new OpenTelemetryLifetime(identity, otlp, builder.Configuration[TelemetryNames.OtlpProtocolVariable], sp.GetRequiredService<ILogger<OpenTelemetryLifetime>>()));
-            services.AddHostedService(sp => sp.GetRequiredService<OpenTelemetryLifetime>());
-        }
+        ServiceDefaultsTelemetry.AddTelemetry(builder, identity);
         return builder;
     }
 
     /// <summary>Maps <c>/healthz/live</c> (process up), <c>/healthz/ready</c> (checks tagged <see cref="ReadyTag"/>) and
-    /// <c>/metrics</c> (Prometheus text format of every <c>InferenceMesh*</c> meter).</summary>
+    /// <c>/metrics</c> (the OpenTelemetry Prometheus exporter: our <c>InferenceMesh.*</c> meters, ASP.NET Core, HttpClient and runtime).</summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
-        app.MapGet(MetricsPath, async context =>
-        {
-            var metrics = context.RequestServices.GetRequiredService<PrometheusMetrics>();
-            context.Response.ContentType = PrometheusMetrics.ContentType;
-            await context.Response.WriteAsync(metrics.Scrape(), Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
-        });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
-    }
-
-    private sealed class PrometheusMetricsActivator(PrometheusMetrics metrics) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            Debug.Assert(metrics is not null);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -12,7 +12,4 @@ internal static partial class ServiceDefaultsLog
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "{AppId} replica {ReplicaId} stopped")]
     public static partial void Stopped(ILogger logger, string appId, string replicaId);
-
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "OpenTelemetry traces and metrics export over OTLP to {Endpoint}")]
-    public static partial void OpenTelemetryEnabled(ILogger logger, string endpoint);
 }

@@ -12,7 +12,12 @@ public sealed record ServiceDefaultsOptions
     [Range(1, 600)]
     public int ShutdownTimeoutSeconds { get; set; } = 20;
 
-    /// <summary>Prefix of the meters exposed on <c>/metrics</c>.</summary>
+    /// <summary>Our meters this host exports: those whose name starts with this. Matters only when several hosts share a
+    /// process (the embedded ensemble, probes, tests): the listener sees every meter of the process, so each host can
+    /// keep to its own.</summary>
     [Required(AllowEmptyStrings = false)]
-    public string MeterPrefix { get; set; } = Metrics.PrometheusMetrics.DefaultMeterPrefix;
+    public string MeterPrefix { get; set; } = DefaultMeterPrefix;
+
+    /// <summary>Default of <see cref="MeterPrefix"/>: every InferenceMesh meter.</summary>
+    public const string DefaultMeterPrefix = "InferenceMesh";
 }

@@ -6,13 +6,10 @@ public static class TelemetryNames
     /// <summary>Wildcard of our own activity sources and meters (<c>InferenceMesh.&lt;Area&gt;</c>).</summary>
     public const string OwnWildcard = "InferenceMesh.*";
 
-    /// <summary>Environment variable (or configuration key) that switches OpenTelemetry export on.</summary>
+    /// <summary>Environment variable (or configuration key) that switches OTLP export on; the exporter reads it and the
+    /// other <c>OTEL_EXPORTER_OTLP_*</c> variables (protocol, headers, timeout) itself.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>OTLP protocol: <c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
     public const string OtlpProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
-
-    internal static readonly string[] Sources = [OwnWildcard, "Microsoft.AspNetCore", "System.Net.Http"];
-
-    internal static readonly string[] Meters = [OwnWildcard, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime"];
 }

@@ -35,7 +35,7 @@ internal sealed partial class EndpointScraper(
                 catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
                 {
                     // Whatever went wrong, the loop must go on: a dead loop would leave the endpoint silently aging.
-                    Fail("error", ex.Message);
+                    Fail(CollectorMetrics.ScrapeFailure.Error, ex.Message);
                 }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
@@ -51,7 +51,7 @@ internal sealed partial class EndpointScraper(
         var address = state.Endpoint.Address;
         if (!_engine.Known)
         {
-            Fail("engine", $"unknown engine type '{state.Endpoint.Engine}' (label {Contracts.PoolAnnotations.EngineTypeLabel}: vllm, sglang or trtllm)");
+            Fail(CollectorMetrics.ScrapeFailure.Engine, $"unknown engine type '{state.Endpoint.Engine}' (label {Contracts.PoolAnnotations.EngineTypeLabel}: vllm, sglang or trtllm)");
             return;
         }
         var started = time.GetTimestamp();
@@ -64,7 +64,7 @@ internal sealed partial class EndpointScraper(
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                Fail("status", $"HTTP {(int)response.StatusCode} from {_uri}");
+                Fail(CollectorMetrics.ScrapeFailure.Status, $"HTTP {(int)response.StatusCode} from {_uri}");
                 return;
             }
             var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
@@ -74,23 +74,23 @@ internal sealed partial class EndpointScraper(
             }
             if (length < 0)
             {
-                Fail("too_large", $"exposition larger than {options.MaxResponseBytes} bytes");
+                Fail(CollectorMetrics.ScrapeFailure.TooLarge, $"exposition larger than {options.MaxResponseBytes} bytes");
                 return;
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            Fail("timeout", $"no complete response within {options.ScrapeTimeout.TotalMilliseconds:0} ms");
+            Fail(CollectorMetrics.ScrapeFailure.Timeout, $"no complete response within {options.ScrapeTimeout.TotalMilliseconds:0} ms");
             return;
         }
         catch (HttpRequestException ex)
         {
-            Fail(ex.InnerException is SocketException ? "connect" : "http", ex.Message);
+            Fail(ex.InnerException is SocketException ? CollectorMetrics.ScrapeFailure.Connect : CollectorMetrics.ScrapeFailure.Http, ex.Message);
             return;
         }
         catch (IOException ex)
         {
-            Fail("http", ex.Message);
+            Fail(CollectorMetrics.ScrapeFailure.Http, ex.Message);
             return;
         }
         finally
@@ -100,7 +100,7 @@ internal sealed partial class EndpointScraper(
 
         if (!EngineMetricsReader.TryRead(_buffer.AsSpan(0, length), _engine.Engine, out var values, out var error))
         {
-            Fail("parse", error.Line > 0 ? $"malformed exposition: {error}" : error.Reason);
+            Fail(CollectorMetrics.ScrapeFailure.Parse, error.Line > 0 ? $"malformed exposition: {error}" : error.Reason);
             return;
         }
         if (state.RecordSuccess(values, time.GetUtcNow().ToUnixTimeMilliseconds()))

@@ -100,6 +100,7 @@ internal sealed partial class ScrapeManager : IHostedService, IDisposable
                 if (_running.ContainsKey(key))
                     continue;
                 var state = new EndpointState(endpoint, _options, _time);
+                _metrics.EndpointAdded(endpoint.Address);
                 var scraper = new EndpointScraper(state, _client.Http, _options, _time, _metrics, _loggerFactory.CreateLogger<EndpointScraper>());
                 var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                 var task = Task.Run(() => scraper.RunAsync(cts.Token), CancellationToken.None);

@@ -6,7 +6,8 @@ namespace InferenceMesh.EndToEnd.Tests;
 /// <summary>The four services as separate processes with Dapr stand-in sidecars on a real redis-server (two replicas of
 /// ext-proc, scheduler and prefix-index), the simulated fleet and a gateway per ext-proc replica; real OpenAI requests.</summary>
 [Trait("Category", "EndToEnd")]
-public sealed class DistributedTests(DistributedEnsemble ensemble) : IClassFixture<DistributedEnsemble>
+[Collection(DistributedGroup.Name)]
+public sealed class DistributedTests(DistributedEnsemble ensemble)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(120) };
 

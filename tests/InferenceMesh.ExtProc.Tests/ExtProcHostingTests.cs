@@ -27,7 +27,7 @@ public sealed class ExtProcHostingTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "InferenceMesh.ExtProc")
+            if (instrument.Meter.Name == ExtProcMetrics.MeterName)
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((i, v, tags, _) =>
@@ -52,9 +52,9 @@ public sealed class ExtProcHostingTests
             await call.ReadStreamedRequestBodyAsync();
             await call.FinishAsync();
         }
-        await PollHelper.UntilAsync(() => seen.GetValueOrDefault("inferencemesh_extproc_active_streams") == 0 && seen.ContainsKey("inferencemesh_extproc_active_streams"), "stream closed");
-        Assert.Equal(1, seen["inferencemesh_extproc_requests_total:scheduled"]);
-        Assert.Equal(1, seen["inferencemesh_extproc_picker_latency_seconds"]);
-        Assert.True(seen["inferencemesh_extproc_request_body_bytes"] > 1000);
+        await PollHelper.UntilAsync(() => seen.GetValueOrDefault(ExtProcMetrics.Names.ActiveStreams) == 0 && seen.ContainsKey(ExtProcMetrics.Names.ActiveStreams), "stream closed");
+        Assert.Equal(1, seen[ExtProcMetrics.Names.Requests + ":scheduled"]);
+        Assert.Equal(1, seen[ExtProcMetrics.Names.PickDuration]);
+        Assert.True(seen[ExtProcMetrics.Names.RequestBody] > 1000);
     }
 }

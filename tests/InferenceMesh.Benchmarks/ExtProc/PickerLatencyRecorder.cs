@@ -3,13 +3,11 @@ using InferenceMesh.ExtProc;
 
 namespace InferenceMesh.Benchmarks.ExtProc;
 
-/// <summary>Collects ext-proc's own picker latency (<c>inferencemesh_extproc_picker_latency_seconds</c>: end of the request
+/// <summary>Collects ext-proc's own picker latency (<c>inferencemesh_extproc_pick_duration_seconds</c>: end of the request
 /// body as the server read it → headers response written) while it lives, in µs. Next to the client's figure it splits
 /// the decision into the server's work and the gRPC transport and wake-ups around it.</summary>
 internal sealed class PickerLatencyRecorder : IDisposable
 {
-    private const string Instrument = "inferencemesh_extproc_picker_latency_seconds";
-
     private readonly MeterListener _listener = new();
     private readonly Lock _gate = new();
     private readonly List<double> _micros = new(4096);
@@ -18,7 +16,7 @@ internal sealed class PickerLatencyRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == ExtProcMetrics.MeterName && instrument.Name == Instrument)
+            if (instrument.Meter.Name == ExtProcMetrics.MeterName && instrument.Name == ExtProcMetrics.Names.PickDuration)
                 listener.EnableMeasurementEvents(instrument, this);
         };
         _listener.SetMeasurementEventCallback<double>((_, seconds, _, state) =>

@@ -51,7 +51,7 @@ public static class PrefixIndexProbe
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == PrefixIndexMetrics.MeterName && instrument.Name == "inferencemesh_prefix_store_round_trips")
+            if (instrument.Meter.Name == PrefixIndexMetrics.MeterName && instrument.Name == PrefixIndexMetrics.Names.StoreRoundTrips)
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref roundTrips, value));

@@ -11,7 +11,8 @@ namespace InferenceMesh.EndToEnd.Tests.Support;
 /// The distributed deployment on one machine: a real redis-server; the four services as separate processes (one
 /// metrics-collector, two prefix-index on the redis backend, two schedulers, two ext-procs), each replica with its own Dapr
 /// stand-in sidecar (state and pub/sub on the redis-server, invocation round-robin over the callee's replicas); the
-/// simulated fleet; and one development gateway in front of each ext-proc replica.
+/// simulated fleet; and one development gateway in front of each ext-proc replica. Every service exports its traces over
+/// OTLP to <see cref="Telemetry"/>.
 /// </summary>
 public sealed class DistributedEnsemble : IAsyncLifetime
 {
@@ -33,6 +34,7 @@ public sealed class DistributedEnsemble : IAsyncLifetime
     private readonly List<ServiceProcess> _processes = [];
     private readonly List<GatewayHost> _gateways = [];
     private RedisServerProcess? _redis;
+    private OtlpReceiver? _otlp;
     private SimFleetHost? _fleet;
     private string? _tempDir;
 
@@ -44,6 +46,12 @@ public sealed class DistributedEnsemble : IAsyncLifetime
     public List<ServiceProcess> Schedulers { get; } = [];
 
     public List<Uri> SchedulerAddresses { get; } = [];
+
+    /// <summary>The spans the services exported.</summary>
+    public OtlpReceiver Telemetry => _otlp ?? throw new InvalidOperationException("not started");
+
+    /// <summary>The HTTP addresses (health, <c>/metrics</c>, app channel) of every replica of <paramref name="appId"/>.</summary>
+    public IReadOnlyList<Uri> AddressesOf(string appId) => ResolveReplicas(appId);
 
     public async Task InitializeAsync()
     {
@@ -62,6 +70,7 @@ public sealed class DistributedEnsemble : IAsyncLifetime
     {
         _tempDir = Directory.CreateTempSubdirectory("im-e2e-").FullName;
         _redis = RedisServerProcess.Start();
+        _otlp = await OtlpReceiver.StartAsync();
         _fleet = await SimFleetHost.StartAsync(new SimHostOptions
         {
             Servers = 4,
@@ -178,6 +187,10 @@ public sealed class DistributedEnsemble : IAsyncLifetime
         env["DAPR_GRPC_PORT"] = sidecar.GrpcEndpoint.Port.ToString(CultureInfo.InvariantCulture);
         env["DAPR_API_TOKEN"] = _apiToken;
         env["APP_API_TOKEN"] = _appToken;
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = _otlp!.Address.ToString().TrimEnd('/');
+        env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        // Spans leave within 200 ms instead of the default 5 s batch delay.
+        env["OTEL_BSP_SCHEDULE_DELAY"] = "200";
         var (process, address, grpc) = await LaunchAsync(name, appId, assembly, env, urls);
         // The app channel: subscriptions are read from the app, deliveries start.
         await sidecar.AttachAppAsync(address);
@@ -276,6 +289,8 @@ public sealed class DistributedEnsemble : IAsyncLifetime
         if (_fleet is not null)
             await _fleet.DisposeAsync();
         _redis?.Dispose();
+        if (_otlp is not null)
+            await _otlp.DisposeAsync();
         if (_tempDir is not null)
             Directory.Delete(_tempDir, recursive: true);
     }

@@ -60,12 +60,12 @@ public sealed class ServiceDefaultsTests
     {
         var meterName = "InferenceMesh.HostTest" + Guid.NewGuid().ToString("N");
         using var meter = new Meter(meterName);
-        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Service:MeterPrefix"] = meterName });
+        var builder = TestHost.CreateBuilder();
         builder.AddServiceDefaults("prefix-index");
         var app = builder.Build();
         app.MapDefaultEndpoints();
         await using var host = await TestHost.StartAsync(app);
-        meter.CreateCounter<long>("inferencemesh_hosttest_hits", description: "Hits.").Add(4);
+        meter.CreateCounter<long>(meterName.ToLowerInvariant() + ".hits", description: "Hits.").Add(4);
 
         var live = await host.Client.GetAsync(new Uri("/healthz/live", UriKind.Relative));
         var ready = await host.Client.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
@@ -74,8 +74,30 @@ public sealed class ServiceDefaultsTests
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType?.ToString());
-        Assert.Contains("# TYPE inferencemesh_hosttest_hits_total counter\ninferencemesh_hosttest_hits_total 4\n", text, StringComparison.Ordinal);
+        Assert.Equal("text/plain", metrics.Content.Headers.ContentType?.MediaType);
+        var name = meterName.ToLowerInvariant().Replace('.', '_') + "_hits_total";
+        Assert.Contains($"# TYPE {name} counter\n", text, StringComparison.Ordinal);
+        Assert.Contains($"\n{name}{{}} 4", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MeterPrefix_KeepsAHostSharingTheProcessToItsOwnMeters()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var mine = new Meter("InferenceMesh.Mine" + id);
+        using var other = new Meter("InferenceMesh.Other" + id);
+        var builder = TestHost.CreateBuilder(new Dictionary<string, string?> { ["Service:MeterPrefix"] = mine.Name });
+        builder.AddServiceDefaults("scheduler");
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        await using var host = await TestHost.StartAsync(app);
+        mine.CreateCounter<long>($"mine{id}.hits").Add(1);
+        other.CreateCounter<long>($"other{id}.hits").Add(1);
+
+        var text = await host.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Contains($"mine{id}_hits_total", text, StringComparison.Ordinal);
+        Assert.DoesNotContain($"other{id}", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -132,7 +154,7 @@ public sealed class ServiceDefaultsTests
         app.MapDefaultEndpoints();
         await using (var host = await TestHost.StartAsync(app))
         {
-            meter.CreateCounter<long>("inferencemesh_oteltest_requests").Add(3);
+            meter.CreateCounter<long>("inferencemesh.oteltest.requests").Add(3);
             var live = await host.Client.GetAsync(new Uri("/healthz/live", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         }
@@ -143,7 +165,7 @@ public sealed class ServiceDefaultsTests
         Assert.Equal("application/x-protobuf", traces.ContentType);
         // Protobuf keeps strings as UTF-8: the resource's service.name and our instrument's name are in the payloads.
         Assert.Contains("scheduler", System.Text.Encoding.UTF8.GetString(traces.Body), StringComparison.Ordinal);
-        Assert.Contains("inferencemesh_oteltest_requests", System.Text.Encoding.UTF8.GetString(metrics), StringComparison.Ordinal);
+        Assert.Contains("inferencemesh.oteltest.requests", System.Text.Encoding.UTF8.GetString(metrics), StringComparison.Ordinal);
     }
 
     public sealed record FakeSchedulerOptions
