@@ -187,8 +187,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         await File.WriteAllTextAsync(token, "t");
         api.Upsert(pools, FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
-        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
             NullLoggerFactory.Instance, watchPods: false);
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
             s => s.AddSingleton<IPoolDiscovery>(discovery));
@@ -216,8 +215,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         await File.WriteAllTextAsync(token, "t");
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools", FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels", FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
-        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
             NullLoggerFactory.Instance, watchPods: false);
         var time = new ManualTime();
         var options = Microsoft.Extensions.Options.Options.Create(new DiscoveryOptions { Mode = DiscoveryMode.Kubernetes, ReadyTimeout = TimeSpan.FromSeconds(30) });
@@ -253,8 +251,7 @@ public sealed class ModelDiscoveryTests : IDisposable
             probe.Start();
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
-        var connection = new KubernetesConnection(new Uri($"http://127.0.0.1:{port}/"), "default", token, null);
-        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(new Uri($"http://127.0.0.1:{port}/"), token)), "default", null,
             NullLoggerFactory.Instance, watchPods: false);
         var time = new ManualTime();
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
