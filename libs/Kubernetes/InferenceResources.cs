@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InferenceMesh.Contracts;
+using k8s.Models;
 
 namespace InferenceMesh.Kubernetes;
 
@@ -140,6 +141,30 @@ public static class InferenceResources
             && deleting.ValueKind == JsonValueKind.String)
             ready = false;
         pod = new PodInfo(name, Namespace(obj), Metadata(obj, "labels"), string.IsNullOrEmpty(ip) ? null : ip, ready);
+        return true;
+    }
+
+    /// <summary>Reads a Pod from the API server the same way as <see cref="TryParsePod(JsonElement, out PodInfo)"/>.</summary>
+    public static bool TryParsePod(V1Pod obj, out PodInfo pod)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        pod = null!;
+        if (obj.Metadata?.Name is not { Length: > 0 } name)
+            return false;
+        var ready = false;
+        if (obj.Status?.Conditions is { } conditions)
+        {
+            foreach (var condition in conditions)
+            {
+                if (condition.Type == "Ready")
+                    ready = string.Equals(condition.Status, "True", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        if (obj.Metadata.DeletionTimestamp is not null)
+            ready = false;
+        var labels = obj.Metadata.Labels is { } l ? new Dictionary<string, string>(l, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal);
+        var ip = obj.Status?.PodIP;
+        pod = new PodInfo(name, obj.Metadata.NamespaceProperty is { Length: > 0 } ns ? ns : "default", labels, string.IsNullOrEmpty(ip) ? null : ip, ready);
         return true;
     }
 

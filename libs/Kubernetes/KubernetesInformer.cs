@@ -1,46 +1,43 @@
 using System.Collections.Frozen;
+using System.Net;
 using System.Text.Json;
+using k8s;
+using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.Kubernetes;
 
-/// <summary>Keeps a local copy of one resource collection: list, then watch from the list's resourceVersion, resume after a
-/// dropped stream from the last seen version (bookmarks included), relist on 410 Gone, back off on errors.</summary>
-public sealed partial class KubernetesInformer
+/// <summary>Keeps a local copy of one resource collection with KubernetesClient: list, then watch from the list's
+/// resourceVersion, resume after a dropped stream from the last seen version (bookmarks included), relist on 410 Gone,
+/// back off on errors.</summary>
+/// <typeparam name="T">The item type: <c>V1Pod</c>, or <c>JsonElement</c> for custom resources.</typeparam>
+public sealed partial class KubernetesInformer<T>
 {
-    private readonly KubernetesApiClient _client;
-    private readonly string _path;
-    private readonly string? _labelSelector;
+    private readonly ListWatch<T> _source;
     private readonly InformerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, JsonElement> _store = new(StringComparer.Ordinal);
-    private volatile FrozenDictionary<string, JsonElement> _snapshot = FrozenDictionary<string, JsonElement>.Empty;
+    private readonly Dictionary<string, T> _store = new(StringComparer.Ordinal);
+    private volatile FrozenDictionary<string, T> _snapshot = FrozenDictionary<string, T>.Empty;
     private int _lists;
     private volatile bool _synced;
     private volatile bool _absent;
 
-    /// <summary>Creates an informer for <paramref name="path"/> (from <see cref="KubernetesApiClient.PodsPath"/> or
-    /// <see cref="KubernetesApiClient.CustomResourcePath"/>), optionally filtered by a label selector.</summary>
-    public KubernetesInformer(KubernetesApiClient client, string path, string? labelSelector, ILogger logger,
-        InformerOptions? options = null, TimeProvider? time = null)
+    internal KubernetesInformer(ListWatch<T> source, ILogger logger, InformerOptions? options, TimeProvider? time)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(logger);
-        _client = client;
-        _path = path;
-        _labelSelector = labelSelector;
+        _source = source;
         _logger = logger;
         _options = options ?? InformerOptions.Default;
         _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Raised (on the loop's thread) after every list and every applied ADDED/MODIFIED/DELETED event.</summary>
-    public event Action<KubernetesInformer>? Changed;
+    public event Action<KubernetesInformer<T>>? Changed;
 
     /// <summary>The current objects keyed by <c>namespace/name</c>; an immutable snapshot.</summary>
-    public IReadOnlyDictionary<string, JsonElement> Items => _snapshot;
+    public IReadOnlyDictionary<string, T> Items => _snapshot;
 
     /// <summary>Whether a first list has completed.</summary>
     public bool HasSynced => _synced;
@@ -56,7 +53,7 @@ public sealed partial class KubernetesInformer
     public string ResourceVersion { get; private set; } = string.Empty;
 
     /// <summary>The label selector this informer filters by.</summary>
-    public string? LabelSelector => _labelSelector;
+    public string? LabelSelector => _source.LabelSelector;
 
     /// <summary>Runs the list/watch loop until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -69,8 +66,7 @@ public sealed partial class KubernetesInformer
             {
                 if (needList)
                 {
-                    var list = await _client.ListAsync(_path, _labelSelector, cancellationToken).ConfigureAwait(false);
-                    Replace(list);
+                    await ListAsync(cancellationToken).ConfigureAwait(false);
                     needList = false;
                 }
                 var events = await WatchOnceAsync(cancellationToken).ConfigureAwait(false);
@@ -85,16 +81,18 @@ public sealed partial class KubernetesInformer
             {
                 return;
             }
-            catch (KubernetesApiException ex) when (ex.IsGone)
+            catch (Exception ex) when (StatusOf(ex) == HttpStatusCode.Gone)
             {
                 // Our resourceVersion fell out of etcd's window: only a fresh list is consistent again.
-                LogGone(_logger, _path, ResourceVersion);
+                LogGone(_logger, _source.Description, ResourceVersion);
                 needList = true;
             }
-            catch (Exception ex) when (ex is HttpRequestException or KubernetesApiException or JsonException or IOException)
+            catch (Exception ex) when (ex is HttpRequestException or HttpOperationException or KubernetesException or JsonException
+                                           or IOException or OperationCanceledException)
             {
-                LogError(_logger, _path, backoff.TotalMilliseconds, ex);
-                if (needList && ex is KubernetesApiException { StatusCode: System.Net.HttpStatusCode.NotFound } && !_absent)
+                // OperationCanceledException here (not ours) is an HTTP timeout.
+                LogError(_logger, _source.Description, backoff.TotalMilliseconds, ex);
+                if (needList && StatusOf(ex) == HttpStatusCode.NotFound && !_absent)
                 {
                     _absent = true;
                     Notify();
@@ -112,58 +110,75 @@ public sealed partial class KubernetesInformer
         }
     }
 
-    private async Task<int> WatchOnceAsync(CancellationToken cancellationToken)
+    /// <summary>The status an API error carries: the HTTP status, or the code of a watch ERROR event's Status.</summary>
+    private static HttpStatusCode? StatusOf(Exception ex) => ex switch
     {
-        var events = 0;
-        await foreach (var e in _client.WatchAsync(_path, _labelSelector, ResourceVersion, _options.WatchTimeout, cancellationToken)
-                           .ConfigureAwait(false))
-        {
-            events++;
-            switch (e.Type)
-            {
-                case WatchEventType.Error:
-                    throw KubernetesApiClient.ErrorFromStatus(e.Resource);
-                case WatchEventType.Bookmark:
-                    UpdateVersion(e.Resource);
-                    break;
-                default:
-                    Apply(e);
-                    break;
-            }
-        }
-        return events;
-    }
+        HttpOperationException { Response: { } response } => response.StatusCode,
+        KubernetesException { Status.Code: { } code } => (HttpStatusCode)code,
+        _ => null,
+    };
 
-    private void Replace(KubernetesList list)
+    private async Task ListAsync(CancellationToken cancellationToken)
     {
-        _store.Clear();
-        foreach (var item in list.Items)
+        var items = new List<T>();
+        string? continueToken = null;
+        string? resourceVersion;
+        do
         {
-            var key = InferenceResources.Key(item);
-            if (key is not null)
+            var page = await _source.ListPageAsync(continueToken, cancellationToken).ConfigureAwait(false);
+            items.AddRange(page.Items);
+            resourceVersion = page.ResourceVersion;
+            continueToken = string.IsNullOrEmpty(page.Continue) ? null : page.Continue;
+        }
+        while (continueToken is not null);
+        _store.Clear();
+        foreach (var item in items)
+        {
+            if (_source.Key(item) is { } key)
                 _store[key] = item;
         }
-        ResourceVersion = list.ResourceVersion;
+        ResourceVersion = resourceVersion ?? string.Empty;
         Interlocked.Increment(ref _lists);
         Publish();
     }
 
-    private void Apply(WatchEvent e)
+    private async Task<int> WatchOnceAsync(CancellationToken cancellationToken)
     {
-        UpdateVersion(e.Resource);
-        var key = InferenceResources.Key(e.Resource);
-        if (key is null)
+        // KubernetesClient hands ERROR (Status) events and unreadable lines to this callback instead of yielding them.
+        Exception? failure = null;
+        var events = 0;
+        var timeoutSeconds = (int)Math.Max(1, _options.WatchTimeout.TotalSeconds);
+        await foreach (var (type, item) in _source.WatchAsync(ResourceVersion, timeoutSeconds, ex => failure ??= ex, cancellationToken)
+                           .ConfigureAwait(false))
+        {
+            if (failure is not null)
+                break;
+            events++;
+            if (type == WatchEventType.Bookmark)
+                UpdateVersion(item);
+            else if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted)
+                Apply(type, item);
+        }
+        if (failure is not null)
+            throw failure;
+        return events;
+    }
+
+    private void Apply(WatchEventType type, T item)
+    {
+        UpdateVersion(item);
+        if (_source.Key(item) is not { } key)
             return;
-        if (e.Type == WatchEventType.Deleted)
+        if (type == WatchEventType.Deleted)
             _store.Remove(key);
         else
-            _store[key] = e.Resource;
+            _store[key] = item;
         Publish();
     }
 
-    private void UpdateVersion(JsonElement obj)
+    private void UpdateVersion(T item)
     {
-        if (Json.TryGetObject(obj, "metadata", out var meta) && Json.GetString(meta, "resourceVersion") is { Length: > 0 } rv)
+        if (_source.ResourceVersion(item) is { Length: > 0 } rv)
             ResourceVersion = rv;
     }
 
@@ -184,7 +199,7 @@ public sealed partial class KubernetesInformer
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A faulty subscriber must not stop the watch; it is logged and the loop goes on.
-            LogSubscriberError(_logger, _path, ex);
+            LogSubscriberError(_logger, _source.Description, ex);
         }
     }
 

@@ -1,14 +1,17 @@
 using System.Text.Json;
 using InferenceMesh.Contracts;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.Kubernetes;
 
-/// <summary>Discovery from the API server: watches InferencePools (GA v1 and v1alpha2), v1alpha2 InferenceModels, and for each
+/// <summary>Discovery from the API server through KubernetesClient: watches InferencePools (GA v1 and v1alpha2), v1alpha2 InferenceModels, and for each
 /// pool the Pods matching its selector; the view holds one endpoint per target port of every Ready pod with an IP.</summary>
 public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
 {
-    private readonly KubernetesApiClient _client;
+    private readonly IKubernetes _client;
+    private readonly string _namespace;
     private readonly string? _poolName;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -17,21 +20,23 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     private readonly bool _watchPods;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PodWatch> _podWatches = new(StringComparer.Ordinal);
-    private KubernetesInformer? _gaPools;
-    private KubernetesInformer? _alphaPools;
-    private KubernetesInformer? _models;
+    private KubernetesInformer<JsonElement>? _gaPools;
+    private KubernetesInformer<JsonElement>? _alphaPools;
+    private KubernetesInformer<JsonElement>? _models;
     private CancellationToken _stopping;
     private volatile PoolView _current = PoolView.Empty;
     private volatile bool _viewSynced;
 
-    /// <summary>Creates the discovery; <paramref name="poolName"/> limits it to one pool (null = every pool in the namespace);
-    /// <paramref name="watchPods"/> = false watches only the CRs, so the view has pools and models but no endpoints.</summary>
-    public KubernetesPoolDiscovery(KubernetesApiClient client, string? poolName, ILoggerFactory loggerFactory,
+    /// <summary>Creates the discovery of <paramref name="namespace"/>; <paramref name="poolName"/> limits it to one pool (null = every
+    /// pool in the namespace); <paramref name="watchPods"/> = false watches only the CRs, so the view has pools and models but no endpoints.</summary>
+    public KubernetesPoolDiscovery(IKubernetes client, string @namespace, string? poolName, ILoggerFactory loggerFactory,
         InformerOptions? options = null, TimeProvider? time = null, bool watchPods = true)
     {
         ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _client = client;
+        _namespace = @namespace;
         _poolName = string.IsNullOrWhiteSpace(poolName) ? null : poolName;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<KubernetesPoolDiscovery>();
@@ -53,17 +58,14 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     /// <inheritdoc />
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var informerLogger = _loggerFactory.CreateLogger<KubernetesInformer>();
+        var informerLogger = _loggerFactory.CreateLogger<KubernetesInformer<JsonElement>>();
         _stopping = cancellationToken;
-        _gaPools = new KubernetesInformer(_client,
-            _client.CustomResourcePath(InferenceApiVersions.GaGroup, InferenceApiVersions.GaVersion, InferenceApiVersions.PoolPlural),
-            null, informerLogger, _options, _time);
-        _alphaPools = new KubernetesInformer(_client,
-            _client.CustomResourcePath(InferenceApiVersions.AlphaGroup, InferenceApiVersions.AlphaVersion, InferenceApiVersions.PoolPlural),
-            null, informerLogger, _options, _time);
-        _models = new KubernetesInformer(_client,
-            _client.CustomResourcePath(InferenceApiVersions.AlphaGroup, InferenceApiVersions.AlphaVersion, InferenceApiVersions.ModelPlural),
-            null, informerLogger, _options, _time);
+        _gaPools = KubernetesInformers.CustomObjects(_client, _namespace, InferenceApiVersions.GaGroup, InferenceApiVersions.GaVersion,
+            InferenceApiVersions.PoolPlural, informerLogger, _options, _time);
+        _alphaPools = KubernetesInformers.CustomObjects(_client, _namespace, InferenceApiVersions.AlphaGroup, InferenceApiVersions.AlphaVersion,
+            InferenceApiVersions.PoolPlural, informerLogger, _options, _time);
+        _models = KubernetesInformers.CustomObjects(_client, _namespace, InferenceApiVersions.AlphaGroup, InferenceApiVersions.AlphaVersion,
+            InferenceApiVersions.ModelPlural, informerLogger, _options, _time);
         _gaPools.Changed += _ => Recompute();
         _alphaPools.Changed += _ => Recompute();
         _models.Changed += _ => Recompute();
@@ -94,7 +96,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
         }
     }
 
-    private static bool Listed(KubernetesInformer? informer) => informer is { HasSynced: true } or { IsAbsent: true };
+    private static bool Listed(KubernetesInformer<JsonElement>? informer) => informer is { HasSynced: true } or { IsAbsent: true };
 
     private void Recompute()
     {
@@ -204,7 +206,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
         {
             if (_podWatches.ContainsKey(name))
                 continue;
-            var informer = new KubernetesInformer(_client, _client.PodsPath, selector, _loggerFactory.CreateLogger<KubernetesInformer>(),
+            var informer = KubernetesInformers.Pods(_client, _namespace, selector, _loggerFactory.CreateLogger<KubernetesInformer<V1Pod>>(),
                 _options, _time);
             informer.Changed += _ => Recompute();
             var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
@@ -214,7 +216,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
         }
     }
 
-    private sealed record PodWatch(KubernetesInformer Informer, CancellationTokenSource Cancel, Task Task);
+    private sealed record PodWatch(KubernetesInformer<V1Pod> Informer, CancellationTokenSource Cancel, Task Task);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring an invalid resource: {Problem}")]
     private static partial void LogInvalid(ILogger logger, string problem);

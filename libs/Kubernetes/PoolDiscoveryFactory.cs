@@ -8,11 +8,11 @@ public static class PoolDiscoveryFactory
 {
     /// <summary>Whether <paramref name="mode"/> means the API server here (Auto resolves to it inside a pod).</summary>
     public static bool UsesKubernetes(DiscoveryMode mode) =>
-        mode == DiscoveryMode.Kubernetes || (mode == DiscoveryMode.Auto && KubernetesConnection.IsInCluster());
+        mode == DiscoveryMode.Kubernetes || (mode == DiscoveryMode.Auto && KubernetesConfig.IsInCluster());
 
     /// <summary>Whether <paramref name="mode"/> means the pool file here (Auto resolves to it outside a pod).</summary>
     public static bool UsesFile(DiscoveryMode mode) =>
-        mode == DiscoveryMode.File || (mode == DiscoveryMode.Auto && !KubernetesConnection.IsInCluster());
+        mode == DiscoveryMode.File || (mode == DiscoveryMode.Auto && !KubernetesConfig.IsInCluster());
 
     /// <summary>The absolute pool file path; relative paths are taken against <paramref name="contentRoot"/>.</summary>
     public static string ResolvePoolFile(string poolFile, string contentRoot)
@@ -48,8 +48,8 @@ public static class PoolDiscoveryFactory
             else if (!File.Exists(ResolvePoolFile(options.PoolFile, contentRoot)))
                 failures.Add($"{poolFileKey}: file not found: {ResolvePoolFile(options.PoolFile, contentRoot)}");
         }
-        if (options.Mode == DiscoveryMode.Kubernetes && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")))
-            failures.Add($"{modeKey} is Kubernetes but KUBERNETES_SERVICE_HOST is not set (not in a pod); use File locally.");
+        if (options.Mode == DiscoveryMode.Kubernetes && !KubernetesConfig.IsInCluster() && !KubernetesConfig.HasKubeConfig())
+            failures.Add($"{modeKey} is Kubernetes but this process is not in a pod (no KUBERNETES_SERVICE_HOST and service-account token) and has no kubeconfig (KUBECONFIG or ~/.kube/config); use File locally.");
         return failures;
     }
 
@@ -64,9 +64,9 @@ public static class PoolDiscoveryFactory
             return new NoPoolDiscovery();
         if (UsesKubernetes(options.Mode))
         {
-            var connection = KubernetesConnection.FromInCluster(options.Namespace);
-            var client = new KubernetesApiClient(connection.CreateHttpClient(), connection, time);
-            return new KubernetesPoolDiscovery(client, options.Pool, loggers, InformerOptions.Default, time, watchPods);
+            var config = KubernetesConfig.Load();
+            return new KubernetesPoolDiscovery(new k8s.Kubernetes(config), KubernetesConfig.Namespace(config, options.Namespace), options.Pool,
+                loggers, InformerOptions.Default, time, watchPods);
         }
         if (string.IsNullOrWhiteSpace(options.PoolFile))
             throw new InvalidOperationException("Discovery uses the pool file but no pool file is configured.");

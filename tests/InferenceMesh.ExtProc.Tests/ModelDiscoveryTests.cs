@@ -5,6 +5,7 @@ using InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using static InferenceMesh.ExtProc.Tests.EnvoyMessages;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.ExtProc.Tests;
 
@@ -187,8 +188,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         await File.WriteAllTextAsync(token, "t");
         api.Upsert(pools, FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
-        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
             NullLoggerFactory.Instance, watchPods: false);
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
             s => s.AddSingleton<IPoolDiscovery>(discovery));
@@ -216,10 +216,9 @@ public sealed class ModelDiscoveryTests : IDisposable
         await File.WriteAllTextAsync(token, "t");
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools", FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels", FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
-        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
             NullLoggerFactory.Instance, watchPods: false);
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var options = Microsoft.Extensions.Options.Options.Create(new DiscoveryOptions { Mode = DiscoveryMode.Kubernetes, ReadyTimeout = TimeSpan.FromSeconds(30) });
         var check = new PoolDiscoveryHealthCheck(discovery, options, time, NullLogger<PoolDiscoveryHealthCheck>.Instance);
         var context = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext();
@@ -234,7 +233,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         // Once pools and models are listed: ready.
         using var stop = new CancellationTokenSource();
         var run = discovery.RunAsync(stop.Token);
-        var fresh = new PoolDiscoveryHealthCheck(discovery, options, new ManualTime(), NullLogger<PoolDiscoveryHealthCheck>.Instance);
+        var fresh = new PoolDiscoveryHealthCheck(discovery, options, new FakeTimeProvider(), NullLogger<PoolDiscoveryHealthCheck>.Instance);
         await PollHelper.UntilAsync(() => fresh.CheckHealthAsync(context).Result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, "ready after the first list");
         Assert.NotNull(discovery.Current.Models.SingleOrDefault(m => m.ModelName == "chat"));
         await stop.CancelAsync();
@@ -253,10 +252,9 @@ public sealed class ModelDiscoveryTests : IDisposable
             probe.Start();
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
-        var connection = new KubernetesConnection(new Uri($"http://127.0.0.1:{port}/"), "default", token, null);
-        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(new Uri($"http://127.0.0.1:{port}/"), token)), "default", null,
             NullLoggerFactory.Instance, watchPods: false);
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
             s => s.AddSingleton<IPoolDiscovery>(discovery).AddSingleton<TimeProvider>(time));
         using var http = new HttpClient();
@@ -276,17 +274,5 @@ public sealed class ModelDiscoveryTests : IDisposable
         await using var plain = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" });
         using var plainReady = await http.GetAsync(new Uri(plain.HttpAddress, "/healthz/ready"));
         Assert.Equal(System.Net.HttpStatusCode.OK, plainReady.StatusCode);
-    }
-
-    /// <summary>A clock the test moves by hand.</summary>
-    private sealed class ManualTime : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
     }
 }

@@ -1,5 +1,6 @@
 using InferenceMesh.Contracts;
 using InferenceMesh.Prometheus;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.MetricsCollector.Tests;
 
@@ -15,7 +16,7 @@ public sealed class EndpointStateTests
 
     private static readonly EngineMetricsValues Values = new(3, 2, 0.5, "a,b", "", 4, 16, 100);
 
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
 
     private EndpointState NewState() => new(new DiscoveredEndpoint("10.0.0.1:8000", "p", "vllm", "pod"), Options, _time);
 

@@ -1,6 +1,8 @@
 using InferenceMesh.Contracts;
 using InferenceMesh.Kubernetes;
 using InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace InferenceMesh.MetricsCollector.Tests;
@@ -33,15 +35,11 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _stop.Dispose();
 
-    private KubernetesApiClient Client()
-    {
-        var connection = new KubernetesConnection(_api.BaseAddress, "default", _tokenFile, null);
-        return new KubernetesApiClient(connection.CreateHttpClient(), connection);
-    }
+    private k8s.Kubernetes Client() => new(KubernetesConfig.ForApiServer(_api.BaseAddress, _tokenFile));
 
-    private (KubernetesInformer Informer, Task Run) StartInformer(string? selector = null)
+    private (KubernetesInformer<V1Pod> Informer, Task Run) StartInformer(string? selector = null)
     {
-        var informer = new KubernetesInformer(Client(), PodsPath, selector, NullLogger.Instance, FastRetry);
+        var informer = KubernetesInformers.Pods(Client(), "default", selector, NullLogger.Instance, FastRetry);
         return (informer, Task.Run(() => informer.RunAsync(_stop.Token)));
     }
 
@@ -53,6 +51,9 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
         await TestServers.WaitUntilAsync(() => informer.HasSynced && _api.ActiveWatchers == 1, "the informer listed and watches");
         Assert.Single(informer.Items);
         Assert.Equal("Bearer test-token-1", _api.LastAuthorization);
+        // The watch resumes from the list's resourceVersion and asks for bookmarks.
+        var query = System.Web.HttpUtility.ParseQueryString(_api.LastWatchQuery!);
+        Assert.Equal(("true", "true", "app=qwen", informer.ResourceVersion), (query["watch"], query["allowWatchBookmarks"], query["labelSelector"], query["resourceVersion"]));
 
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p2", "qwen", "10.0.0.2", ready: false));
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("other", "llama", "10.0.0.9", ready: true)); // filtered by the selector
@@ -104,8 +105,7 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Informer_ServerUnreachable_RetriesUntilCancelledWithoutThrowing()
     {
-        var connection = new KubernetesConnection(new Uri("http://127.0.0.1:1/"), "default", null, null);
-        var informer = new KubernetesInformer(new KubernetesApiClient(connection.CreateHttpClient(), connection), PodsPath, null,
+        var informer = KubernetesInformers.Pods(new k8s.Kubernetes(KubernetesConfig.ForApiServer(new Uri("http://127.0.0.1:1/"))), "default", null,
             NullLogger.Instance, FastRetry);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         await informer.RunAsync(cts.Token); // returns on cancellation instead of throwing
@@ -125,7 +125,7 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("no-ip", "qwen", null, ready: true));
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("other-app", "llama", "10.0.0.4", ready: true));
 
-        var discovery = new KubernetesPoolDiscovery(Client(), null, NullLoggerFactory.Instance, FastRetry);
+        var discovery = new KubernetesPoolDiscovery(Client(), "default", null, NullLoggerFactory.Instance, FastRetry);
         _ = Task.Run(() => discovery.RunAsync(_stop.Token));
         await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 2 && discovery.Current.Models.Count == 2, "discovery settled");
 
@@ -148,13 +148,30 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task PoolDiscovery_CrdVersionNotServed_CountsAsListed()
+    {
+        // A cluster with only the v1alpha2 CRDs: the GA InferencePool answers 404 and must not hold the view back.
+        _api.NotServed(GaPools);
+        _api.Upsert(AlphaPools, FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
+        _api.Upsert(Models, FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen", 1)));
+
+        var discovery = new KubernetesPoolDiscovery(Client(), "default", null, NullLoggerFactory.Instance, FastRetry, watchPods: false);
+        Assert.False(discovery.HasSynced);
+        _ = Task.Run(() => discovery.RunAsync(_stop.Token));
+
+        await TestServers.WaitUntilAsync(() => discovery.HasSynced, "the view counts the 404 version as listed");
+        Assert.Equal("chat", Assert.Single(discovery.Current.Models).Name);
+        Assert.Equal(0, _api.ListCalls(PodsPath));
+    }
+
+    [Fact]
     public async Task PoolDiscovery_GaPoolWithSeveralPorts_AndPoolNameFilter()
     {
         _api.Upsert(GaPools, FakeKubernetesApi.GaPool("ga", "qwen", 8000, 8001));
         _api.Upsert(AlphaPools, FakeKubernetesApi.AlphaPool("ignored", "llama", 9000));
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p", "qwen", "10.1.0.1", ready: true));
 
-        var discovery = new KubernetesPoolDiscovery(Client(), "ga", NullLoggerFactory.Instance, FastRetry);
+        var discovery = new KubernetesPoolDiscovery(Client(), "default", "ga", NullLoggerFactory.Instance, FastRetry);
         _ = Task.Run(() => discovery.RunAsync(_stop.Token));
         await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 2, "both ports discovered");
         Assert.Equal("ga", Assert.Single(discovery.Current.Pools).Name);

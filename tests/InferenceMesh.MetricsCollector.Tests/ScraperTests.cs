@@ -6,6 +6,7 @@ using InferenceMesh.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.MetricsCollector.Tests;
 
@@ -101,7 +102,7 @@ public sealed class ScraperTests : IAsyncLifetime, IDisposable
 public sealed class SnapshotPublisherTests : IDisposable
 {
     private readonly ServiceProvider _services;
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
     private readonly List<PoolSnapshot> _published = [];
     private readonly CollectorHost.RecordingStore _store = new();
 

@@ -1,5 +1,6 @@
 using InferenceMesh.Contracts;
 using InferenceMesh.Scheduling;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.Scheduler.Tests;
 
@@ -16,7 +17,10 @@ internal sealed class Fleet : IDisposable
         Service = new SchedulingService(Options, Time, new Random(42), replica, prefix, publisher);
     }
 
-    public ManualTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Virtual now in Unix milliseconds.</summary>
+    public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
     public SchedulerOptions Options { get; }
     public SchedulingService Service { get; }
 
@@ -29,7 +33,7 @@ internal sealed class Fleet : IDisposable
     public SnapshotResult Snapshot(params EndpointMetrics[] endpoints)
     {
         Time.Advance(TimeSpan.FromMilliseconds(1));
-        var now = Time.NowMs;
+        var now = NowMs;
         var fresh = new EndpointMetrics[endpoints.Length];
         for (var i = 0; i < endpoints.Length; i++)
             fresh[i] = endpoints[i] with { ScrapedAtUnixMs = endpoints[i].ScrapedAtUnixMs == 0 ? now : endpoints[i].ScrapedAtUnixMs };

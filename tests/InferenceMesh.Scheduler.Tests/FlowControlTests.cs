@@ -201,7 +201,7 @@ public sealed class FlowControlTests
         var queued = fleet.Schedule(fleet.Request(id: "x3")); // 2 dispatched since the scrape / threshold 1 → saturated
         Assert.False(queued.IsCompleted);
 
-        var freed = fleet.Service.Complete(new RequestCompletion("x1", "replica-1", first.Endpoint!, 200, 10, 10, fleet.Time.NowMs));
+        var freed = fleet.Service.Complete(new RequestCompletion("x1", "replica-1", first.Endpoint!, 200, 10, 10, fleet.NowMs));
 
         Assert.True(freed);
         Assert.Equal(ScheduleOutcome.Scheduled, (await queued.Within()).Outcome);
@@ -246,7 +246,7 @@ public sealed class FlowControlTests
         using var fleet = new Fleet();
         // b:1 idle but scraped long ago; a:1 busy-ish but fresh.
         fleet.Time.Advance(TimeSpan.FromSeconds(5));
-        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 3), Fleet.Endpoint("b:1", scrapedAtMs: fleet.Time.NowMs - 1000));
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 3), Fleet.Endpoint("b:1", scrapedAtMs: fleet.NowMs - 1000));
 
         var r = await fleet.Schedule(fleet.Request()).Within();
 

@@ -44,7 +44,7 @@ public sealed class PickTests
         fleet.Snapshot(Fleet.Endpoint("a:1"));
         await fleet.Schedule(fleet.Request()).Within();
         await fleet.Schedule(fleet.Request()).Within();
-        var scrapedBetween = fleet.Time.NowMs;
+        var scrapedBetween = fleet.NowMs;
         fleet.Time.Advance(TimeSpan.FromMilliseconds(5));
         await fleet.Schedule(fleet.Request()).Within();
 

@@ -125,8 +125,7 @@ public sealed class PoolDiscoveryTests : IDisposable
         var token = Path.Combine(_dir, "token");
         await File.WriteAllTextAsync(token, "t");
         api.Upsert(pools, FakeKubernetesApi.AlphaPool("pool-k", "qwen", 8000, strategy: "PREFIX_CACHE"));
-        var connection = new KubernetesConnection(api.BaseAddress, "default", token, null);
-        var discovery = new KubernetesPoolDiscovery(new KubernetesApiClient(connection.CreateHttpClient(), connection), null,
+        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
             NullLoggerFactory.Instance, watchPods: false);
         await using var host = await SchedulerHost.StartAsync(services: s => s.AddSingleton<IPoolDiscovery>(discovery));
 

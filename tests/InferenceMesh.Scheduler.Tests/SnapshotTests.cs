@@ -12,7 +12,7 @@ public sealed class SnapshotTests
     public void ApplySnapshot_SameOrLowerSequence_DroppedAsReplay()
     {
         using var fleet = new Fleet();
-        var t = fleet.Time.NowMs;
+        var t = fleet.NowMs;
 
         Assert.Equal(SnapshotResult.Applied, fleet.Service.ApplySnapshot(Snap("c1", 5, t, 1)));
         Assert.Equal(SnapshotResult.Replayed, fleet.Service.ApplySnapshot(Snap("c1", 5, t, 7)));
@@ -27,7 +27,7 @@ public sealed class SnapshotTests
     public void ApplySnapshot_OlderPublicationFromAnotherCollector_DroppedAsOutOfOrder()
     {
         using var fleet = new Fleet();
-        var t = fleet.Time.NowMs;
+        var t = fleet.NowMs;
 
         Assert.Equal(SnapshotResult.Applied, fleet.Service.ApplySnapshot(Snap("c1", 1, t, 1)));
         Assert.Equal(SnapshotResult.OutOfOrder, fleet.Service.ApplySnapshot(Snap("c2", 9, t - 50, 7)));
@@ -42,7 +42,7 @@ public sealed class SnapshotTests
     public void ApplySnapshot_CollectorRestartsWithLowerSequence_NewCollectorIdIsAccepted()
     {
         using var fleet = new Fleet();
-        var t = fleet.Time.NowMs;
+        var t = fleet.NowMs;
         fleet.Service.ApplySnapshot(Snap("c1-old", 100, t, 1));
 
         Assert.Equal(SnapshotResult.Applied, fleet.Service.ApplySnapshot(Snap("c1-new", 1, t + 10, 2)));

@@ -2,6 +2,7 @@ using System.Text;
 using InferenceMesh.Contracts;
 using InferenceMesh.VllmSim;
 using InferenceMesh.VllmSim.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.MetricsCollector.Tests.Integration;
 
@@ -63,7 +64,7 @@ public sealed class CollectorAgainstVllmSimTests
     {
         // Simulated time only moves when the test advances it: once the load has settled the fleet is frozen, so the
         // collector's next scrape must show exactly the state Inspect reads.
-        var simTime = new ManualTimeProvider();
+        var simTime = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero));
         await using var fleet = await SimFleetHost.StartAsync(new SimHostOptions { Servers = 3, Port = 0, Server = LoraServer }, simTime);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         using var stop = new CancellationTokenSource();

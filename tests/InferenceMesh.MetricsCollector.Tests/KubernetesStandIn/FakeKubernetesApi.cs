@@ -9,7 +9,8 @@ namespace InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
 
 /// <summary>Test-only stand-in for the Kubernetes API server: serves list and chunked watch streams (ADDED/MODIFIED/DELETED,
 /// BOOKMARK, ERROR 410) of any collection path from an in-memory store with a global resourceVersion and an event history
-/// that can be compacted to force "410 Gone".</summary>
+/// that can be compacted to force "410 Gone". It answers the queries KubernetesClient sends: <c>limit</c>/<c>labelSelector</c> lists,
+/// <c>watch=true&amp;resourceVersion=…&amp;allowWatchBookmarks=true</c> watches as JSON lines.</summary>
 internal sealed class FakeKubernetesApi : IAsyncDisposable
 {
     private readonly Lock _lock = new();
@@ -18,6 +19,7 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
     private readonly List<Watcher> _watchers = [];
     private readonly Dictionary<string, int> _lists = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _watches = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _notServed = new(StringComparer.Ordinal);
     private long _rv = 100;
     private long _compactedBelow;
     private WebApplication? _app;
@@ -29,6 +31,16 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
     public bool GoneAsHttpStatus { get; set; }
 
     public string? LastAuthorization { get; private set; }
+
+    /// <summary>The query string of the last watch request.</summary>
+    public string? LastWatchQuery { get; private set; }
+
+    /// <summary>Answers 404 for <paramref name="path"/>, like a server without that CRD version installed.</summary>
+    public void NotServed(string path)
+    {
+        lock (_lock)
+            _notServed.Add(path.Trim('/'));
+    }
 
     public static async Task<FakeKubernetesApi> StartAsync()
     {
@@ -139,8 +151,19 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         var path = context.Request.Path.Value!.Trim('/');
         LastAuthorization = context.Request.Headers.Authorization.ToString();
         var selector = ParseSelector(context.Request.Query["labelSelector"].ToString());
+        bool notServed;
+        lock (_lock)
+            notServed = _notServed.Contains(path);
+        if (notServed)
+        {
+            context.Response.StatusCode = 404;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(Status(404, "NotFound", $"the server could not find the requested resource ({path})").ToJsonString());
+            return;
+        }
         if (context.Request.Query["watch"] == "true")
         {
+            LastWatchQuery = context.Request.QueryString.Value;
             await WatchAsync(context, path, selector);
             return;
         }
@@ -224,14 +247,16 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         }
     }
 
-    private static JsonObject GoneStatus() => new()
+    private static JsonObject GoneStatus() => Status(410, "Expired", "too old resource version");
+
+    private static JsonObject Status(int code, string reason, string message) => new()
     {
         ["kind"] = "Status",
         ["apiVersion"] = "v1",
         ["status"] = "Failure",
-        ["message"] = "too old resource version",
-        ["reason"] = "Expired",
-        ["code"] = 410,
+        ["message"] = message,
+        ["reason"] = reason,
+        ["code"] = code,
     };
 
     private static string Line(string type, JsonObject obj) =>

@@ -2,24 +2,18 @@ using InferenceMesh.Contracts;
 using InferenceMesh.Prefix.Index;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.PrefixIndex.Tests.Service;
 
 public sealed class EndpointLifecycleTests
 {
-    private sealed class ManualTime : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static EndpointMetrics Endpoint(string address, int blocks) =>
         new(address, 0, 0, 0, [], [], 0, 16, blocks, 0, EndpointHealth.Healthy);
 
     private static PoolSnapshot Snapshot(long seq, params EndpointMetrics[] endpoints) => new("pool", "c", seq, 0, endpoints);
 
-    private readonly ManualTime _time = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly IPrefixIndex _index = PrefixIndexFactory.CreateMemory(new PrefixIndexOptions(), new PrefixIndexMetrics());
 
     private EndpointLifecycle Create(int purgeAfterSeconds = 300) =>
@@ -45,11 +39,11 @@ public sealed class EndpointLifecycleTests
         await _index.RecordAsync("m", "a", chain, default);
         await _index.RecordAsync("m", "b", chain, default);
 
-        _time.Now += TimeSpan.FromSeconds(200);
+        _time.Advance(TimeSpan.FromSeconds(200));
         await lifecycle.ApplyAsync(Snapshot(2, Endpoint("a", 100)), default); // b briefly missing (e.g. unhealthy)
         Assert.Equal(new[] { 2, 2 }, await _index.MatchAsync("m", chain, ["a", "b"], default));
 
-        _time.Now += TimeSpan.FromSeconds(200); // b unseen for 400 s
+        _time.Advance(TimeSpan.FromSeconds(200)); // b unseen for 400 s
         await lifecycle.ApplyAsync(Snapshot(3, Endpoint("a", 100)), default);
         Assert.Equal(new[] { 2, 0 }, await _index.MatchAsync("m", chain, ["a", "b"], default));
     }
@@ -61,7 +55,7 @@ public sealed class EndpointLifecycleTests
         ulong[] chain = [9];
         await lifecycle.ApplyAsync(Snapshot(1, Endpoint("a", 10)), default);
         await _index.RecordAsync("m", "a", chain, default);
-        _time.Now += TimeSpan.FromDays(1);
+        _time.Advance(TimeSpan.FromDays(1));
         await lifecycle.ApplyAsync(Snapshot(2), default);
         Assert.Equal(new[] { 1 }, await _index.MatchAsync("m", chain, ["a"], default));
     }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using InferenceMesh.VllmSim;
 using InferenceMesh.VllmSim.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.Sim.Tests.Sim;
 
@@ -9,7 +10,7 @@ public sealed class TimeScaleTests
 {
     private static async Task<(double SimNow, double TtftSum, double E2eSum)> RunOneAsync(double scale)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var host = await SimFleetHost.StartAsync(new SimHostOptions { Port = 0, TimeScale = scale }, time);
         using var http = new HttpClient { BaseAddress = host.BaseAddresses[0] };
         var prompt = new string('q', 4000);
