@@ -24,7 +24,7 @@ public sealed class EmbeddedPrefixStoreTests
 
         // The record arrives after the response, as a routing-decisions event: poll the store itself.
         await using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
-        await Poll.UntilAsync(async () => (await redis.GetDatabase().SetMembersAsync("pi:models")).Length > 0, "the index has a model in Garnet", TimeSpan.FromSeconds(60));
+        await Poll.UntilSucceedsAsync(async () => (await redis.GetDatabase().SetMembersAsync("pi:models")).Length > 0, "the index has a model in Garnet", TimeSpan.FromSeconds(60));
         var stats = await StatsAsync(ensemble);
         Assert.Equal("redis", stats.GetProperty("backend").GetString());
         Assert.True(stats.GetProperty("totalEntries").GetInt64() > 0);
@@ -39,7 +39,7 @@ public sealed class EmbeddedPrefixStoreTests
 
         await SendAsync(ensemble, 3);
 
-        await Poll.UntilAsync(async () => (await StatsAsync(ensemble)).GetProperty("totalEntries").GetInt64() > 0, "the memory index has entries", TimeSpan.FromSeconds(60));
+        await Poll.UntilSucceedsAsync(async () => (await StatsAsync(ensemble)).GetProperty("totalEntries").GetInt64() > 0, "the memory index has entries", TimeSpan.FromSeconds(60));
         Assert.Equal("memory", (await StatsAsync(ensemble)).GetProperty("backend").GetString());
     }
 

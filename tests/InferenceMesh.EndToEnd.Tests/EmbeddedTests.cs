@@ -36,7 +36,7 @@ public sealed class EmbeddedTests
         if (mode == RoutingMode.LeastRequest)
         {
             // ext-proc reports every completion back to the picker, so nothing stays outstanding.
-            await Poll.UntilAsync(() => Task.FromResult(ensemble.LeastRequest!.Outstanding == 0), "completions to reach the picker", TimeSpan.FromSeconds(30));
+            await Poll.UntilSucceedsAsync(() => Task.FromResult(ensemble.LeastRequest!.Outstanding == 0), "completions to reach the picker", TimeSpan.FromSeconds(30));
         }
     }
 

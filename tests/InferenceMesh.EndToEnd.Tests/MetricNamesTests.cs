@@ -32,7 +32,7 @@ public sealed partial class MetricNamesTests(DistributedEnsemble ensemble)
         try
         {
             // Recording can trail the answers by a moment (the response phase): wait until nothing is missing.
-            await Poll.UntilAsync(async () =>
+            await Poll.UntilSucceedsAsync(async () =>
             {
                 var emitted = await ScrapeAllAsync();
                 missing = [.. wanted.Where(w => !emitted.Contains(w.Key)).Select(w => $"{w.Key} (in {string.Join(", ", w.Value)})")];

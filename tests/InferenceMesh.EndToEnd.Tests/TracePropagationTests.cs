@@ -35,7 +35,7 @@ public sealed class TracePropagationTests(DistributedEnsemble ensemble)
         (bool ExtProcServed, bool SchedulerLinked, bool PrefixLinked) links = default;
         try
         {
-            await Poll.UntilAsync(() =>
+            await Poll.UntilSucceedsAsync(() =>
             {
                 links = Links(traceId);
                 return Task.FromResult(links.ExtProcServed && links.SchedulerLinked && links.PrefixLinked);

@@ -52,7 +52,7 @@ public sealed class ExtProcHostingTests
             await call.ReadStreamedRequestBodyAsync();
             await call.FinishAsync();
         }
-        await PollHelper.UntilAsync(() => seen.GetValueOrDefault(ExtProcMetrics.Names.ActiveStreams) == 0 && seen.ContainsKey(ExtProcMetrics.Names.ActiveStreams), "stream closed");
+        await Poll.UntilAsync(() => seen.GetValueOrDefault(ExtProcMetrics.Names.ActiveStreams) == 0 && seen.ContainsKey(ExtProcMetrics.Names.ActiveStreams), "stream closed");
         Assert.Equal(1, seen[ExtProcMetrics.Names.Requests + ":scheduled"]);
         Assert.Equal(1, seen[ExtProcMetrics.Names.PickDuration]);
         Assert.True(seen[ExtProcMetrics.Names.RequestBody] > 1000);

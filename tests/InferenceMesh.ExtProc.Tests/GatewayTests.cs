@@ -48,7 +48,7 @@ public sealed class GatewayTests : IAsyncLifetime, IDisposable
         Assert.Contains("\"model\":\"served-model\"", FakeModelServer.Text(Assert.Single(_model.Bodies)), StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(Assert.Single(_model.RequestIds)));
 
-        await PollHelper.UntilAsync(() => !_picker.Scheduler.Completions.IsEmpty, "completion");
+        await Poll.UntilAsync(() => !_picker.Scheduler.Completions.IsEmpty, "completion");
         var completion = Assert.Single(_picker.Scheduler.Completions);
         Assert.Equal((200, 21, 4), (completion.StatusCode, completion.PromptTokens, completion.CompletionTokens));
         Assert.Equal(Assert.Single(_picker.Scheduler.Requests).RequestId, completion.RequestId);
@@ -65,7 +65,7 @@ public sealed class GatewayTests : IAsyncLifetime, IDisposable
         Assert.Equal(4, text.Split("\"model\":\"chat\"").Length - 1);
         Assert.DoesNotContain("served-model", text, StringComparison.Ordinal);
         Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
-        await PollHelper.UntilAsync(() => !_picker.Scheduler.Completions.IsEmpty, "completion");
+        await Poll.UntilAsync(() => !_picker.Scheduler.Completions.IsEmpty, "completion");
         Assert.Equal(3, Assert.Single(_picker.Scheduler.Completions).CompletionTokens);
     }
 

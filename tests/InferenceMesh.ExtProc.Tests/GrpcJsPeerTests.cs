@@ -29,7 +29,7 @@ public sealed class GrpcJsPeerTests : IAsyncLifetime
         Assert.True(r.GetProperty("bodyChunks").GetInt32() >= 4);
         Assert.Equal("response_headers", r.GetProperty("responseHeadersAnswer").GetString());
         Assert.True(r.GetProperty("responseEqual").GetBoolean());
-        await PollHelper.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
+        await Poll.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
         var completion = Assert.Single(_host.Scheduler.Completions);
         Assert.Equal((11, 2), (completion.PromptTokens, completion.CompletionTokens));
     }
@@ -91,7 +91,7 @@ public sealed class GrpcJsPeerTests : IAsyncLifetime
         var r = await peer.ResultAsync();
         Assert.Equal(1, r.GetProperty("cancelledCode").GetInt32());
         await _host.Scheduler.ScheduleCancelled.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        await PollHelper.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion after cancel");
+        await Poll.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion after cancel");
         Assert.Equal(499, Assert.Single(_host.Scheduler.Completions).StatusCode);
     }
 

@@ -1,7 +1,7 @@
 using System.Text;
 using InferenceMesh.Contracts;
 using InferenceMesh.Kubernetes;
-using InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
+using InferenceMesh.TestSupport.KubernetesStandIn;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using static InferenceMesh.ExtProc.Tests.EnvoyMessages;
@@ -80,7 +80,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         var file = await WritePoolFileAsync(Pool("qwen"), Model("chat", "Critical", "qwen", "qwen-lora-a"));
         await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
         var source = host.Services.GetRequiredService<IInferenceModelSource>();
-        await PollHelper.UntilAsync(() => source.Find("chat") is not null, "the pool file was loaded");
+        await Poll.UntilAsync(() => source.Find("chat") is not null, "the pool file was loaded");
 
         var (scheduled, body) = await PickAsync(host, "chat");
         Assert.Equal(Criticality.Critical, scheduled.Criticality);
@@ -88,7 +88,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         Assert.Equal("""{"model":"qwen-lora-a","prompt":"hello"}""", body);
 
         await WritePoolFileAsync(Pool("qwen"), Model("chat", "Sheddable", "qwen", "qwen-lora-b"));
-        await PollHelper.UntilAsync(() => source.Find("chat")?.Criticality == Criticality.Sheddable, "the edit was picked up");
+        await Poll.UntilAsync(() => source.Find("chat")?.Criticality == Criticality.Sheddable, "the edit was picked up");
 
         (scheduled, body) = await PickAsync(host, "chat");
         Assert.Equal(Criticality.Sheddable, scheduled.Criticality);
@@ -115,7 +115,7 @@ public sealed class ModelDiscoveryTests : IDisposable
             Model("chat", "Critical", "qwen", "qwen-lora-a"), Model("batch", "Sheddable", "llama", "llama-lora"));
         await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
         var source = host.Services.GetRequiredService<IInferenceModelSource>();
-        await PollHelper.UntilAsync(() => source.Find("chat") is not null, "the pool file was loaded");
+        await Poll.UntilAsync(() => source.Find("chat") is not null, "the pool file was loaded");
 
         var (scheduled, body) = await PickAsync(host, "batch");
 
@@ -133,7 +133,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         settings["ExtProc:Models:0:Criticality"] = "Sheddable";
         await using var host = await ExtProcTestHost.StartAsync(settings);
         var source = host.Services.GetRequiredService<IInferenceModelSource>();
-        await PollHelper.UntilAsync(() => source.Find("docs") is not null, "the pool file was loaded");
+        await Poll.UntilAsync(() => source.Find("docs") is not null, "the pool file was loaded");
 
         var chat = await PickAsync(host, "chat");
         var docs = await PickAsync(host, "docs");
@@ -193,18 +193,18 @@ public sealed class ModelDiscoveryTests : IDisposable
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
             s => s.AddSingleton<IPoolDiscovery>(discovery));
         var source = host.Services.GetRequiredService<IInferenceModelSource>();
-        await PollHelper.UntilAsync(() => source.Find("chat") is not null, "the models were listed");
+        await Poll.UntilAsync(() => source.Find("chat") is not null, "the models were listed");
 
         var (scheduled, _) = await PickAsync(host, "chat");
         Assert.Equal((Criticality.Critical, "qwen-lora-a"), (scheduled.Criticality, scheduled.TargetModel));
 
         api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Standard", "qwen", ("qwen-lora-b", 1)));
-        await PollHelper.UntilAsync(() => source.Find("chat")?.Criticality == Criticality.Standard, "the watch delivered the change");
+        await Poll.UntilAsync(() => source.Find("chat")?.Criticality == Criticality.Standard, "the watch delivered the change");
         (scheduled, _) = await PickAsync(host, "chat");
         Assert.Equal("qwen-lora-b", scheduled.TargetModel);
 
         api.Delete(models, "chat");
-        await PollHelper.UntilAsync(() => source.Find("chat") is null, "the deletion arrived");
+        await Poll.UntilAsync(() => source.Find("chat") is null, "the deletion arrived");
         Assert.Equal(0, api.ListCalls("api/v1/namespaces/default/pods"));
     }
 
@@ -234,7 +234,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         using var stop = new CancellationTokenSource();
         var run = discovery.RunAsync(stop.Token);
         var fresh = new PoolDiscoveryHealthCheck(discovery, options, new FakeTimeProvider(), NullLogger<PoolDiscoveryHealthCheck>.Instance);
-        await PollHelper.UntilAsync(() => fresh.CheckHealthAsync(context).Result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, "ready after the first list");
+        await Poll.UntilAsync(() => fresh.CheckHealthAsync(context).Result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, "ready after the first list");
         Assert.NotNull(discovery.Current.Models.SingleOrDefault(m => m.ModelName == "chat"));
         await stop.CancelAsync();
         await run;

@@ -123,7 +123,7 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         Assert.Equal(sse.Replace("qwen-lora-a", "chat", StringComparison.Ordinal), received.ToString());
         await call.FinishAsync();
 
-        await PollHelper.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
+        await Poll.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
         var completion = Assert.Single(_host.Scheduler.Completions);
         Assert.Equal("req-1", completion.RequestId);
         Assert.Equal("scheduler-a", completion.SchedulerReplica);
@@ -151,7 +151,7 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         var second = await call.NextAsync();
         Assert.True(second.ResponseBody.Response.BodyMutation.StreamedResponse.EndOfStream);
         await call.FinishAsync();
-        await PollHelper.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
+        await Poll.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
         var completion = Assert.Single(_host.Scheduler.Completions);
         Assert.Equal(40, completion.PromptTokens);
         Assert.Equal(9, completion.CompletionTokens);
@@ -249,7 +249,7 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         await call.DisposeAsync();
 
         await _host.Scheduler.ScheduleCancelled.Task.WaitAsync(ExtProcCall.Patience);
-        await PollHelper.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion after reset");
+        await Poll.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion after reset");
         var completion = Assert.Single(_host.Scheduler.Completions);
         Assert.Equal("req-1", completion.RequestId);
         Assert.Equal(499, completion.StatusCode);
@@ -264,7 +264,7 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         await call.NextAsync();
         await call.ReadStreamedRequestBodyAsync();
         await call.DisposeAsync();
-        await PollHelper.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion after reset");
+        await Poll.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion after reset");
         var completion = Assert.Single(_host.Scheduler.Completions);
         Assert.Equal("scheduler-a", completion.SchedulerReplica);
         Assert.Equal(499, completion.StatusCode);

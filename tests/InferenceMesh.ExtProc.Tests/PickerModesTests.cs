@@ -79,7 +79,7 @@ public sealed class PickerModesTests : IAsyncLifetime
         await call.WriteAsync(ResponseBody("data: [DONE]\n\n", true));
         Assert.Equal(ProcessingResponse.ResponseOneofCase.ResponseBody, (await call.NextAsync()).ResponseCase);
         await call.FinishAsync();
-        await PollHelper.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
+        await Poll.UntilAsync(() => !_host.Scheduler.Completions.IsEmpty, "completion");
         Assert.Equal(200, Assert.Single(_host.Scheduler.Completions).StatusCode);
     }
 

@@ -16,7 +16,7 @@ public sealed class CollectorIntegrationTests
         server.Body = Fixtures.Vllm(3, 2, 0.25, "travel-helper-v1", "chat", 4);
         await using var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", server.Address));
 
-        await TestServers.WaitUntilAsync(async () => Matches(await host.EndpointAsync(server.Address), 3, 2, 0.25), "the first numbers are seen");
+        await Poll.UntilAsync(async () => Matches(await host.EndpointAsync(server.Address), 3, 2, 0.25), "the first numbers are seen");
         var first = (await host.EndpointAsync(server.Address))!.Metrics!;
         Assert.Equal(["travel-helper-v1"], first.RunningLoras);
         Assert.Equal(["chat"], first.WaitingLoras);
@@ -27,7 +27,7 @@ public sealed class CollectorIntegrationTests
         for (var round = 1; round <= 3; round++)
         {
             server.Body = Fixtures.Vllm(10 + round, round, round / 10.0);
-            await TestServers.WaitUntilAsync(async () => Matches(await host.EndpointAsync(server.Address), 10 + round, round, round / 10.0),
+            await Poll.UntilAsync(async () => Matches(await host.EndpointAsync(server.Address), 10 + round, round, round / 10.0),
                 $"round {round} numbers are seen");
         }
     }
@@ -42,7 +42,7 @@ public sealed class CollectorIntegrationTests
         await using var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", a.Address, b.Address));
         using var scheduler = new CollectorHost.SnapshotSubscriber(host.Bus, "scheduler-1");
 
-        await TestServers.WaitUntilAsync(() => scheduler.Last is { Endpoints.Count: 2 } s && s.Endpoints.All(e => e.Health == EndpointHealth.Healthy),
+        await Poll.UntilAsync(() => scheduler.Last is { Endpoints.Count: 2 } s && s.Endpoints.All(e => e.Health == EndpointHealth.Healthy),
             "both endpoints are published healthy");
 
         // Watch the endpoint while the server dies: the judgement must follow the failure count, scrape by scrape.
@@ -57,7 +57,7 @@ public sealed class CollectorIntegrationTests
             }
         });
         await a.KillAsync();
-        await TestServers.WaitUntilAsync(async () => (await host.EndpointAsync(a.Address))?.Health == EndpointHealth.Unhealthy,
+        await Poll.UntilAsync(async () => (await host.EndpointAsync(a.Address))?.Health == EndpointHealth.Unhealthy,
             "the killed server is unhealthy");
         await watching.CancelAsync();
         await watcher;
@@ -75,13 +75,13 @@ public sealed class CollectorIntegrationTests
         var status = (await host.EndpointAsync(a.Address))!;
         Assert.False(string.IsNullOrEmpty(status.LastError));
         var seqAtUnhealthy = scheduler.Last!.Sequence;
-        await TestServers.WaitUntilAsync(() => scheduler.Last!.Sequence > seqAtUnhealthy + 1, "later snapshots arrive");
+        await Poll.UntilAsync(() => scheduler.Last!.Sequence > seqAtUnhealthy + 1, "later snapshots arrive");
         var later = scheduler.Received.Where(s => s.Sequence > seqAtUnhealthy).ToList();
         Assert.All(later, s => Assert.DoesNotContain(s.Endpoints, e => e.Address == a.Address));
         Assert.All(later, s => Assert.Contains(s.Endpoints, e => e.Address == b.Address));
 
         await a.RestartAsync();
-        await TestServers.WaitUntilAsync(() => scheduler.Last is { } s && s.Endpoints.Any(e => e.Address == a.Address && e.Health == EndpointHealth.Healthy),
+        await Poll.UntilAsync(() => scheduler.Last is { } s && s.Endpoints.Any(e => e.Address == a.Address && e.Health == EndpointHealth.Healthy),
             "the restarted server is published again");
         Assert.Null((await host.EndpointAsync(a.Address))!.LastError);
     }
@@ -98,10 +98,10 @@ public sealed class CollectorIntegrationTests
             s["Collector:UnhealthyThreshold"] = "00:01:00";
         });
         using var scheduler = new CollectorHost.SnapshotSubscriber(host.Bus, "scheduler-1");
-        await TestServers.WaitUntilAsync(async () => Matches(await host.EndpointAsync(server.Address), 5, 5, 0.5), "healthy first");
+        await Poll.UntilAsync(async () => Matches(await host.EndpointAsync(server.Address), 5, 5, 0.5), "healthy first");
 
         server.Delay = TimeSpan.FromSeconds(25);
-        await TestServers.WaitUntilAsync(() => scheduler.Last is { Endpoints.Count: > 0 } s && s.Endpoints[0].Health == EndpointHealth.Stale,
+        await Poll.UntilAsync(() => scheduler.Last is { Endpoints.Count: > 0 } s && s.Endpoints[0].Health == EndpointHealth.Stale,
             "the endpoint is published as stale while its scrape hangs");
         server.Delay = TimeSpan.Zero;
     }
@@ -112,7 +112,7 @@ public sealed class CollectorIntegrationTests
         await using var server = await FakeModelServer.StartAsync();
         server.Body = "vllm:num_requests_waiting 1\nvllm:num_requests_running{oops 2\n";
         await using var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", server.Address));
-        await TestServers.WaitUntilAsync(async () => (await host.EndpointAsync(server.Address))?.ConsecutiveFailures >= 2, "scrapes fail");
+        await Poll.UntilAsync(async () => (await host.EndpointAsync(server.Address))?.ConsecutiveFailures >= 2, "scrapes fail");
         var status = (await host.EndpointAsync(server.Address))!;
         Assert.Equal(EndpointHealth.Unhealthy, status.Health);
         Assert.Contains("line 2", status.LastError, StringComparison.Ordinal);
@@ -123,10 +123,10 @@ public sealed class CollectorIntegrationTests
 
         server.StatusCode = 503;
         server.Body = Fixtures.Vllm(0, 0, 0);
-        await TestServers.WaitUntilAsync(async () => (await host.EndpointAsync(server.Address))?.LastError?.Contains("HTTP 503", StringComparison.Ordinal) == true,
+        await Poll.UntilAsync(async () => (await host.EndpointAsync(server.Address))?.LastError?.Contains("HTTP 503", StringComparison.Ordinal) == true,
             "an error status is reported");
         server.StatusCode = 200;
-        await TestServers.WaitUntilAsync(async () => (await host.EndpointAsync(server.Address))?.Health == EndpointHealth.Healthy, "recovered");
+        await Poll.UntilAsync(async () => (await host.EndpointAsync(server.Address))?.Health == EndpointHealth.Healthy, "recovered");
     }
 
     [Fact]
@@ -142,9 +142,9 @@ public sealed class CollectorIntegrationTests
         });
         using var a = one!;
         using var b = two!;
-        await TestServers.WaitUntilAsync(() => a.Received.Count >= 20 && b.Received.Count >= 20, "20 snapshots each");
+        await Poll.UntilAsync(() => a.Received.Count >= 20 && b.Received.Count >= 20, "20 snapshots each");
         await host.App.StopAsync(); // no more publishing: the two streams can be compared whole
-        await TestServers.WaitUntilAsync(() => a.Received.Count == b.Received.Count, "both drained");
+        await Poll.UntilAsync(() => a.Received.Count == b.Received.Count, "both drained");
 
         var seqA = a.Received.Select(s => s.Sequence).ToList();
         var seqB = b.Received.Select(s => s.Sequence).ToList();
@@ -161,7 +161,7 @@ public sealed class CollectorIntegrationTests
         server.Body = Fixtures.Vllm(4, 0, 0.75);
         await using var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", server.Address));
         using var scheduler = new CollectorHost.SnapshotSubscriber(host.Bus, "scheduler-1");
-        await TestServers.WaitUntilAsync(() => host.Store.Saved.Count >= 3, "three saves");
+        await Poll.UntilAsync(() => host.Store.Saved.Count >= 3, "three saves");
 
         var saved = host.Store.Saved.ToArray();
         Assert.All(saved, s => Assert.Equal("qwen", s.Pool));
@@ -184,10 +184,10 @@ public sealed class CollectorIntegrationTests
         await using var b = await FakeModelServer.StartAsync();
         await using var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", a.Address));
         using var scheduler = new CollectorHost.SnapshotSubscriber(host.Bus, "scheduler-1");
-        await TestServers.WaitUntilAsync(() => scheduler.Last is { Endpoints.Count: 1 }, "one endpoint");
+        await Poll.UntilAsync(() => scheduler.Last is { Endpoints.Count: 1 }, "one endpoint");
 
         await File.WriteAllTextAsync(host.PoolFilePath, CollectorHost.PoolYaml("qwen", b.Address));
-        await TestServers.WaitUntilAsync(() => scheduler.Last is { Endpoints.Count: 1 } s && s.Endpoints[0].Address == b.Address,
+        await Poll.UntilAsync(() => scheduler.Last is { Endpoints.Count: 1 } s && s.Endpoints[0].Address == b.Address,
             "the edited file's endpoint replaced the old one");
         Assert.DoesNotContain(await host.EndpointsAsync(), e => e.Address == a.Address);
     }
@@ -203,7 +203,7 @@ public sealed class CollectorIntegrationTests
         await using (var one = await CollectorHost.StartAsync(yaml, bus: bus))
         await using (var two = await CollectorHost.StartAsync(yaml, bus: bus))
         {
-            await TestServers.WaitUntilAsync(() => scheduler.Received.Select(s => s.CollectorId).Distinct().Count() == 2
+            await Poll.UntilAsync(() => scheduler.Received.Select(s => s.CollectorId).Distinct().Count() == 2
                                                    && scheduler.Received.Count >= 20, "snapshots from both collectors");
         }
         var byCollector = scheduler.Received.GroupBy(s => s.CollectorId).ToList();

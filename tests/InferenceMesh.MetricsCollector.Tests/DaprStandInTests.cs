@@ -78,7 +78,7 @@ public sealed class DaprStandInTests(RedisServerFixture redis) : IClassFixture<R
             sidecar: sidecar);
         try
         {
-            await TestServers.WaitUntilAsync(() => a.Received.Count(s => s.Endpoints.Count == 1) >= 10 && b.Received.Count(s => s.Endpoints.Count == 1) >= 10,
+            await Poll.UntilAsync(() => a.Received.Count(s => s.Endpoints.Count == 1) >= 10 && b.Received.Count(s => s.Endpoints.Count == 1) >= 10,
                 "both replicas received ten snapshots with the endpoint", TimeSpan.FromSeconds(60));
         }
         finally
@@ -86,7 +86,7 @@ public sealed class DaprStandInTests(RedisServerFixture redis) : IClassFixture<R
             await host.App.StopAsync();
         }
         var published = await sidecar.Redis.StreamLengthAsync(DaprNames.EndpointMetricsTopic);
-        await TestServers.WaitUntilAsync(() => a.Received.Select(s => s.Sequence).Distinct().Count() == published
+        await Poll.UntilAsync(() => a.Received.Select(s => s.Sequence).Distinct().Count() == published
                                                && b.Received.Select(s => s.Sequence).Distinct().Count() == published,
             $"both replicas received all {published} published snapshots", TimeSpan.FromSeconds(60));
         Assert.Equal(a.Received.Select(s => s.Sequence).Distinct().Order(), b.Received.Select(s => s.Sequence).Distinct().Order());

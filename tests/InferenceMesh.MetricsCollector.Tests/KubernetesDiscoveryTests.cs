@@ -1,6 +1,6 @@
 using InferenceMesh.Contracts;
 using InferenceMesh.Kubernetes;
-using InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
+using InferenceMesh.TestSupport.KubernetesStandIn;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -48,7 +48,7 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
     {
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p1", "qwen", "10.0.0.1", ready: true));
         var (informer, _) = StartInformer("app=qwen");
-        await TestServers.WaitUntilAsync(() => informer.HasSynced && _api.ActiveWatchers == 1, "the informer listed and watches");
+        await Poll.UntilAsync(() => informer.HasSynced && _api.ActiveWatchers == 1, "the informer listed and watches");
         Assert.Single(informer.Items);
         Assert.Equal("Bearer test-token-1", _api.LastAuthorization);
         // The watch resumes from the list's resourceVersion and asks for bookmarks.
@@ -57,13 +57,13 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
 
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p2", "qwen", "10.0.0.2", ready: false));
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("other", "llama", "10.0.0.9", ready: true)); // filtered by the selector
-        await TestServers.WaitUntilAsync(() => informer.Items.Count == 2, "p2 was added");
+        await Poll.UntilAsync(() => informer.Items.Count == 2, "p2 was added");
 
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p2", "qwen", "10.0.0.2", ready: true));
-        await TestServers.WaitUntilAsync(() => InferenceResources.TryParsePod(informer.Items["default/p2"], out var p) && p.Ready, "p2 became ready");
+        await Poll.UntilAsync(() => InferenceResources.TryParsePod(informer.Items["default/p2"], out var p) && p.Ready, "p2 became ready");
 
         _api.Delete(PodsPath, "p1");
-        await TestServers.WaitUntilAsync(() => !informer.Items.ContainsKey("default/p1"), "p1 was deleted");
+        await Poll.UntilAsync(() => !informer.Items.ContainsKey("default/p1"), "p1 was deleted");
         Assert.Equal(1, informer.ListCount);
         Assert.False(informer.Items.ContainsKey("default/other"));
     }
@@ -73,11 +73,11 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
     {
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p1", "qwen", "10.0.0.1", ready: true));
         var (informer, _) = StartInformer();
-        await TestServers.WaitUntilAsync(() => informer.HasSynced && _api.ActiveWatchers == 1, "watching");
+        await Poll.UntilAsync(() => informer.HasSynced && _api.ActiveWatchers == 1, "watching");
         var before = long.Parse(informer.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture);
 
         _api.Bookmark(PodsPath);
-        await TestServers.WaitUntilAsync(() => long.Parse(informer.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > before,
+        await Poll.UntilAsync(() => long.Parse(informer.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > before,
             "the bookmark's resourceVersion was taken");
         Assert.Single(informer.Items);
     }
@@ -90,15 +90,15 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
         _api.GoneAsHttpStatus = goneAsHttpStatus;
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p1", "qwen", "10.0.0.1", ready: true));
         var (informer, _) = StartInformer();
-        await TestServers.WaitUntilAsync(() => informer.HasSynced && _api.ActiveWatchers == 1, "watching");
+        await Poll.UntilAsync(() => informer.HasSynced && _api.ActiveWatchers == 1, "watching");
 
         // History is compacted and changes happen while the watch is broken: only a relist can see them.
         _api.ExpireHistory();
         _api.Delete(PodsPath, "p1");
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("p3", "qwen", "10.0.0.3", ready: true));
 
-        await TestServers.WaitUntilAsync(() => informer.ListCount >= 2, "the informer relisted after 410");
-        await TestServers.WaitUntilAsync(() => informer.Items.ContainsKey("default/p3") && !informer.Items.ContainsKey("default/p1"),
+        await Poll.UntilAsync(() => informer.ListCount >= 2, "the informer relisted after 410");
+        await Poll.UntilAsync(() => informer.Items.ContainsKey("default/p3") && !informer.Items.ContainsKey("default/p1"),
             "the relist brought the store up to date");
     }
 
@@ -127,7 +127,7 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
 
         var discovery = new KubernetesPoolDiscovery(Client(), "default", null, NullLoggerFactory.Instance, FastRetry);
         _ = Task.Run(() => discovery.RunAsync(_stop.Token));
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 2 && discovery.Current.Models.Count == 2, "discovery settled");
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 2 && discovery.Current.Models.Count == 2, "discovery settled");
 
         var view = discovery.Current;
         var pool = Assert.Single(view.Pools);
@@ -142,9 +142,9 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
 
         // Readiness and deletion flow through the watch.
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("not-ready", "qwen", "10.0.0.3", ready: true));
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 3, "the pod that became ready joined");
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 3, "the pod that became ready joined");
         _api.Delete(PodsPath, "ready");
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.All(e => e.PodName != "ready"), "the deleted pod left");
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.All(e => e.PodName != "ready"), "the deleted pod left");
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
         Assert.False(discovery.HasSynced);
         _ = Task.Run(() => discovery.RunAsync(_stop.Token));
 
-        await TestServers.WaitUntilAsync(() => discovery.HasSynced, "the view counts the 404 version as listed");
+        await Poll.UntilAsync(() => discovery.HasSynced, "the view counts the 404 version as listed");
         Assert.Equal("chat", Assert.Single(discovery.Current.Models).Name);
         Assert.Equal(0, _api.ListCalls(PodsPath));
     }
@@ -173,14 +173,14 @@ public sealed class KubernetesDiscoveryTests : IAsyncLifetime, IDisposable
 
         var discovery = new KubernetesPoolDiscovery(Client(), "default", "ga", NullLoggerFactory.Instance, FastRetry);
         _ = Task.Run(() => discovery.RunAsync(_stop.Token));
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 2, "both ports discovered");
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 2, "both ports discovered");
         Assert.Equal("ga", Assert.Single(discovery.Current.Pools).Name);
         Assert.Equal(["10.1.0.1:8000", "10.1.0.1:8001"], discovery.Current.Endpoints.Select(e => e.Address));
 
         // A selector change restarts the pod watch with the new selector.
         _api.Upsert(PodsPath, FakeKubernetesApi.Pod("q", "qwen-v2", "10.1.0.2", ready: true));
         _api.Upsert(GaPools, FakeKubernetesApi.GaPool("ga", "qwen-v2", 8000));
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 1 && discovery.Current.Endpoints[0].Address == "10.1.0.2:8000",
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1 && discovery.Current.Endpoints[0].Address == "10.1.0.2:8000",
             "the new selector's pod replaced the old one");
     }
 }

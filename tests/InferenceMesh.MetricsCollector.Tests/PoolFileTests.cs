@@ -108,22 +108,22 @@ public sealed class PoolFileTests : IDisposable
         using var discovery = new PoolFileDiscovery(path, null, NullLogger<PoolFileDiscovery>.Instance, TimeSpan.FromMilliseconds(50));
         using var cts = new CancellationTokenSource();
         var run = Task.Run(() => discovery.RunAsync(cts.Token));
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 1, "the first load");
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1, "the first load");
         var changes = 0;
         discovery.Changed += _ => Interlocked.Increment(ref changes);
 
         await File.WriteAllTextAsync(path, OneEndpoint + "\n    - address: 127.0.0.1:9001\n");
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 2, "the edit was picked up");
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 2, "the edit was picked up");
         Assert.True(changes >= 1);
 
         await File.WriteAllTextAsync(path, "kind: Nonsense\n");
         // The write is not atomic: the watcher may first see a truncated (empty) file, which is an error of its own.
-        await TestServers.WaitUntilAsync(
+        await Poll.UntilAsync(
             () => discovery.LastError?.Contains("unsupported kind", StringComparison.Ordinal) == true, "the broken edit was noticed");
         Assert.Equal(2, discovery.Current.Endpoints.Count);
 
         await File.WriteAllTextAsync(path, OneEndpoint);
-        await TestServers.WaitUntilAsync(() => discovery.Current.Endpoints.Count == 1 && discovery.LastError is null, "the fix was loaded");
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1 && discovery.LastError is null, "the fix was loaded");
         await cts.CancelAsync();
         await run;
     }

@@ -1,5 +1,5 @@
 using InferenceMesh.Kubernetes;
-using InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
+using InferenceMesh.TestSupport.KubernetesStandIn;
 using InferenceMesh.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -61,11 +61,11 @@ public sealed class PoolDiscoveryTests : IDisposable
         });
 
         // PREFIX_CACHE maps to Scheduler:PrefixCacheProfile (PREDICTED_TTFT by default); the annotation turns queueing off.
-        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-a") is { Profile: SchedulerOptions.PredictedTtftProfile, UseQueueing: false }));
+        await Poll.UntilAsync(() => Pool(host, "pool-a") is { Profile: SchedulerOptions.PredictedTtftProfile, UseQueueing: false }, "the pool settings from discovery");
 
         await WritePoolFileAsync(PoolYaml("pool-a", "DEFAULT", "true"));
 
-        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-a") is { Profile: "DEFAULT", UseQueueing: true }));
+        await Poll.UntilAsync(() => Pool(host, "pool-a") is { Profile: "DEFAULT", UseQueueing: true }, "the pool settings from discovery");
     }
 
     [Fact]
@@ -93,11 +93,11 @@ public sealed class PoolDiscoveryTests : IDisposable
             ["Discovery:PoolFile"] = file,
             ["Discovery:PoolFilePollInterval"] = "00:00:00.050",
         });
-        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-a") is { UseQueueing: false }));
+        await Poll.UntilAsync(() => Pool(host, "pool-a") is { UseQueueing: false }, "the pool settings from discovery");
 
         await WritePoolFileAsync(PoolYaml("pool-b", "PREFIX_CACHE", "true"));
 
-        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-a") is { Profile: "DEFAULT", UseQueueing: true }));
+        await Poll.UntilAsync(() => Pool(host, "pool-a") is { Profile: "DEFAULT", UseQueueing: true }, "the pool settings from discovery");
         Assert.Equal(SchedulerOptions.PredictedTtftProfile, Pool(host, "pool-b")!.Profile);
     }
 
@@ -113,7 +113,7 @@ public sealed class PoolDiscoveryTests : IDisposable
         });
 
         // The strategy comes from configuration; queueing, not configured, still from the annotation.
-        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-a") is { UseQueueing: false }));
+        await Poll.UntilAsync(() => Pool(host, "pool-a") is { UseQueueing: false }, "the pool settings from discovery");
         Assert.Equal("DEFAULT", Pool(host, "pool-a")!.Profile);
     }
 
@@ -129,10 +129,10 @@ public sealed class PoolDiscoveryTests : IDisposable
             NullLoggerFactory.Instance, watchPods: false);
         await using var host = await SchedulerHost.StartAsync(services: s => s.AddSingleton<IPoolDiscovery>(discovery));
 
-        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-k") is { Profile: SchedulerOptions.PredictedTtftProfile }));
+        await Poll.UntilAsync(() => Pool(host, "pool-k") is { Profile: SchedulerOptions.PredictedTtftProfile }, "the pool settings from discovery");
 
         api.Upsert(pools, FakeKubernetesApi.AlphaPool("pool-k", "qwen", 8000, strategy: "DEFAULT"));
-        await Poll.UntilAsync(() => Task.FromResult(Pool(host, "pool-k") is { Profile: "DEFAULT" }));
+        await Poll.UntilAsync(() => Pool(host, "pool-k") is { Profile: "DEFAULT" }, "the pool settings from discovery");
         Assert.Equal(0, api.ListCalls("api/v1/namespaces/default/pods"));
     }
 

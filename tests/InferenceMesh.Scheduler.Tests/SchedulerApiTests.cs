@@ -62,7 +62,7 @@ public sealed class SchedulerApiTests
 
         var pending = host.ScheduleAsync(Request("r1", Criticality.Critical));
         await Poll.UntilAsync(async () => (await host.Client.GetFromJsonAsync<JsonElement>("/queue"))
-            .GetProperty("pools")[0].GetProperty("bands")[0].GetProperty("requests").GetInt32() == 1);
+            .GetProperty("pools")[0].GetProperty("bands")[0].GetProperty("requests").GetInt32() == 1, "the request to be queued");
         Assert.False(pending.IsCompleted);
         await host.SnapshotAsync(2, Fleet.Endpoint("10.0.0.1:8000", waiting: 0));
 

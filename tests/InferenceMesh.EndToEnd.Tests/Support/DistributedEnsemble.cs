@@ -153,10 +153,10 @@ public sealed class DistributedEnsemble : IAsyncLifetime
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         foreach (var scheduler in SchedulerAddresses)
-            await Poll.UntilAsync(() => PoolIsFreshAsync(http, scheduler), $"scheduler {scheduler} to hold a fresh snapshot of {Endpoints.Count} servers", StartTimeout);
+            await Poll.UntilSucceedsAsync(() => PoolIsFreshAsync(http, scheduler), $"scheduler {scheduler} to hold a fresh snapshot of {Endpoints.Count} servers", StartTimeout);
         foreach (var gateway in Gateways)
         {
-            await Poll.UntilAsync(async () =>
+            await Poll.UntilSucceedsAsync(async () =>
             {
                 var r = await OpenAi.SendAsync(http, gateway, Model, [("user", "warm-up " + gateway.Port.ToString(CultureInfo.InvariantCulture))], stream: false, maxTokens: 2);
                 return r.Status == 200;

@@ -80,13 +80,13 @@ public sealed class CollectorAgainstVllmSimTests
         try
         {
             // "chat" must queue behind "travel" (first come, first served), so it is sent once both are in.
-            await TestServers.WaitUntilAsync(() => fleet.Inspect(f => f.Servers[0].RequestsReceived == 2),
+            await Poll.UntilAsync(() => fleet.Inspect(f => f.Servers[0].RequestsReceived == 2),
                 "the sim received the travel requests", TimeSpan.FromSeconds(60));
             streams.Add(StreamAsync(http, urls[0], "chat", 3, stop.Token));
-            await TestServers.WaitUntilAsync(() => fleet.Inspect(f => f.Servers[0].RequestsReceived == 3 && f.Servers[1].RequestsReceived == 3),
+            await Poll.UntilAsync(() => fleet.Inspect(f => f.Servers[0].RequestsReceived == 3 && f.Servers[1].RequestsReceived == 3),
                 "the sim received every request", TimeSpan.FromSeconds(60));
             // Step simulated time forward until every request is admitted (prefill done), far short of any finishing.
-            await TestServers.WaitUntilAsync(() =>
+            await Poll.UntilAsync(() =>
             {
                 simTime.Advance(TimeSpan.FromMilliseconds(5));
                 var t = ReadTruth(fleet);
@@ -102,7 +102,7 @@ public sealed class CollectorAgainstVllmSimTests
             var addresses = urls.Select(Address).ToArray();
             await using var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", addresses));
             using var scheduler = new CollectorHost.SnapshotSubscriber(host.Bus, "scheduler-1");
-            await TestServers.WaitUntilAsync(async () =>
+            await Poll.UntilAsync(async () =>
             {
                 var view = await host.EndpointsAsync();
                 return addresses.Select((a, i) => Matches(view.FirstOrDefault(e => e.Address == a), truth[i])).All(ok => ok);
@@ -118,7 +118,7 @@ public sealed class CollectorAgainstVllmSimTests
             Assert.Equal(LoraServer.Profile.NumGpuBlocks, lora.NumBlocks);
 
             // Published snapshots carry the same numbers to the schedulers.
-            await TestServers.WaitUntilAsync(() => scheduler.Last is { Endpoints.Count: 3 } s
+            await Poll.UntilAsync(() => scheduler.Last is { Endpoints.Count: 3 } s
                 && addresses.Select((a, i) => s.Endpoints.FirstOrDefault(e => e.Address == a) is { } e
                     && e.Waiting == truth[i].Waiting && e.Running == truth[i].Running && Math.Abs(e.KvUsage - truth[i].KvUsage) < 1e-6
                     && SameSet(e.RunningLoras, truth[i].RunningLoras) && SameSet(e.WaitingLoras, truth[i].WaitingLoras)).All(ok => ok),
@@ -144,7 +144,7 @@ public sealed class CollectorAgainstVllmSimTests
         {
             await using var host = await CollectorHost.StartAsync(CollectorHost.PoolYaml("qwen", [.. survivors, victimAddress]));
             using var scheduler = new CollectorHost.SnapshotSubscriber(host.Bus, "scheduler-1");
-            await TestServers.WaitUntilAsync(() => scheduler.Last is { Endpoints.Count: 3 } s && s.Endpoints.All(e => e.Health == EndpointHealth.Healthy),
+            await Poll.UntilAsync(() => scheduler.Last is { Endpoints.Count: 3 } s && s.Endpoints.All(e => e.Health == EndpointHealth.Healthy),
                 "all three sim servers are published healthy", TimeSpan.FromSeconds(60));
 
             // Watch the victim's row while it dies: its health must follow the count of failed scrapes.
@@ -161,7 +161,7 @@ public sealed class CollectorAgainstVllmSimTests
             var killed = victim;
             victim = null;
             await killed.DisposeAsync();
-            await TestServers.WaitUntilAsync(async () => (await host.EndpointAsync(victimAddress)) is { Health: EndpointHealth.Unhealthy, ConsecutiveFailures: >= 3 },
+            await Poll.UntilAsync(async () => (await host.EndpointAsync(victimAddress)) is { Health: EndpointHealth.Unhealthy, ConsecutiveFailures: >= 3 },
                 "the killed sim server has failed three scrapes and is unhealthy", TimeSpan.FromSeconds(60));
             await watching.CancelAsync();
             await watcher;
@@ -175,7 +175,7 @@ public sealed class CollectorAgainstVllmSimTests
             Assert.False(string.IsNullOrEmpty((await host.EndpointAsync(victimAddress))!.LastError));
 
             var seqAtUnhealthy = scheduler.Last!.Sequence;
-            await TestServers.WaitUntilAsync(() => scheduler.Last!.Sequence > seqAtUnhealthy + 2, "later snapshots arrive", TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => scheduler.Last!.Sequence > seqAtUnhealthy + 2, "later snapshots arrive", TimeSpan.FromSeconds(60));
             var later = scheduler.Received.Where(s => s.Sequence > seqAtUnhealthy).ToList();
             Assert.NotEmpty(later);
             Assert.All(later, s => Assert.DoesNotContain(s.Endpoints, e => e.Address == victimAddress));
@@ -183,7 +183,7 @@ public sealed class CollectorAgainstVllmSimTests
 
             // A new simulated server on the same port comes back healthy, in the API and in snapshots.
             victim = await SimFleetHost.StartAsync(new SimHostOptions { Servers = 1, Port = victimPort, Server = LoraServer });
-            await TestServers.WaitUntilAsync(() => scheduler.Last is { } s && s.Endpoints.Any(e => e.Address == victimAddress && e.Health == EndpointHealth.Healthy),
+            await Poll.UntilAsync(() => scheduler.Last is { } s && s.Endpoints.Any(e => e.Address == victimAddress && e.Health == EndpointHealth.Healthy),
                 "the restarted sim server is published again", TimeSpan.FromSeconds(60));
             var back = (await host.EndpointAsync(victimAddress))!;
             Assert.Equal(EndpointHealth.Healthy, back.Health);

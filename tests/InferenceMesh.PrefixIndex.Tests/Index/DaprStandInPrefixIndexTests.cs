@@ -60,7 +60,7 @@ public sealed class DaprStandInPrefixIndexTests(DaprStandInFixture fixture) : Pr
         Assert.False(index.IsAvailable);
         redis.Restart();
 
-        await Eventually.UntilAsync(async () =>
+        await Poll.UntilSucceedsAsync(async () =>
         {
             try
             {

@@ -24,14 +24,14 @@ public sealed class RedisReconnectTests : IDisposable
         Assert.True(index.IsAvailable);
 
         _server.Kill();
-        await Eventually.UntilAsync(() => Task.FromResult(!index.IsAvailable), "the loss is noticed");
+        await Poll.UntilSucceedsAsync(() => Task.FromResult(!index.IsAvailable), "the loss is noticed");
         // 30 s command timeout: failing within the test's own deadline means the call did not wait for Redis.
         var down = await Assert.ThrowsAsync<RedisConnectionException>(async () => await index.MatchAsync("m", chain, ["a"], default).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.NotNull(down.Message);
 
         _server.Restart();
         // The restarted server is empty, scripts included: the first call gets NOSCRIPT and the client loads the script again.
-        await Eventually.UntilAsync(async () =>
+        await Poll.UntilSucceedsAsync(async () =>
         {
             await index.RecordAsync("m", "a", chain, default);
             return (await index.MatchAsync("m", chain, ["a"], default))[0] == 3;
@@ -48,7 +48,7 @@ public sealed class RedisReconnectTests : IDisposable
         await Assert.ThrowsAsync<RedisConnectionException>(() => redis.GetDatabase().PingAsync());
 
         _server.Restart();
-        await Eventually.UntilAsync(() => Task.FromResult(redis.IsConnected), "the multiplexer connects by itself");
+        await Poll.UntilSucceedsAsync(() => Task.FromResult(redis.IsConnected), "the multiplexer connects by itself");
         await redis.GetDatabase().PingAsync();
     }
 
@@ -62,7 +62,7 @@ public sealed class RedisReconnectTests : IDisposable
         await db.StringSetAsync("before", "1");
 
         secured.Restart();
-        await Eventually.UntilAsync(async () =>
+        await Poll.UntilSucceedsAsync(async () =>
         {
             await db.PingAsync();
             return true;

@@ -45,7 +45,7 @@ public sealed class PrefixIndexDaprEndToEndTests : IAsyncLifetime
             ContractsJsonContext.Default.RoutingDecision));
 
         using var invoker = new HttpClient { BaseAddress = _sidecar.HttpEndpoint, Timeout = TimeSpan.FromSeconds(10) };
-        await Eventually.UntilAsync(async () =>
+        await Poll.UntilSucceedsAsync(async () =>
         {
             var response = await invoker.PostAsJsonAsync($"/v1.0/invoke/{AppIds.PrefixIndex}/method/match",
                 new PrefixMatchRequest("llama", chain, ["10.1.0.1:8000", "10.1.0.2:8000"]), ContractsJsonContext.Default.PrefixMatchRequest);

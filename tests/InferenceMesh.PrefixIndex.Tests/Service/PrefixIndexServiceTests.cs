@@ -44,7 +44,7 @@ public sealed class PrefixIndexServiceTests : IAsyncLifetime
     }
 
     private static Task WaitReady(PrefixIndexHost host) =>
-        Eventually.UntilAsync(async () => (await host.Client.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, "the service is ready");
+        Poll.UntilSucceedsAsync(async () => (await host.Client.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, "the service is ready");
 
     private ulong[] Chain(int n)
     {
@@ -121,7 +121,7 @@ public sealed class PrefixIndexServiceTests : IAsyncLifetime
 
         _redis.Kill();
 
-        await Eventually.UntilAsync(async () => (await patient.Client.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, "readiness reports the store down");
+        await Poll.UntilSucceedsAsync(async () => (await patient.Client.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, "readiness reports the store down");
         for (var i = 0; i < 20; i++)
         {
             var match = await Match(patient, "m", chain, "e");
@@ -133,7 +133,7 @@ public sealed class PrefixIndexServiceTests : IAsyncLifetime
 
         _redis.Restart();
         await WaitReady(patient);
-        await Eventually.UntilAsync(async () =>
+        await Poll.UntilSucceedsAsync(async () =>
         {
             await Record(patient, "m", "e", chain);
             return (await Match(_one, "m", chain, "e")).Matches.GetValueOrDefault("e") == 8;

@@ -1,8 +1,7 @@
-namespace InferenceMesh.Tests.Shared;
+namespace InferenceMesh.TestSupport;
 
-/// <summary>Paths in the repository the tests run from (found by walking up to InferenceMesh.sln). Linked into the test
-/// projects that need it (tests/Shared is not a project).</summary>
-internal static class RepoPaths
+/// <summary>Paths in the repository the tests run from (found by walking up to InferenceMesh.sln). </summary>
+public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 

@@ -5,13 +5,13 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace InferenceMesh.MetricsCollector.Tests.KubernetesStandIn;
+namespace InferenceMesh.TestSupport.KubernetesStandIn;
 
 /// <summary>Test-only stand-in for the Kubernetes API server: serves list and chunked watch streams (ADDED/MODIFIED/DELETED,
 /// BOOKMARK, ERROR 410) of any collection path from an in-memory store with a global resourceVersion and an event history
 /// that can be compacted to force "410 Gone". It answers the queries KubernetesClient sends: <c>limit</c>/<c>labelSelector</c> lists,
 /// <c>watch=true&amp;resourceVersion=…&amp;allowWatchBookmarks=true</c> watches as JSON lines.</summary>
-internal sealed class FakeKubernetesApi : IAsyncDisposable
+public sealed class FakeKubernetesApi : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Dictionary<string, JsonObject>> _collections = new(StringComparer.Ordinal);

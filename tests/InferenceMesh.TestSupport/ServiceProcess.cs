@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace InferenceMesh.Tests.Shared;
+namespace InferenceMesh.TestSupport;
 
 /// <summary>One service as its own OS process: <c>dotnet &lt;service&gt;.dll</c> from the service's build output (its
 /// content root and appsettings.json), configured by environment variables and arguments the way <c>dapr run</c> and
