@@ -7,7 +7,7 @@ namespace InferenceMesh.TestSupport;
 
 /// <summary>One service as its own OS process: <c>dotnet &lt;service&gt;.dll</c> from the service's build output (its
 /// content root and appsettings.json), configured by environment variables and arguments the way <c>dapr run</c> and
-/// Kubernetes do. Linked into the test projects that start services (tests/Shared is not a project).</summary>
+/// Kubernetes do.</summary>
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
