@@ -26,8 +26,12 @@ public sealed class TracePropagationTests(DistributedEnsemble ensemble)
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         var traceparent = $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
 
+        // The caller's context as an ambient activity, not a raw header: HttpClient replaces a traceparent header with its
+        // own request activity's whenever any listener in this process samples System.Net.Http.
+        using var caller = new Activity("trace-propagation-test").SetParentId(traceparent).Start();
         var r = await OpenAi.SendAsync(Http, ensemble.Gateways[0], DistributedEnsemble.Model,
-            [("user", "trace me " + traceId + " " + new string('t', 300))], stream: false, maxTokens: 4, traceparent);
+            [("user", "trace me " + traceId + " " + new string('t', 300))], stream: false, maxTokens: 4);
+        caller.Stop();
         Assert.True(r.Status == 200, $"HTTP {r.Status} {r.Body}\n{ensemble.Logs()}");
 
         // Spans leave each service in batches, ext-proc's stream span only when the stream ends: wait until all are in

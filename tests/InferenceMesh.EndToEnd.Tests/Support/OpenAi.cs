@@ -12,12 +12,10 @@ public static class OpenAi
 {
     public const string ServedByHeader = "x-inferencemesh-served-by";
 
-    public static async Task<OpenAiResult> SendAsync(HttpClient http, Uri gateway, string model, IReadOnlyList<(string Role, string Content)> messages, bool stream, int maxTokens, string? traceparent = null)
+    public static async Task<OpenAiResult> SendAsync(HttpClient http, Uri gateway, string model, IReadOnlyList<(string Role, string Content)> messages, bool stream, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(http);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(gateway, "v1/chat/completions"));
-        if (traceparent is not null)
-            request.Headers.TryAddWithoutValidation("traceparent", traceparent);
         request.Content = new ByteArrayContent(Body(model, messages, stream, maxTokens));
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using InferenceMesh.Contracts;
@@ -62,8 +63,11 @@ public sealed class InvokeIntegrationTests(RedisFixture redis) : IClassFixture<R
         });
         using var scheduler = Invoker(caller, AppIds.Scheduler);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("trace", UriKind.Relative));
-        request.Headers.TryAddWithoutValidation("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-        request.Headers.TryAddWithoutValidation("tracestate", "im=1");
+        // The caller's context as an ambient activity, not raw headers: HttpClient replaces a traceparent header with its
+        // own request activity's whenever any listener in the process (another test's tracing) samples System.Net.Http.
+        using var context = new Activity("trace-forwarding-test").SetParentId("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        context.TraceStateString = "im=1";
+        context.Start();
 
         using var response = await scheduler.SendAsync(request);
         var answer = await response.Content.ReadFromJsonAsync<ProblemReason>();
