@@ -22,6 +22,10 @@ public static class PoolFile
         {
             throw new PoolFileException($"invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", ex);
         }
+        // An editor or `cp` that truncates before writing shows a watcher an empty file first; taking it as "no pools"
+        // would drop every endpoint for a moment, so it is an error and the last good view stays.
+        if (documents.Count == 0)
+            throw new PoolFileException("the file holds no YAML document (empty, or read while being written)");
 
         var pools = new List<InferencePoolSpec>();
         var models = new List<InferenceModelSpec>();

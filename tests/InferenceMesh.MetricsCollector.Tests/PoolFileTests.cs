@@ -81,6 +81,8 @@ public sealed class PoolFileTests : IDisposable
     [InlineData("kind: LocalEndpoints\nmetadata: {name: l}\nspec: {poolRef: {name: p}, endpoints: [{address: nohost}]}", "needs an address")]
     [InlineData("kind: InferencePool\n  bad: [indent", "invalid YAML at line")]
     [InlineData("- just\n- a list", "document 1 is not a mapping")]
+    [InlineData("", "no YAML document")]
+    [InlineData("\n---\n", "no YAML document")]
     public void Parse_InvalidFile_ThrowsNamingTheProblem(string yaml, string expected)
     {
         var ex = Assert.Throws<PoolFileException>(() => PoolFile.Parse(yaml));
@@ -124,6 +126,24 @@ public sealed class PoolFileTests : IDisposable
 
         await File.WriteAllTextAsync(path, OneEndpoint);
         await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1 && discovery.LastError is null, "the fix was loaded");
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Discovery_EmptiedFile_KeepsTheLastGoodView()
+    {
+        // What a watcher sees between an editor's truncate and its write: an empty file must not drop every endpoint.
+        var path = Path.Combine(_dir, "pool.yaml");
+        await File.WriteAllTextAsync(path, OneEndpoint);
+        using var discovery = new PoolFileDiscovery(path, null, NullLogger<PoolFileDiscovery>.Instance, TimeSpan.FromMilliseconds(50));
+        using var cts = new CancellationTokenSource();
+        var run = Task.Run(() => discovery.RunAsync(cts.Token));
+        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1, "the first load");
+
+        await File.WriteAllTextAsync(path, "");
+        await Poll.UntilAsync(() => discovery.LastError?.Contains("no YAML document", StringComparison.Ordinal) == true, "the empty file was noticed");
+        Assert.Single(discovery.Current.Endpoints);
         await cts.CancelAsync();
         await run;
     }
