@@ -27,14 +27,20 @@ public sealed class AllocationTests
         var profile = options.Profiles[profileName];
         Assert.Equal(3, Pick(picker, endpoints, profile, matches, picked)); // warm up (JIT, first-use statics)
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var total = 0;
-        for (var k = 0; k < 1000; k++)
-            total += Pick(picker, endpoints, profile, matches, picked);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least allocating of 3 rounds of 1,000 picks: a per-pick allocation shows in every round, while a one-off
+        // allocation on this thread does not (seen twice under load, 3 KB and 8 KB, not reproduced; likely the runtime tiering up).
+        var least = long.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var total = 0;
+            for (var k = 0; k < 1000; k++)
+                total += Pick(picker, endpoints, profile, matches, picked);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(3000, total);
+        }
 
-        Assert.Equal(3000, total);
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, least);
     }
 
     private static int Pick(EndpointPicker picker, EndpointState[] endpoints, ProfileOptions profile, Dictionary<string, int> matches, int[] picked)
