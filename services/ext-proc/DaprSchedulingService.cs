@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
@@ -12,7 +11,6 @@ namespace InferenceMesh.ExtProc;
 /// what it dispatched) or, when configured, to <c>scheduler/complete</c> by invocation.</summary>
 internal sealed class DaprSchedulingService : ISchedulingService, IDisposable
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
     private static readonly Uri ScheduleUri = new("schedule", UriKind.Relative);
     private static readonly Uri CompleteUri = new("complete", UriKind.Relative);
 
@@ -34,7 +32,7 @@ internal sealed class DaprSchedulingService : ISchedulingService, IDisposable
         byte[] body;
         for (var attempt = 1; ; attempt++)
         {
-            response = await PostAsync(ScheduleUri, payload, cancellationToken).ConfigureAwait(false);
+            response = await _scheduler.PostJsonAsync(ScheduleUri, payload, cancellationToken).ConfigureAwait(false);
             body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             // The sidecar's own ERR_DIRECT_INVOKE means no scheduler answered (a replica died or refused the connection):
             // invoking again reaches another replica. Safe although /schedule is not idempotent: a replica that died took
@@ -65,7 +63,7 @@ internal sealed class DaprSchedulingService : ISchedulingService, IDisposable
             HttpStatusCode.TooManyRequests => ScheduleOutcome.QueueFull,
             _ => ScheduleOutcome.NoCandidates,
         };
-        var reason = $"scheduler answered HTTP {status}: {DaprBodyText(body)}";
+        var reason = $"scheduler answered HTTP {status}: {DaprInvocation.BodyText(body)}";
         return new ScheduleResponse(outcome, null, [], status is >= 400 and < 600 ? status : 503, reason, "", 0);
     }
 
@@ -76,29 +74,16 @@ internal sealed class DaprSchedulingService : ISchedulingService, IDisposable
             await _publisher.PublishAsync(DaprNames.FanOutPubSub, DaprNames.CompletionsTopic, completion, ContractsJsonContext.Default.RequestCompletion, cancellationToken).ConfigureAwait(false);
             return;
         }
-        using var response = await PostAsync(CompleteUri, JsonSerializer.SerializeToUtf8Bytes(completion, ContractsJsonContext.Default.RequestCompletion), cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            throw new HttpRequestException($"scheduler/complete answered HTTP {(int)response.StatusCode}: {DaprBodyText(body)}", null, response.StatusCode);
-        }
+        var json = JsonSerializer.SerializeToUtf8Bytes(completion, ContractsJsonContext.Default.RequestCompletion);
+        var response = await _scheduler.PostJsonAsync(CompleteUri, json, cancellationToken).ConfigureAwait(false);
+        (await response.EnsureSuccessAsync("scheduler/complete", cancellationToken).ConfigureAwait(false)).Dispose();
     }
 
     public void Dispose() => _scheduler.Dispose();
-
-    private async Task<HttpResponseMessage> PostAsync(Uri uri, byte[] payload, CancellationToken cancellationToken)
-    {
-        using var content = new ByteArrayContent(payload);
-        content.Headers.ContentType = Json;
-        return await _scheduler.PostAsync(uri, content, cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>Schedule calls per request when the sidecar reports that no scheduler replica answered.</summary>
     private const int ScheduleAttempts = 3;
 
     private static bool IsDirectInvokeError(byte[] body) =>
         body.AsSpan().IndexOf("ERR_DIRECT_INVOKE"u8) >= 0;
-
-    private static string DaprBodyText(byte[] body) =>
-        body.Length == 0 ? "(empty)" : System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 512)));
 }

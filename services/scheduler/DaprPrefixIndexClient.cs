@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using InferenceMesh.Contracts;
@@ -11,7 +10,6 @@ namespace InferenceMesh.Scheduler;
 /// <see cref="HttpRequestException"/> carrying the status.</summary>
 internal sealed class DaprPrefixIndexClient(IConfiguration configuration) : IPrefixIndexService, IDisposable
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
     private static readonly Uri MatchUri = new("match", UriKind.Relative);
     private static readonly Uri RecordUri = new("record", UriKind.Relative);
     private static readonly Uri MatchAndRecordUri = new("match-and-record", UriKind.Relative);
@@ -48,15 +46,7 @@ internal sealed class DaprPrefixIndexClient(IConfiguration configuration) : IPre
 
     private async Task<HttpResponseMessage> SendAsync<TRequest>(Uri uri, TRequest request, JsonTypeInfo<TRequest> requestType, CancellationToken cancellationToken)
     {
-        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(request, requestType));
-        content.Headers.ContentType = Json;
-        var response = await _http.PostAsync(uri, content, cancellationToken).ConfigureAwait(false);
-        if (response.IsSuccessStatusCode)
-            return response;
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new HttpRequestException($"prefix-index/{uri} answered HTTP {(int)response.StatusCode}: {(text.Length > 512 ? text[..512] : text)}", null, response.StatusCode);
-        }
+        var response = await _http.PostJsonAsync(uri, JsonSerializer.SerializeToUtf8Bytes(request, requestType), cancellationToken).ConfigureAwait(false);
+        return await response.EnsureSuccessAsync($"prefix-index/{uri}", cancellationToken).ConfigureAwait(false);
     }
 }
