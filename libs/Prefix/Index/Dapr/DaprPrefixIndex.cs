@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Dapr;
@@ -298,17 +299,8 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
         }
     }
 
-    private static T? Parse<T>(string json, JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json, type);
-        }
-        catch (JsonException)
-        {
-            return default; // a foreign or corrupt value counts as absent; the next record overwrites it
-        }
-    }
+    /// <summary>The bulk get answers values as strings (Dapr.Client has no byte variant for it).</summary>
+    private static T? Parse<T>(string json, JsonTypeInfo<T> type) => Parse(Encoding.UTF8.GetBytes(json), type);
 
     private string BlockKey(string model, ulong hash) => string.Create(CultureInfo.InvariantCulture, $"{_root}|{model}|b|{hash:x16}");
 
