@@ -8,10 +8,10 @@ namespace InferenceMesh.Deploy.Tests;
 /// dashboard reads must be listed there.</summary>
 public sealed partial class ContractDocsTests
 {
-    private static readonly Lazy<string> DeployDoc = new(() => File.ReadAllText(RepoPaths.Of("docs", "deploy.md")));
+    private static readonly Lazy<string> DeployDoc = new(() => File.ReadAllText(RepoPaths.Path("docs", "deploy.md")));
 
     private static readonly Lazy<JsonObject> Dashboard = new(() =>
-        JsonNode.Parse(File.ReadAllText(RepoPaths.Of("deploy", "k8s", "observability", "inference-mesh-dashboard.json")))!.AsObject());
+        JsonNode.Parse(File.ReadAllText(RepoPaths.Path("deploy", "k8s", "observability", "inference-mesh-dashboard.json")))!.AsObject());
 
     /// <summary>Metric names listed in the "Metric names" section of docs/deploy.md.</summary>
     private static HashSet<string> DocumentedMetrics()
@@ -131,7 +131,7 @@ public sealed partial class ContractDocsTests
     {
         var needed = new SortedSet<(string Secret, string Key)>();
         var docs = (await Rendered.Of(overlay)).ToList();
-        docs.AddRange(Yaml.LoadFile(RepoPaths.Of("deploy", "k8s", "dapr-alternatives", "statestore-postgresql.yaml")));
+        docs.AddRange(Yaml.LoadFile(RepoPaths.Path("deploy", "k8s", "dapr-alternatives", "statestore-postgresql.yaml")));
         foreach (var doc in docs)
         {
             Collect(doc.Root);

@@ -122,7 +122,7 @@ public sealed class DaprComponentTests
     public async Task PostgresAlternative_IsADropInForTheStateStore()
     {
         var redis = (await Rendered.Of("deploy/k8s/base")).Single("Component", DaprNames.StateStore);
-        var pg = Yaml.LoadFile(RepoPaths.Of("deploy", "k8s", "dapr-alternatives", "statestore-postgresql.yaml")).Single().Root;
+        var pg = Yaml.LoadFile(RepoPaths.Path("deploy", "k8s", "dapr-alternatives", "statestore-postgresql.yaml")).Single().Root;
         Assert.Equal(DaprNames.StateStore, pg.Obj("metadata").Str("name"));
         Assert.Equal(("state.postgresql", "v2"), (pg.Obj("spec").Str("type"), pg.Obj("spec").Str("version")));
         Assert.Equal(redis.Arr("scopes").Strings(), pg.Arr("scopes").Strings());

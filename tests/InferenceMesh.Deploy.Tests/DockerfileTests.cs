@@ -42,7 +42,7 @@ public sealed partial class DockerfileTests
             .SelectMany(i => CsprojPath().Matches(i.Args).Select(m => m.Value)).Distinct(StringComparer.Ordinal).ToList();
         var csproj = Assert.Single(csprojs);
         Assert.StartsWith($"services/{app}/", csproj, StringComparison.Ordinal);
-        Assert.True(File.Exists(RepoPaths.Of(csproj.Split('/'))), $"{csproj} does not exist");
+        Assert.True(File.Exists(RepoPaths.Path(csproj.Split('/'))), $"{csproj} does not exist");
         Assert.Equal(["dotnet", Path.GetFileNameWithoutExtension(csproj) + ".dll"], f.Entrypoint);
         // Everything the build needs is copied: shared settings, libs, the service folder.
         var copies = string.Join('\n', f.Instructions.Where(i => i.Keyword == "COPY" && i.Stage == 0).Select(i => i.Args));
@@ -58,12 +58,12 @@ public sealed partial class DockerfileTests
         // ProjectReference must live there, or the image build fails where no test can see it.
         var copied = Dockerfile.Read(app).Instructions.Where(i => i.Keyword == "COPY" && i.Stage == 0)
             .Select(i => i.Args.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0].TrimEnd('/'))
-            .Select(p => Path.GetFullPath(RepoPaths.Of(p.Split('/'))))
+            .Select(p => Path.GetFullPath(RepoPaths.Path(p.Split('/'))))
             .ToList();
         var csproj = Dockerfile.Read(app).Instructions.Where(i => i.Keyword == "RUN")
             .Select(i => CsprojPath().Match(i.Args)).First(m => m.Success).Value;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>([Path.GetFullPath(RepoPaths.Of(csproj.Split('/')))]);
+        var pending = new Stack<string>([Path.GetFullPath(RepoPaths.Path(csproj.Split('/')))]);
         while (pending.TryPop(out var project))
         {
             if (!seen.Add(project))
@@ -106,7 +106,7 @@ public sealed partial class DockerfileTests
     [Fact]
     public void DockerIgnore_KeepsBuildOutputGitAndTestsOutOfTheContext()
     {
-        var lines = File.ReadAllLines(RepoPaths.Of(".dockerignore")).Select(l => l.Trim()).ToHashSet(StringComparer.Ordinal);
+        var lines = File.ReadAllLines(RepoPaths.Path(".dockerignore")).Select(l => l.Trim()).ToHashSet(StringComparer.Ordinal);
         foreach (var required in new[] { ".git", "**/bin", "**/obj", "tests/" })
             Assert.Contains(required, lines);
         // The build needs these; ignoring them would break every image.

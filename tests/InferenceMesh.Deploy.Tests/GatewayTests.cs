@@ -86,7 +86,7 @@ public sealed class GatewayTests
     [Fact]
     public void PlainEnvoy_ProcessesWithFullDuplexExtProc_AndRoutesOnTheDestinationHeader()
     {
-        var root = Yaml.LoadFile(RepoPaths.Of("deploy", "k8s", "envoy", "envoy.yaml")).Single().Root;
+        var root = Yaml.LoadFile(RepoPaths.Path("deploy", "k8s", "envoy", "envoy.yaml")).Single().Root;
         var resources = root.Obj("static_resources");
         var inference = resources.Arr("listeners").Objects().Single(l => l.Str("name") == "inference");
         var hcm = inference.Arr("filter_chains").Objects().Single().Arr("filters").Objects().Single().Obj("typed_config");

@@ -10,8 +10,8 @@ public sealed class ManifestFileTests
     private const string EnvoyBootstrap = "deploy/k8s/envoy/envoy.yaml";
 
     private static IEnumerable<string> YamlFiles() =>
-        Directory.EnumerateFiles(RepoPaths.K8s, "*.yaml", SearchOption.AllDirectories)
-            .Concat(Directory.EnumerateFiles(RepoPaths.K8s, "*.yml", SearchOption.AllDirectories))
+        Directory.EnumerateFiles(RepoPaths.Path("deploy", "k8s"), "*.yaml", SearchOption.AllDirectories)
+            .Concat(Directory.EnumerateFiles(RepoPaths.Path("deploy", "k8s"), "*.yml", SearchOption.AllDirectories))
             .Order(StringComparer.Ordinal);
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class ManifestFileTests
     [Fact]
     public void EnvoyBootstrap_Parses_AndWiresExtProcToTheOriginalDestinationCluster()
     {
-        var root = Yaml.LoadFile(RepoPaths.Of(EnvoyBootstrap.Split('/'))).Single().Root;
+        var root = Yaml.LoadFile(RepoPaths.Path(EnvoyBootstrap.Split('/'))).Single().Root;
         var listeners = root.Obj("static_resources").Arr("listeners").Objects().ToList();
         Assert.Contains(listeners, l => l["address"]?["socket_address"]?["port_value"]?.Str() == "8080");
         Assert.Contains(listeners, l => l["address"]?["socket_address"]?["port_value"]?.Str() == "8081");

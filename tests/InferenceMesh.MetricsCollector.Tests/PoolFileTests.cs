@@ -10,18 +10,10 @@ public sealed class PoolFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "InferenceMesh.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public void Parse_ShippedLocalPoolFile_HasTheQwenPoolModelsAndFiveSimEndpoints()
     {
-        var view = PoolFile.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "local", "pool.yaml")));
+        var view = PoolFile.Parse(File.ReadAllText(RepoPaths.Path("deploy", "local", "pool.yaml")));
 
         var pool = Assert.Single(view.Pools);
         Assert.Equal("qwen", pool.Name);
@@ -106,11 +98,8 @@ public sealed class PoolFileTests : IDisposable
     public async Task Discovery_FileChanges_AreReloadedAndBrokenEditsKeepTheLastGoodView()
     {
         var path = Path.Combine(_dir, "pool.yaml");
-        await File.WriteAllTextAsync(path, OneEndpoint);
-        using var discovery = new PoolFileDiscovery(path, null, NullLogger<PoolFileDiscovery>.Instance, TimeSpan.FromMilliseconds(50));
-        using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => discovery.RunAsync(cts.Token));
-        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1, "the first load");
+        await using var running = await WatchAsync(path);
+        var discovery = running.Discovery;
         var changes = 0;
         discovery.Changed += _ => Interlocked.Increment(ref changes);
 
@@ -126,8 +115,6 @@ public sealed class PoolFileTests : IDisposable
 
         await File.WriteAllTextAsync(path, OneEndpoint);
         await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1 && discovery.LastError is null, "the fix was loaded");
-        await cts.CancelAsync();
-        await run;
     }
 
     [Fact]
@@ -135,23 +122,57 @@ public sealed class PoolFileTests : IDisposable
     {
         // What a watcher sees between an editor's truncate and its write: an empty file must not drop every endpoint.
         var path = Path.Combine(_dir, "pool.yaml");
-        await File.WriteAllTextAsync(path, OneEndpoint);
-        using var discovery = new PoolFileDiscovery(path, null, NullLogger<PoolFileDiscovery>.Instance, TimeSpan.FromMilliseconds(50));
-        using var cts = new CancellationTokenSource();
-        var run = Task.Run(() => discovery.RunAsync(cts.Token));
-        await Poll.UntilAsync(() => discovery.Current.Endpoints.Count == 1, "the first load");
+        await using var running = await WatchAsync(path);
+        var discovery = running.Discovery;
 
         await File.WriteAllTextAsync(path, "");
         await Poll.UntilAsync(() => discovery.LastError?.Contains("no YAML document", StringComparison.Ordinal) == true, "the empty file was noticed");
         Assert.Single(discovery.Current.Endpoints);
-        await cts.CancelAsync();
-        await run;
+    }
+
+    /// <summary>Writes <see cref="OneEndpoint"/> to <paramref name="path"/> and watches it (50 ms polling) until the first load.</summary>
+    private static async Task<RunningDiscovery> WatchAsync(string path)
+    {
+        await File.WriteAllTextAsync(path, OneEndpoint);
+        var running = new RunningDiscovery(new PoolFileDiscovery(path, null, NullLogger<PoolFileDiscovery>.Instance, TimeSpan.FromMilliseconds(50)));
+        try
+        {
+            await Poll.UntilAsync(() => running.Discovery.Current.Endpoints.Count == 1, "the first load");
+            return running;
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class RunningDiscovery : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _run;
+
+        public RunningDiscovery(PoolFileDiscovery discovery)
+        {
+            Discovery = discovery;
+            _run = Task.Run(() => discovery.RunAsync(_stop.Token));
+        }
+
+        public PoolFileDiscovery Discovery { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _run;
+            _stop.Dispose();
+            Discovery.Dispose();
+        }
     }
 
     [Fact]
     public void Discovery_PoolFilter_KeepsOnlyThatPoolAndItsModels()
     {
-        var yaml = File.ReadAllText(Path.Combine(RepoRoot(), "deploy", "local", "pool.yaml"));
+        var yaml = File.ReadAllText(RepoPaths.Path("deploy", "local", "pool.yaml"));
         var view = PoolFile.Parse(yaml, "missing");
         Assert.Empty(view.Pools);
         Assert.Empty(view.Models);

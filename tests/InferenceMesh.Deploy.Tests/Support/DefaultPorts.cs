@@ -18,7 +18,7 @@ internal static partial class DefaultPorts
     private static Dictionary<string, int> Read(Regex row)
     {
         var map = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(RepoPaths.Of("docs", "architecture.md")))
+        foreach (var line in File.ReadLines(RepoPaths.Path("docs", "architecture.md")))
         {
             var m = row.Match(line);
             if (m.Success)

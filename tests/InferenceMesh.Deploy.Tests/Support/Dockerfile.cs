@@ -47,7 +47,7 @@ internal sealed class Dockerfile
     public IReadOnlyList<string> Entrypoint =>
         JsonSerializer.Deserialize<string[]>(Final("ENTRYPOINT").Single().Args) ?? [];
 
-    public static string PathOf(string app) => RepoPaths.Of("services", app, "Dockerfile");
+    public static string PathOf(string app) => RepoPaths.Path("services", app, "Dockerfile");
 
     public static Dockerfile Read(string app) => Parse(PathOf(app));
 
