@@ -63,7 +63,8 @@ internal sealed class DaprSchedulingService : ISchedulingService, IDisposable
             HttpStatusCode.TooManyRequests => ScheduleOutcome.QueueFull,
             _ => ScheduleOutcome.NoCandidates,
         };
-        var reason = $"scheduler answered HTTP {status}: {DaprInvocation.BodyText(body)}";
+        // The body (a sidecar error names addresses) stays out: the reason reaches the client.
+        var reason = $"scheduler answered HTTP {status}";
         return new ScheduleResponse(outcome, null, [], status is >= 400 and < 600 ? status : 503, reason, "", 0);
     }
 

@@ -47,8 +47,10 @@ internal sealed class ExtProcMetrics
         _activeStreams = meter.CreateUpDownCounter<long>(Names.ActiveStreams, "{stream}", "Open ext_proc streams.");
     }
 
-    public void Request(string model, string criticality, string outcome) =>
-        _requests.Add(1, new TagList { { "model", model }, { "criticality", criticality }, { "outcome", outcome } });
+    /// <param name="model">A configured model name, or null before the model is resolved (counted as <c>_other</c>):
+    /// never the client's string, so the label's values stay a bounded set.</param>
+    public void Request(string? model, string criticality, string outcome) =>
+        _requests.Add(1, new TagList { { "model", model ?? ModelResolver.OtherModel }, { "criticality", criticality }, { "outcome", outcome } });
 
     public void PickerLatency(TimeSpan elapsed) => _pickDuration.Record(elapsed.TotalSeconds);
 

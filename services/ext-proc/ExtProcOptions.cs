@@ -42,6 +42,21 @@ public sealed record ExtProcOptions
     /// <summary>Band of models with no InferenceModel (later GIE versions default to priority 0 = Standard).</summary>
     public Criticality DefaultCriticality { get; init; } = Criticality.Standard;
 
+    /// <summary>What happens to a request whose model no InferenceModel of the pool serves: <c>Passthrough</c> (scheduled
+    /// at <see cref="DefaultCriticality"/>, counted and prefix-indexed under <c>_other</c>) or <c>Reject</c> (404 in
+    /// OpenAI's error shape, before scheduling).</summary>
+    [AllowedValues(UnknownModelPolicy.Passthrough, UnknownModelPolicy.Reject)]
+    public string UnknownModels { get; init; } = UnknownModelPolicy.Passthrough;
+
+    /// <summary>Longest <c>model</c> value accepted (UTF-16 characters); longer is a 400.</summary>
+    [Range(1, 65_536)]
+    public int MaxModelNameLength { get; init; } = 256;
+
+    /// <summary>Honour <c>x-gateway-inference-objective</c> and <c>x-gateway-model-name-rewrite</c>. Only safe when the
+    /// gateway strips client-supplied <c>x-gateway-*</c> headers (the shipped Envoy and Envoy Gateway configurations do);
+    /// turn off behind a gateway that does not, or any client can claim a Critical objective.</summary>
+    public bool TrustGatewayHeaders { get; init; } = true;
+
     /// <summary>Put the scheduler's fallbacks after the primary, comma-separated, in the header and the metadata.
     /// Off by default: an ORIGINAL_DST cluster reads exactly one address from the header.</summary>
     public bool IncludeFallbacks { get; init; }
@@ -88,4 +103,11 @@ public sealed record TargetModelOptions
 
     [Range(0, 1_000_000)]
     public int Weight { get; init; } = 1;
+}
+
+/// <summary>Values of <see cref="ExtProcOptions.UnknownModels"/>.</summary>
+public static class UnknownModelPolicy
+{
+    public const string Passthrough = "Passthrough";
+    public const string Reject = "Reject";
 }

@@ -24,7 +24,8 @@ internal sealed class ExtProcProcessor
         Time = time;
         Logger = logger;
         var random = Options.RandomSeed is { } seed ? new Random(seed) : new Random();
-        Resolver = new ModelResolver(models, Options.DefaultCriticality, random);
+        Resolver = new ModelResolver(models, Options.DefaultCriticality, random, Options.TrustGatewayHeaders);
+        RejectUnknownModels = Options.UnknownModels == UnknownModelPolicy.Reject;
         Scheduler = new SchedulingStep(scheduling, Options.IncludeFallbacks, logger);
         DefaultMode = Options.DefaultBodyMode switch
         {
@@ -49,6 +50,9 @@ internal sealed class ExtProcProcessor
     public ModelResolver Resolver { get; }
 
     public SchedulingStep Scheduler { get; }
+
+    /// <summary><c>ExtProc:UnknownModels</c> is <c>Reject</c>.</summary>
+    public bool RejectUnknownModels { get; }
 
     public BodyMode DefaultMode { get; }
 }

@@ -55,21 +55,40 @@ internal static class ExtProcResponses
         RequestBody = new BodyResponse { Response = new CommonResponse { BodyMutation = new BodyMutation { ClearBodyFlag = true } } },
     };
 
-    /// <summary>An ImmediateResponse with body <c>inference error: &lt;Code&gt; - &lt;message&gt;</c>.</summary>
+    /// <summary>An ImmediateResponse with body <c>inference error: &lt;Code&gt; - &lt;message&gt;</c>, or OpenAI's JSON error
+    /// shape when <see cref="Rejection.OpenAiShape"/> is set.</summary>
     public static ProcessingResponse Error(Rejection rejection)
     {
-        var (status, code, message) = rejection;
+        var (status, code, message, openAi) = rejection;
         var headers = new HeaderMutation();
-        headers.SetHeaders.Add(SetHeader("content-type", "text/plain; charset=utf-8"));
+        headers.SetHeaders.Add(SetHeader("content-type", openAi ? "application/json" : "text/plain; charset=utf-8"));
         return new ProcessingResponse
         {
             ImmediateResponse = new ImmediateResponse
             {
                 Status = new HttpStatus { Code = (StatusCode)status },
                 Headers = headers,
-                Body = ByteString.CopyFromUtf8($"inference error: {code} - {message}"),
+                Body = openAi ? OpenAiErrorBody(code, message) : ByteString.CopyFromUtf8($"inference error: {code} - {message}"),
                 Details = code,
             },
         };
+    }
+
+    /// <summary><c>{"error":{"message":…,"type":"invalid_request_error","param":"model","code":…}}</c> as OpenAI answers an unknown model.</summary>
+    private static ByteString OpenAiErrorBody(string code, string message)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new System.Text.Json.Utf8JsonWriter(output))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("error");
+            json.WriteString("message", message);
+            json.WriteString("type", "invalid_request_error");
+            json.WriteString("param", "model");
+            json.WriteString("code", code);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return ByteString.CopyFrom(output.WrittenSpan);
     }
 }

@@ -54,6 +54,10 @@ internal sealed partial class ExtProcStream : IDisposable
                     break;
             }
         }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            await OnFailureAsync(ex).ConfigureAwait(false);
+        }
         finally
         {
             await OnStreamEndAsync().ConfigureAwait(false);
@@ -144,19 +148,21 @@ internal sealed partial class ExtProcStream : IDisposable
         var bodyEnd = _p.Time.GetTimestamp();
         var facts = _facts ??= RequestFacts.Read(new HttpHeaders(), null);
         _p.Metrics.RequestBody(_body.Length);
-        if (hasBody && !_body.TryParse(out _model, out var bad))
+        if (hasBody && !_body.TryParse(_p.Hasher.MaxPromptBytes, _p.Options.MaxModelNameLength, out _model, out var bad))
             return await RejectAsync(bad).ConfigureAwait(false);
 
         _resolved = _p.Resolver.Resolve(_model, facts.Objective, facts.ModelRewrite);
+        if (hasBody && !_resolved.Known && _p.RejectUnknownModels)
+            return await RejectAsync(Rejection.ModelNotFound).ConfigureAwait(false);
         _modelRewritten = hasBody && !string.Equals(_resolved.TargetModel, _model, StringComparison.Ordinal);
         if (_modelRewritten)
             _body.RewriteModel(_resolved.TargetModel);
         if (facts.Subset is { Count: 0 })
             return await RejectAsync(Rejection.Unavailable("the subset hint lists no endpoints")).ConfigureAwait(false);
 
-        var hashes = hasBody ? _body.Hash(_p.Hasher, _resolved.TargetModel) : [];
+        var hashes = hasBody ? _body.Hash(_p.Hasher, _resolved.IndexModel) : [];
         _completion.Started(facts.RequestId);
-        var result = await _p.Scheduler.ScheduleAsync(new ScheduleRequest(facts.RequestId, _p.Options.Pool, _model, _resolved.TargetModel,
+        var result = await _p.Scheduler.ScheduleAsync(new ScheduleRequest(facts.RequestId, _p.Options.Pool, _model, _resolved.IndexModel,
             _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs), _ct).ConfigureAwait(false);
         if (!result.IsScheduled)
             return await RejectAsync(result.Rejection).ConfigureAwait(false);
@@ -164,7 +170,7 @@ internal sealed partial class ExtProcStream : IDisposable
         _completion.Scheduled(result.Response!);
         _decided = true;
         LogScheduled(_p.Logger, facts.RequestId, _model, _resolved.TargetModel, _resolved.Criticality, result.Destination, result.Response!.SchedulerReplica);
-        _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "scheduled");
+        _p.Metrics.Request(_resolved.Label, CriticalityName(_resolved.Criticality), "scheduled");
         await AnswerAsync(result.Destination, hasBody, trailersFollow, bodyEnd).ConfigureAwait(false);
         return true;
     }
@@ -192,7 +198,7 @@ internal sealed partial class ExtProcStream : IDisposable
     private async ValueTask<bool> RejectAsync(Rejection rejection)
     {
         LogRejected(_p.Logger, RequestId, rejection.Status, rejection.Code, rejection.Reason);
-        _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "rejected_" + rejection.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _p.Metrics.Request(_resolved.Label, CriticalityName(_resolved.Criticality), "rejected_" + rejection.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _decided = true;
         await WriteAsync(ExtProcResponses.Error(rejection)).ConfigureAwait(false);
         return false;
@@ -249,7 +255,7 @@ internal sealed partial class ExtProcStream : IDisposable
         var status = _response?.Status ?? 0;
         LogAbandoned(_p.Logger, RequestId, status != 0 ? status : ClientClosedRequest);
         if (!_decided)
-            _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "cancelled");
+            _p.Metrics.Request(_resolved.Label, CriticalityName(_resolved.Criticality), "cancelled");
         await ReportCompletionAsync(status != 0 ? status : ClientClosedRequest).ConfigureAwait(false);
     }
 

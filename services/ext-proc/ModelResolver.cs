@@ -5,22 +5,33 @@ namespace InferenceMesh.ExtProc;
 /// <summary>The outcome of resolving a request's model against the InferenceModels.</summary>
 /// <param name="Criticality">Band.</param>
 /// <param name="TargetModel">The model to send to the server (the requested one when there is no rewrite).</param>
-/// <param name="Known">Whether an InferenceModel matched.</param>
-internal readonly record struct ResolvedModel(Criticality Criticality, string TargetModel, bool Known);
+/// <param name="Known">Whether the model is one the pool serves: an InferenceModel matched and the target is a configured
+/// name (a target model, the InferenceModel's own name, or the gateway's rewrite), not merely the client's string.</param>
+/// <param name="Label">Metric label: the InferenceModel's model name, or <see cref="ModelResolver.OtherModel"/>.</param>
+/// <param name="IndexModel">The name the prefix chain is seeded with and the scheduler (and so the prefix index) keys
+/// on: the target when known, else <see cref="ModelResolver.OtherModel"/>, so clients cannot create buckets.</param>
+internal readonly record struct ResolvedModel(Criticality Criticality, string TargetModel, bool Known, string Label, string IndexModel);
 
 /// <summary>Criticality and the weighted target-model rewrite (GIE: weighted random pick over targetModels).</summary>
 internal sealed class ModelResolver
 {
+    /// <summary>The one name every model outside the configured set is counted and indexed under.</summary>
+    public const string OtherModel = "_other";
+
     private readonly IInferenceModelSource _source;
     private readonly Criticality _default;
     private readonly Random _random;
     private readonly Lock _randomLock = new();
+    private readonly bool _trustGatewayHeaders;
 
-    public ModelResolver(IInferenceModelSource source, Criticality defaultCriticality, Random random)
+    /// <param name="trustGatewayHeaders">Honour <c>x-gateway-inference-objective</c> and <c>x-gateway-model-name-rewrite</c>
+    /// (only safe when the gateway strips client-supplied copies: <c>ExtProc:TrustGatewayHeaders</c>).</param>
+    public ModelResolver(IInferenceModelSource source, Criticality defaultCriticality, Random random, bool trustGatewayHeaders = true)
     {
         _source = source;
         _default = defaultCriticality;
         _random = random;
+        _trustGatewayHeaders = trustGatewayHeaders;
     }
 
     /// <param name="model">The body's <c>model</c>.</param>
@@ -28,9 +39,13 @@ internal sealed class ModelResolver
     /// <param name="rewrite"><c>x-gateway-model-name-rewrite</c>, when sent; it wins over targetModels.</param>
     public ResolvedModel Resolve(string model, string? objective, string? rewrite)
     {
+        if (!_trustGatewayHeaders)
+            (objective, rewrite) = (null, null);
         var spec = (objective is null ? null : _source.Find(objective)) ?? _source.Find(model);
         var target = !string.IsNullOrEmpty(rewrite) ? rewrite : spec is null ? model : PickTarget(spec, model);
-        return new ResolvedModel(spec?.Criticality ?? _default, target, spec is not null);
+        // Unknown: the request would go out under the client's own string, which no InferenceModel names.
+        var known = !string.Equals(target, model, StringComparison.Ordinal) || (model.Length > 0 && _source.Find(model) is not null);
+        return new ResolvedModel(spec?.Criticality ?? _default, target, known, spec?.ModelName ?? OtherModel, known ? target : OtherModel);
     }
 
     private string PickTarget(InferenceModelSpec spec, string model)

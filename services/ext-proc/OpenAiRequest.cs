@@ -1,55 +1,70 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace InferenceMesh.ExtProc;
 
-/// <summary>What the prompt range holds.</summary>
-internal enum PromptKind
-{
-    None,
-
-    /// <summary>The content of a JSON string (between the quotes, escapes as written).</summary>
-    Text,
-
-    /// <summary>The raw JSON array of chat messages.</summary>
-    Messages,
-
-    /// <summary>Any other JSON value (token arrays, multimodal parts), hashed as raw JSON.</summary>
-    Raw,
-}
-
-/// <summary>What the picker needs from an OpenAI request body, as ranges into the body (no copies).</summary>
+/// <summary>What the picker needs from an OpenAI request body, read in one pass: the model (and its token's range, for
+/// the rewrite), <c>stream</c>, and the prompt in the canonical form the prefix chain is computed over.</summary>
 internal readonly struct OpenAiRequest
 {
-    /// <summary>The <c>model</c> value, or null when missing.</summary>
+    /// <summary>The <c>model</c> value, or null when missing (or too long: see <see cref="ModelTooLong"/>).</summary>
     public string? Model { get; init; }
+
+    /// <summary>The <c>model</c> string is longer than the limit; it was not decoded.</summary>
+    public bool ModelTooLong { get; init; }
 
     /// <summary>Byte range of the model's JSON string token (quotes included), for the rewrite.</summary>
     public Range ModelToken { get; init; }
 
-    /// <summary>Byte range of the prompt: the raw string content of <c>prompt</c>/<c>input</c>, or the raw JSON of <c>messages</c>.</summary>
+    /// <summary>Byte range of the prompt in the body, when <see cref="PromptInScratch"/> is false (an unescaped
+    /// <c>prompt</c>/<c>input</c> string's content, or the raw JSON of any other <c>prompt</c>/<c>input</c> value).</summary>
     public Range Prompt { get; init; }
 
-    public PromptKind Kind { get; init; }
-
-    /// <summary>The prompt string contains JSON escapes (it must be unescaped before hashing).</summary>
-    public bool PromptEscaped { get; init; }
+    /// <summary>The canonical prompt was written to the scratch buffer (chat messages, or an unescaped string).</summary>
+    public bool PromptInScratch { get; init; }
 
     /// <summary><c>"stream": true</c>.</summary>
     public bool Stream { get; init; }
 
-    /// <summary>Parses the top level of a JSON object body.</summary>
-    /// <exception cref="JsonException">Not JSON, or not an object.</exception>
-    public static OpenAiRequest Parse(ReadOnlySpan<byte> body)
+    /// <summary>Reads a JSON object body once with <see cref="RequestJson.ReaderOptions"/>. False for anything that is
+    /// not a complete, valid UTF-8 JSON object (too deep, truncated, bad escapes or lone surrogates included).</summary>
+    /// <param name="promptScratch">Receives the canonical prompt when it cannot be a slice of the body.</param>
+    /// <param name="maxPromptBytes">Prompt bytes past this cannot change the chain; they are not copied.</param>
+    /// <param name="maxModelLength">Longest <c>model</c> accepted, in UTF-16 characters.</param>
+    public static bool TryParse(ReadOnlySpan<byte> body, PooledBuffer promptScratch, int maxPromptBytes, int maxModelLength, out OpenAiRequest request)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
+        request = default;
+        promptScratch.Clear();
+        if (!Utf8.IsValid(body))
+            return false;
+        try
+        {
+            return TryRead(body, promptScratch, maxPromptBytes, maxModelLength, out request);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // A string that cannot be transcoded (an escaped lone surrogate) or a token of the wrong type.
+            return false;
+        }
+    }
+
+    private static bool TryRead(ReadOnlySpan<byte> body, PooledBuffer scratch, int maxPromptBytes, int maxModelLength, out OpenAiRequest request)
+    {
+        request = default;
+        var reader = new Utf8JsonReader(body, RequestJson.ReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            throw new JsonException("the request body is not a JSON object");
+            return false;
 
         string? model = null;
-        Range modelToken = default, prompt = default, messages = default;
+        var modelTooLong = false;
+        Range modelToken = default, prompt = default;
         var stream = false;
-        var kind = PromptKind.None;
-        var escaped = false;
+        var hasMessages = false;
+        var inScratch = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("model"u8))
@@ -57,9 +72,15 @@ internal readonly struct OpenAiRequest
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)
                 {
-                    model = reader.GetString();
-                    var start = (int)reader.TokenStartIndex;
-                    modelToken = start..(int)reader.BytesConsumed;
+                    modelToken = (int)reader.TokenStartIndex..(int)reader.BytesConsumed;
+                    // Decoded only when it can fit: a 15 MB name must not become a 30 MB string first.
+                    modelTooLong = reader.ValueSpan.Length > maxModelLength * 6L;
+                    model = modelTooLong ? null : reader.GetString();
+                    if (model is not null && model.Length > maxModelLength)
+                    {
+                        modelTooLong = true;
+                        model = null;
+                    }
                 }
                 else
                 {
@@ -74,24 +95,34 @@ internal readonly struct OpenAiRequest
             }
             else if (reader.ValueTextEquals("messages"u8))
             {
+                // Chat messages win over a prompt, wherever each appears.
                 reader.Read();
-                messages = SkipCapturing(ref reader);
+                scratch.Clear();
+                PromptText.WriteMessages(ref reader, body, scratch, maxPromptBytes);
+                hasMessages = inScratch = true;
             }
-            else if (reader.ValueTextEquals("prompt"u8) || reader.ValueTextEquals("input"u8))
+            else if ((reader.ValueTextEquals("prompt"u8) || reader.ValueTextEquals("input"u8)) && !hasMessages)
             {
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String)
+                if (reader.TokenType == JsonTokenType.String && reader.ValueIsEscaped)
                 {
-                    // Content between the quotes; escapes are hashed as written, which is stable per client.
-                    var start = (int)reader.TokenStartIndex + 1;
-                    prompt = start..((int)reader.BytesConsumed - 1);
-                    kind = PromptKind.Text;
-                    escaped = reader.ValueIsEscaped;
+                    scratch.Clear();
+                    PromptText.AppendString(ref reader, scratch, maxPromptBytes);
+                    inScratch = true;
+                }
+                else if (reader.TokenType == JsonTokenType.String)
+                {
+                    // Content between the quotes, used in place.
+                    prompt = ((int)reader.TokenStartIndex + 1)..((int)reader.BytesConsumed - 1);
+                    inScratch = false;
                 }
                 else
                 {
-                    prompt = SkipCapturing(ref reader);
-                    kind = PromptKind.Raw;
+                    // Token arrays, multimodal parts: hashed as their raw JSON.
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    prompt = start..(int)reader.BytesConsumed;
+                    inScratch = false;
                 }
             }
             else
@@ -100,25 +131,19 @@ internal readonly struct OpenAiRequest
                 reader.Skip();
             }
         }
-        if (reader.TokenType != JsonTokenType.EndObject)
-            throw new JsonException("the request body is not a complete JSON object");
+        // The object must close, and nothing but whitespace may follow it (Read throws on trailing content).
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            return false;
 
-        var hasMessages = !messages.Equals(default(Range));
-        return new OpenAiRequest
+        request = new OpenAiRequest
         {
             Model = model,
+            ModelTooLong = modelTooLong,
             ModelToken = modelToken,
-            Prompt = hasMessages ? messages : prompt,
-            Kind = hasMessages ? PromptKind.Messages : kind,
-            PromptEscaped = !hasMessages && escaped,
+            Prompt = prompt,
+            PromptInScratch = inScratch,
             Stream = stream,
         };
-    }
-
-    private static Range SkipCapturing(ref Utf8JsonReader reader)
-    {
-        var start = (int)reader.TokenStartIndex;
-        reader.Skip();
-        return start..(int)reader.BytesConsumed;
+        return true;
     }
 }

@@ -4,109 +4,90 @@ using InferenceMesh.Prefix.Hashing;
 namespace InferenceMesh.ExtProc;
 
 /// <summary>The prompt in the canonical form the prefix hash chain is computed over: a completion prompt's text
-/// (unescaped), or a chat request's messages as <c>role ‖ '\n' ‖ content ‖ '\n'</c> each (libs/Prefix's form).</summary>
+/// (unescaped), or a chat request's messages as <c>role ‖ '\n' ‖ content ‖ '\n'</c> each (libs/Prefix's form). Written
+/// by the request parser from its own reader, so the body is read once, with one set of options.</summary>
 internal static class PromptText
 {
-    /// <summary>The canonical bytes: a slice of <paramref name="body"/> when no copy is needed, else written to <paramref name="scratch"/>.</summary>
-    /// <param name="maxBytes">Bytes beyond this cannot change the chain (max blocks × block size × 4); they are not copied.</param>
-    public static ReadOnlySpan<byte> Get(ReadOnlySpan<byte> body, in OpenAiRequest request, PooledBuffer scratch, int maxBytes)
-    {
-        var raw = body[request.Prompt];
-        switch (request.Kind)
-        {
-            case PromptKind.Text when !request.PromptEscaped:
-                return raw;
-            case PromptKind.Text:
-                Unescape(raw, scratch, maxBytes);
-                return scratch.Span;
-            case PromptKind.Messages:
-                WriteMessages(raw, scratch, maxBytes);
-                return scratch.Span;
-            case PromptKind.Raw:
-                return raw;
-            default:
-                return [];
-        }
-    }
+    /// <summary>The canonical bytes of a parsed request: from the scratch buffer, or a slice of the body.</summary>
+    public static ReadOnlySpan<byte> Get(ReadOnlySpan<byte> body, in OpenAiRequest request, PooledBuffer scratch) =>
+        request.PromptInScratch ? scratch.Span : body[request.Prompt];
 
-    private static void Unescape(ReadOnlySpan<byte> inner, PooledBuffer scratch, int maxBytes)
+    /// <summary>Writes the canonical form of the <c>messages</c> value the reader is on, and leaves the reader at its end.
+    /// Writing stops at the first element that is not an object, or at <paramref name="maxBytes"/>; the rest is skipped.</summary>
+    public static void WriteMessages(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, PooledBuffer scratch, int maxBytes)
     {
-        // Re-read the string token (quotes included) so the JSON reader does the unescaping.
-        var token = new PooledBuffer();
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+        var role = new PooledBuffer();
+        var content = new PooledBuffer();
         try
         {
-            token.Append("\""u8);
-            token.Append(inner);
-            token.Append("\""u8);
-            var reader = new Utf8JsonReader(token.Span);
-            reader.Read();
-            AppendString(ref reader, scratch, maxBytes);
+            var writing = true;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                writing &= reader.TokenType == JsonTokenType.StartObject && scratch.Length < maxBytes;
+                if (!writing)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                role.Clear();
+                content.Clear();
+                ReadMessage(ref reader, body, role, content, maxBytes);
+                var length = PrefixHasher.ChatMessageLength(role.Length, content.Length);
+                scratch.Advance(PrefixHasher.WriteChatMessage(role.Span, content.Span, scratch.GetSpan(length)));
+            }
         }
         finally
         {
-            token.Dispose();
+            role.Dispose();
+            content.Dispose();
         }
     }
 
-    private static void WriteMessages(ReadOnlySpan<byte> array, PooledBuffer scratch, int maxBytes)
+    private static void ReadMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, PooledBuffer role, PooledBuffer content, int maxBytes)
     {
-        var reader = new Utf8JsonReader(array);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-            return;
-        while (scratch.Length < maxBytes && reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            ReadOnlySpan<byte> role = [];
-            var roleBuffer = new PooledBuffer();
-            var content = new PooledBuffer();
-            try
+            if (reader.ValueTextEquals("role"u8))
             {
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (reader.ValueTextEquals("role"u8))
-                    {
-                        reader.Read();
-                        if (reader.TokenType == JsonTokenType.String)
-                            AppendString(ref reader, roleBuffer, int.MaxValue);
-                        else
-                            reader.Skip();
-                    }
-                    else if (reader.ValueTextEquals("content"u8))
-                    {
-                        reader.Read();
-                        if (reader.TokenType == JsonTokenType.String)
-                        {
-                            AppendString(ref reader, content, maxBytes);
-                        }
-                        else
-                        {
-                            // Content parts (text/image arrays): hashed as their raw JSON.
-                            var start = (int)reader.TokenStartIndex;
-                            reader.Skip();
-                            content.Append(array[start..(int)reader.BytesConsumed]);
-                        }
-                    }
-                    else
-                    {
-                        reader.Read();
-                        reader.Skip();
-                    }
-                }
-                role = roleBuffer.Span;
-                var length = PrefixHasher.ChatMessageLength(role.Length, content.Length);
-                var written = PrefixHasher.WriteChatMessage(role, content.Span, scratch.GetSpan(length));
-                scratch.Advance(written);
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                    AppendString(ref reader, role, int.MaxValue);
+                else
+                    reader.Skip();
             }
-            finally
+            else if (reader.ValueTextEquals("content"u8))
             {
-                roleBuffer.Dispose();
-                content.Dispose();
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    AppendString(ref reader, content, maxBytes);
+                }
+                else
+                {
+                    // Content parts (text/image arrays): hashed as their raw JSON.
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    content.Append(body[start..(int)reader.BytesConsumed]);
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
             }
         }
     }
 
-    private static void AppendString(ref Utf8JsonReader reader, PooledBuffer output, int maxBytes)
+    /// <summary>Appends the string the reader is on, unescaped, at most <paramref name="maxBytes"/> of it.</summary>
+    /// <exception cref="InvalidOperationException">An escape that is not valid UTF-16 (a lone surrogate).</exception>
+    public static void AppendString(ref Utf8JsonReader reader, PooledBuffer output, int maxBytes)
     {
-        // The readers here run over one contiguous span, so ValueSpan holds the whole token.
+        // The reader runs over one contiguous span, so ValueSpan holds the whole token.
         if (!reader.ValueIsEscaped)
         {
             var span = reader.ValueSpan;

@@ -1,9 +1,7 @@
-using System.Text.Json;
-
 namespace InferenceMesh.ExtProc;
 
-/// <summary>The request body of one stream: buffered to its end (bounded), parsed, rewritten to the target model and
-/// hashed — each step reading the one pooled copy, none allocating per chunk.</summary>
+/// <summary>The request body of one stream: buffered to its end (bounded), parsed once (which also writes the canonical
+/// prompt), rewritten to the target model and hashed — each step reading the one pooled copy, none allocating per chunk.</summary>
 internal sealed class RequestBody : IDisposable
 {
     /// <summary>Up-front room is capped: a content-length is a claim, and a stream that never sends its body must not
@@ -37,23 +35,27 @@ internal sealed class RequestBody : IDisposable
         return true;
     }
 
-    /// <summary>Parses the OpenAI body; the model, or a 400 for an unparseable body or a missing <c>model</c>.</summary>
-    public bool TryParse(out string model, out Rejection rejection)
+    /// <summary>Parses the OpenAI body once (model, stream, canonical prompt); the model, or a 400 with a fixed message
+    /// for a body that is not a valid JSON object, a missing <c>model</c>, or one longer than <paramref name="maxModelLength"/>.</summary>
+    /// <param name="maxPromptBytes">The hasher's <see cref="IPromptHasher.MaxPromptBytes"/>.</param>
+    public bool TryParse(int maxPromptBytes, int maxModelLength, out string model, out Rejection rejection)
     {
         model = "";
         rejection = default;
-        try
+        _scratch ??= new PooledBuffer();
+        if (!OpenAiRequest.TryParse(_body.Span, _scratch, maxPromptBytes, maxModelLength, out _parsed))
         {
-            _parsed = OpenAiRequest.Parse(_body.Span);
+            rejection = Rejection.InvalidBody;
+            return false;
         }
-        catch (JsonException ex)
+        if (_parsed.ModelTooLong)
         {
-            rejection = Rejection.BadRequest("invalid request body: " + ex.Message);
+            rejection = Rejection.ModelTooLong;
             return false;
         }
         if (string.IsNullOrEmpty(_parsed.Model))
         {
-            rejection = Rejection.BadRequest("model not found in request body");
+            rejection = Rejection.ModelMissing;
             return false;
         }
         model = _parsed.Model;
@@ -72,13 +74,10 @@ internal sealed class RequestBody : IDisposable
         _rewritten.Append(original[(start + length)..]);
     }
 
-    /// <summary>The prefix block-hash chain of the prompt under <paramref name="targetModel"/>.</summary>
-    public ulong[] Hash(IPromptHasher hasher, string targetModel)
-    {
-        _scratch ??= new PooledBuffer();
-        var text = PromptText.Get(_body.Span, _parsed, _scratch, hasher.MaxPromptBytes);
-        return hasher.Hash(targetModel, text);
-    }
+    /// <summary>The prefix block-hash chain of the parsed prompt under <paramref name="model"/> (the resolved target,
+    /// never a name the client chose freely).</summary>
+    public ulong[] Hash(IPromptHasher hasher, string model) =>
+        hasher.Hash(model, PromptText.Get(_body.Span, _parsed, _scratch!));
 
     public void Dispose()
     {

@@ -8,7 +8,7 @@ internal readonly record struct ScheduleResult(ScheduleResponse? Response, strin
     public bool IsScheduled => Response is not null;
 }
 
-/// <summary>Asks the scheduler for an endpoint. A failed call is a 503, never a blind forward; a refusal maps to GIE's
+/// <summary>Asks the scheduler for an endpoint. A failed call is a 503 (the cause goes to the log, not to the client), never a blind forward; a refusal maps to GIE's
 /// status; the destination is the primary, or primary + fallbacks when <c>IncludeFallbacks</c> is on.</summary>
 internal sealed partial class SchedulingStep
 {
@@ -37,7 +37,7 @@ internal sealed partial class SchedulingStep
         catch (Exception ex)
         {
             LogSchedulerFailed(_logger, request.RequestId, ex);
-            return new ScheduleResult(null, "", Rejection.Unavailable("scheduler unavailable: " + ex.Message));
+            return new ScheduleResult(null, "", Rejection.Unavailable("scheduler unavailable"));
         }
         if (response.Outcome != ScheduleOutcome.Scheduled || string.IsNullOrEmpty(response.Endpoint))
             return new ScheduleResult(null, "", Rejection.From(response));

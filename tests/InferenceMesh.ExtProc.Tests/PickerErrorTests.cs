@@ -49,7 +49,7 @@ public sealed class PickerErrorTests : IAsyncLifetime
     {
         var r = await SendAndExpectImmediateAsync(Encoding.UTF8.GetBytes("""{"model": "x", "prompt": """));
         Assert.Equal(400, (int)r.Status.Code);
-        Assert.StartsWith("inference error: BadRequest - invalid request body", r.Body.ToStringUtf8(), StringComparison.Ordinal);
+        Assert.Equal("inference error: BadRequest - invalid request body", r.Body.ToStringUtf8());
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class PickerErrorTests : IAsyncLifetime
         _host.Scheduler.Handler = (_, _) => throw new HttpRequestException("connection refused");
         var r = await SendAndExpectImmediateAsync(CompletionBody("qwen", 300));
         Assert.Equal(503, (int)r.Status.Code);
-        Assert.Contains("scheduler unavailable", r.Body.ToStringUtf8(), StringComparison.Ordinal);
+        Assert.Equal("inference error: ServiceUnavailable - scheduler unavailable", r.Body.ToStringUtf8());
     }
 
     [Fact]

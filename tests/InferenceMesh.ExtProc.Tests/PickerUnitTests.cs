@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using InferenceMesh.Contracts;
 using InferenceMesh.Prefix.Hashing;
 using Microsoft.Extensions.Options;
@@ -8,23 +7,33 @@ namespace InferenceMesh.ExtProc.Tests;
 
 public sealed class PickerUnitTests
 {
+    /// <summary>Parses with the picker's limits and no prompt cap; the scratch holds the canonical prompt when it is not a slice.</summary>
+    private static OpenAiRequest Parse(byte[] body, PooledBuffer scratch)
+    {
+        Assert.True(OpenAiRequest.TryParse(body, scratch, int.MaxValue, 256, out var r));
+        return r;
+    }
+
     [Fact]
     public void Parse_CompletionRequest_FindsModelPromptAndStream()
     {
         var body = Encoding.UTF8.GetBytes("""{"max_tokens":3,"model":"m-1","nested":{"model":"no"},"prompt":"abc","stream":true}""");
-        var r = OpenAiRequest.Parse(body);
+        using var scratch = new PooledBuffer();
+        var r = Parse(body, scratch);
         Assert.Equal("m-1", r.Model);
         Assert.Equal("\"m-1\"", Encoding.UTF8.GetString(body[r.ModelToken]));
-        Assert.Equal("abc", Encoding.UTF8.GetString(body[r.Prompt]));
+        Assert.Equal("abc", Encoding.UTF8.GetString(PromptText.Get(body, r, scratch)));
+        Assert.False(r.PromptInScratch);
         Assert.True(r.Stream);
     }
 
     [Fact]
-    public void Parse_ChatRequest_PromptIsTheRawMessagesArray()
+    public void Parse_ChatRequest_PromptIsTheCanonicalMessages_WhicheverComesFirst()
     {
-        var body = Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"x"}],"model":"m"}""");
-        var r = OpenAiRequest.Parse(body);
-        Assert.Equal("""[{"role":"user","content":"x"}]""", Encoding.UTF8.GetString(body[r.Prompt]));
+        var body = Encoding.UTF8.GetBytes("""{"prompt":"ignored","messages":[{"role":"user","content":"x"}],"model":"m","input":"also ignored"}""");
+        using var scratch = new PooledBuffer();
+        var r = Parse(body, scratch);
+        Assert.Equal("user\nx\n", Encoding.UTF8.GetString(PromptText.Get(body, r, scratch)));
         Assert.False(r.Stream);
     }
 
@@ -32,8 +41,12 @@ public sealed class PickerUnitTests
     [InlineData("[1,2]")]
     [InlineData("{\"model\":")]
     [InlineData("not json")]
-    public void Parse_NotAnObject_Throws(string text) =>
-        Assert.ThrowsAny<JsonException>(() => OpenAiRequest.Parse(Encoding.UTF8.GetBytes(text)));
+    [InlineData("{\"model\":\"m\"} trailing")]
+    public void Parse_NotACompleteObject_Fails(string text)
+    {
+        using var scratch = new PooledBuffer();
+        Assert.False(OpenAiRequest.TryParse(Encoding.UTF8.GetBytes(text), scratch, int.MaxValue, 256, out _));
+    }
 
     [Fact]
     public void Rewriter_ReplacesOnlyTheModelField()
@@ -128,9 +141,9 @@ public sealed class PickerUnitTests
     {
         var content = new string('q', 200) + "\\\"quoted\\\" \\u00e9";
         var body = Encoding.UTF8.GetBytes($$"""{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"{{content}}"}]}""");
-        var parsed = OpenAiRequest.Parse(body);
         using var scratch = new PooledBuffer();
-        var text = PromptText.Get(body, parsed, scratch, int.MaxValue);
+        var parsed = Parse(body, scratch);
+        var text = PromptText.Get(body, parsed, scratch);
         var expectedUser = new string('q', 200) + "\"quoted\" é";
         Assert.Equal("system\nbe brief\nuser\n" + expectedUser + "\n", Encoding.UTF8.GetString(text));
 
@@ -143,8 +156,8 @@ public sealed class PickerUnitTests
     public void PromptText_EscapedCompletionPrompt_IsUnescaped()
     {
         var body = Encoding.UTF8.GetBytes("""{"model":"m","prompt":"tab\there"}""");
-        var parsed = OpenAiRequest.Parse(body);
         using var scratch = new PooledBuffer();
-        Assert.Equal("tab\there", Encoding.UTF8.GetString(PromptText.Get(body, parsed, scratch, int.MaxValue)));
+        var parsed = Parse(body, scratch);
+        Assert.Equal("tab\there", Encoding.UTF8.GetString(PromptText.Get(body, parsed, scratch)));
     }
 }

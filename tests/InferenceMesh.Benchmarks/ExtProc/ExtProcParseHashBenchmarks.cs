@@ -26,9 +26,8 @@ public class ExtProcParseHashBenchmarks
     [Benchmark]
     public int ParseAndHash()
     {
-        var parsed = OpenAiRequest.Parse(_body);
         using var scratch = new PooledBuffer();
-        var text = PromptText.Get(_body, parsed, scratch, _hasher.MaxPromptBytes);
-        return _hasher.Hash("qwen", text).Length;
+        OpenAiRequest.TryParse(_body, scratch, _hasher.MaxPromptBytes, 256, out var parsed);
+        return _hasher.Hash("qwen", PromptText.Get(_body, parsed, scratch)).Length;
     }
 }
