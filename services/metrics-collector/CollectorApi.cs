@@ -1,13 +1,16 @@
 using InferenceMesh.Contracts;
+using InferenceMesh.Dapr;
 using InferenceMesh.Kubernetes;
 
 namespace InferenceMesh.MetricsCollector;
 
-/// <summary>The collector's HTTP API for humans and tests.</summary>
+/// <summary>The collector's HTTP API for humans and tests (through the sidecar: with <c>APP_API_TOKEN</c> set, calls
+/// without its <c>dapr-api-token</c> get 401).</summary>
 internal static class CollectorApi
 {
-    public static IEndpointRouteBuilder MapCollectorApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapCollectorApi(this IEndpointRouteBuilder routes)
     {
+        var app = routes.MapDaprAppGroup();
         // GET /endpoints: every scraped endpoint with its health and last good numbers.
         app.MapGet("/endpoints", (ScrapeManager scrapes) =>
         {
@@ -33,6 +36,6 @@ internal static class CollectorApi
                 ? TypedResults.Json(snapshot, CollectorJsonContext.Default.PoolSnapshot)
                 : TypedResults.Json(new ProblemReason(404, $"no snapshot for pool '{pool}' (unknown pool, or none published yet)"),
                     CollectorJsonContext.Default.ProblemReason, statusCode: 404));
-        return app;
+        return routes;
     }
 }

@@ -15,7 +15,7 @@ internal static class PrefixIndexApi
     public static void Map(IEndpointRouteBuilder routes)
     {
         // Called through the sidecar: when APP_API_TOKEN is set, only the sidecar (which presents it) gets in.
-        var app = routes.MapGroup("").RequireDaprAppToken(routes.ServiceProvider);
+        var app = routes.MapDaprAppGroup();
         app.MapPost("/match", async (HttpContext context, IPrefixIndexService service) =>
         {
             var (request, problem) = await ReadAsync(context, ContractsJsonContext.Default.PrefixMatchRequest).ConfigureAwait(false);

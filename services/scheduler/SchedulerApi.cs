@@ -15,7 +15,7 @@ internal static class SchedulerApi
     {
         // Resolved on first use, so bad options fail in ValidateOnStart (naming the key) rather than while mapping.
         var services = app.ServiceProvider;
-        var api = app.MapGroup("").RequireDaprAppToken(app.ServiceProvider);
+        var api = app.MapDaprAppGroup();
         api.MapPost("/schedule", (HttpContext context, SchedulingService s) => ScheduleAsync(context, s));
         api.MapPost("/complete", (HttpContext context, SchedulingService s) => CompleteAsync(context, s));
         api.MapGet("/queue", (SchedulingService scheduler) => Results.Json(scheduler.GetQueueStatus(), SchedulerJsonContext.Default.QueueStatus));
