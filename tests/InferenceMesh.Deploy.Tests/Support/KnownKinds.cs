@@ -19,6 +19,7 @@ internal static class KnownKinds
         new("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true),
         new("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true),
         // Namespaced RBAC only: a ClusterRole or ClusterRoleBinding is not a known kind on purpose.
+        new("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true),
         new("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
         new("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true),
         new("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false),
@@ -32,6 +33,7 @@ internal static class KnownKinds
         new("gateway.networking.k8s.io", "v1", "Gateway", "gateways", true),
         new("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes", true),
         new("gateway.envoyproxy.io", "v1alpha1", "BackendTrafficPolicy", "backendtrafficpolicies", true),
+        new("gateway.envoyproxy.io", "v1alpha1", "ClientTrafficPolicy", "clienttrafficpolicies", true),
         new("gateway.envoyproxy.io", "v1alpha1", "EnvoyExtensionPolicy", "envoyextensionpolicies", true),
         new("gateway.envoyproxy.io", "v1alpha1", "EnvoyPatchPolicy", "envoypatchpolicies", true),
         new("monitoring.coreos.com", "v1", "PodMonitor", "podmonitors", true),
