@@ -5,8 +5,8 @@ namespace InferenceMesh.ExtProc;
 /// <summary>The outcome of resolving a request's model against the InferenceModels.</summary>
 /// <param name="Criticality">Band.</param>
 /// <param name="TargetModel">The model to send to the server (the requested one when there is no rewrite).</param>
-/// <param name="Known">Whether the model is one the pool serves: an InferenceModel matched and the target is a configured
-/// name (a target model, the InferenceModel's own name, or the gateway's rewrite), not merely the client's string.</param>
+/// <param name="Known">Whether the model is one the pool serves: the body's model names an InferenceModel, or the request
+/// goes out under a configured name (an InferenceModel's target, or the gateway's rewrite), not the client's own string.</param>
 /// <param name="Label">Metric label: the InferenceModel's model name, or <see cref="ModelResolver.OtherModel"/>.</param>
 /// <param name="IndexModel">The name the prefix chain is seeded with and the scheduler (and so the prefix index) keys
 /// on: the target when known, else <see cref="ModelResolver.OtherModel"/>, so clients cannot create buckets.</param>
@@ -41,10 +41,11 @@ internal sealed class ModelResolver
     {
         if (!_trustGatewayHeaders)
             (objective, rewrite) = (null, null);
-        var spec = (objective is null ? null : _source.Find(objective)) ?? _source.Find(model);
+        var byModel = _source.Find(model);
+        var spec = (objective is null ? null : _source.Find(objective)) ?? byModel;
         var target = !string.IsNullOrEmpty(rewrite) ? rewrite : spec is null ? model : PickTarget(spec, model);
         // Unknown: the request would go out under the client's own string, which no InferenceModel names.
-        var known = !string.Equals(target, model, StringComparison.Ordinal) || (model.Length > 0 && _source.Find(model) is not null);
+        var known = byModel is not null || !string.Equals(target, model, StringComparison.Ordinal);
         return new ResolvedModel(spec?.Criticality ?? _default, target, known, spec?.ModelName ?? OtherModel, known ? target : OtherModel);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using InferenceMesh.Contracts;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.Prefix.Hashing;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,10 +29,10 @@ internal sealed class FuzzDriver : IDisposable
             Models =
             [
                 new InferenceModelOptions { ModelName = "chat" },
-                new InferenceModelOptions { ModelName = "vip", Criticality = InferenceMesh.Contracts.Criticality.Critical, TargetModels = [new TargetModelOptions { Name = "vip-lora" }] },
+                new InferenceModelOptions { ModelName = "vip", Criticality = Criticality.Critical, TargetModels = [new TargetModelOptions { Name = "vip-lora" }] },
             ],
         });
-        _processor = new ExtProcProcessor(options, new FakeSchedulingService(), new OptionsInferenceModelSource(options),
+        _processor = new ExtProcProcessor(options, new PlacingScheduler(), new OptionsInferenceModelSource(options),
             new PrefixPromptHasher(Options.Create(new PrefixHashOptions())), new ExtProcMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             TimeProvider.System, NullLogger<ExtProcProcessor>.Instance);
     }
@@ -48,7 +49,7 @@ internal sealed class FuzzDriver : IDisposable
         try
         {
             var run = Task.Run(() => stream.RunAsync(reader));
-            outcome = !run.Wait(Deadline) ? "FAIL hang" : Classify(writer.Messages, null);
+            outcome = !run.Wait(Deadline) ? "FAIL hang" : Classify(writer.Messages);
         }
         catch (AggregateException ex) when (ex.InnerException is RpcException rpc)
         {
@@ -69,7 +70,7 @@ internal sealed class FuzzDriver : IDisposable
         return outcome;
     }
 
-    private static string Classify(List<ProcessingResponse> answers, Exception? _)
+    private static string Classify(List<ProcessingResponse> answers)
     {
         foreach (var a in answers)
         {
@@ -84,13 +85,23 @@ internal sealed class FuzzDriver : IDisposable
                 ProcessingResponse.ResponseOneofCase.RequestBody => a.RequestBody.Response?.HeaderMutation,
                 _ => null,
             };
-            if (routing is not null && EnvoyMessages.HeaderValue(routing, InferenceMesh.Contracts.HeaderNames.DestinationEndpoint).Length > 0)
+            if (routing is not null && EnvoyMessages.HeaderValue(routing, HeaderNames.DestinationEndpoint).Length > 0)
                 return "routed";
         }
         return "closed without a decision";
     }
 
     public void Dispose() => _services.Dispose();
+
+    /// <summary>Places every request and keeps nothing (the recording double would hold every input and blur the memory bound).</summary>
+    private sealed class PlacingScheduler : ISchedulingService
+    {
+        private static readonly ScheduleResponse Placed = FakeSchedulingService.Scheduled("10.0.0.1:8000");
+
+        public ValueTask<ScheduleResponse> ScheduleAsync(ScheduleRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(Placed);
+
+        public ValueTask CompleteAsync(RequestCompletion completion, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
 
     /// <summary>The client's side of the stream: the input's messages, then a half-close.</summary>
     private sealed class ListReader(List<ProcessingRequest> messages) : IAsyncStreamReader<ProcessingRequest>
