@@ -120,7 +120,7 @@ public sealed class ModelDiscoveryTests : IDisposable
         var (scheduled, body) = await PickAsync(host, "batch");
 
         Assert.Null(source.Find("batch"));
-        Assert.Equal((Criticality.Standard, "batch"), (scheduled.Criticality, scheduled.TargetModel));
+        Assert.Equal((Criticality.Standard, ModelResolver.OtherModel), (scheduled.Criticality, scheduled.TargetModel));
         Assert.Equal("""{"model":"batch","prompt":"hello"}""", body);
     }
 

@@ -52,7 +52,8 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
 
         var scheduled = Assert.Single(_host.Scheduler.Requests);
         Assert.Equal("qwen", scheduled.Model);
-        Assert.Equal("qwen", scheduled.TargetModel);
+        // No InferenceModel names "qwen": scheduled (and prefix-indexed) under the bounded name.
+        Assert.Equal(ModelResolver.OtherModel, scheduled.TargetModel);
         Assert.Equal(Criticality.Standard, scheduled.Criticality);
         Assert.Equal("req-1", scheduled.RequestId);
         Assert.Equal(HeaderNames.DefaultFairnessId, scheduled.FairnessId);

@@ -10,7 +10,9 @@ namespace InferenceMesh.ExtProc.Tests.Fuzz;
 /// property: every input ends in a routing answer, an immediate 4xx (400/404/413), a clean close without a decision
 /// (no end_of_stream) or a gRPC status naming the protocol violation; never UNKNOWN/INTERNAL, never a 5xx for a client
 /// error, never past <see cref="FuzzDriver.Deadline"/>; and memory after the run stays within a bound.
-/// CI runs a fixed-seed slice of 2,000 cases; <c>FUZZ_CASES</c> (and <c>FUZZ_SEED</c>) run more (docs/benchmarks/fuzz.md).</summary>
+/// CI runs a fixed-seed slice of 2,000 cases; <c>FUZZ_CASES</c> (and <c>FUZZ_SEED</c>) run more (docs/benchmarks/fuzz.md).
+/// Runs alone (<see cref="SerialGroup"/>): the memory bound is measured on the whole process.</summary>
+[Collection(nameof(SerialGroup))]
 public sealed class RequestPhaseFuzzTests(ITestOutputHelper output)
 {
     private const int CiCases = 2_000;
