@@ -25,7 +25,8 @@ internal sealed class ExtProcProcessor
         Logger = logger;
         var random = Options.RandomSeed is { } seed ? new Random(seed) : new Random();
         Resolver = new ModelResolver(models, Options.DefaultCriticality, random);
-        Scheduler = new SchedulingStep(scheduling, Options.IncludeFallbacks, logger);
+        Scheduler = new SchedulingStep(scheduling, Options.IncludeFallbacks, logger,
+            TimeSpan.FromMilliseconds(Options.DecisionTimeoutMs), Options.FailureMode == ExtProcOptions.FailOpen, time);
         DefaultMode = Options.DefaultBodyMode switch
         {
             "Streamed" => BodyMode.Streamed,

@@ -73,7 +73,7 @@ internal sealed partial class ExtProcStream : IDisposable
             ProcessingRequest.RequestOneofCase.RequestHeaders => OnRequestHeadersAsync(message),
             ProcessingRequest.RequestOneofCase.RequestBody => OnRequestBodyAsync(message.RequestBody),
             ProcessingRequest.RequestOneofCase.RequestTrailers => OnRequestTrailersAsync(),
-            ProcessingRequest.RequestOneofCase.ResponseHeaders => OnResponseHeadersAsync(message.ResponseHeaders),
+            ProcessingRequest.RequestOneofCase.ResponseHeaders => OnResponseHeadersAsync(message.ResponseHeaders, message.MetadataContext),
             ProcessingRequest.RequestOneofCase.ResponseBody => OnResponseBodyAsync(message.ResponseBody),
             ProcessingRequest.RequestOneofCase.ResponseTrailers => OnResponseTrailersAsync(),
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "ProcessingRequest carries no request or response phase")),
@@ -92,7 +92,7 @@ internal sealed partial class ExtProcStream : IDisposable
 
     private async ValueTask<bool> OnRequestHeadersAsync(ProcessingRequest message)
     {
-        _facts = RequestFacts.Read(message.RequestHeaders, message.MetadataContext);
+        _facts = RequestFacts.Read(message.RequestHeaders, message.MetadataContext, _p.Options.ConformanceTestHooks);
         _body.Expect(_facts.ContentLength, _p.Options.MaxBodyBytes);
         if (message.RequestHeaders.EndOfStream)
         {
@@ -207,11 +207,16 @@ internal sealed partial class ExtProcStream : IDisposable
 
     // ---------------- response path ----------------
 
-    private async ValueTask<bool> OnResponseHeadersAsync(HttpHeaders headers)
+    private async ValueTask<bool> OnResponseHeadersAsync(HttpHeaders headers, InferenceMesh.Grpc.Envoy.Config.Core.V3.Metadata? metadata)
     {
+        var served = ServedEndpoint.Read(metadata);
+        _completion.Served(served);
         var rewriter = _modelRewritten && _p.Options.RestoreModelInResponse ? new JsonModelRewriter(_resolved.TargetModel, _model) : null;
         _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
-        await WriteAsync(_response.OnHeaders(headers, rewriter)).ConfigureAwait(false);
+        var answer = _response.OnHeaders(headers, rewriter);
+        if (_p.Options.ConformanceTestHooks)
+            ConformanceHooks.EchoServed(answer, served);
+        await WriteAsync(answer).ConfigureAwait(false);
         if (headers.EndOfStream)
             await ReportCompletionAsync(_response.Status).ConfigureAwait(false);
         return true;

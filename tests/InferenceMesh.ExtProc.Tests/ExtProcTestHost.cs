@@ -47,6 +47,9 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
             ["ExtProc:ListenAddress"] = "127.0.0.1",
             ["ExtProc:GrpcPort"] = "0",
             ["ExtProc:HttpPort"] = "0",
+            ["ExtProc:HealthPort"] = "0",
+            ["ExtProc:MetricsPort"] = "0",
+            ["ExtProc:SecureServing"] = "false",
             ["ExtProc:RandomSeed"] = "7",
             ["ExtProc:CompletionTransport"] = "invoke",
         };
