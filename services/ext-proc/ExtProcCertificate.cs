@@ -10,10 +10,18 @@ internal static class ExtProcCertificate
 {
     public const string SubjectName = "CN=inference-mesh-ext-proc, O=InferenceMesh";
 
-    public static X509Certificate2 Load(ExtProcOptions options, TimeProvider time) =>
-        string.IsNullOrEmpty(options.CertPath)
-            ? CreateSelfSigned(time)
-            : X509Certificate2.CreateFromPemFile(Path.Combine(options.CertPath, "tls.crt"), Path.Combine(options.CertPath, "tls.key"));
+    /// <exception cref="InvalidOperationException">CertPath lacks tls.crt or tls.key (Kestrel is configured before the
+    /// options are validated, so the message names the key here too).</exception>
+    public static X509Certificate2 Load(ExtProcOptions options, TimeProvider time)
+    {
+        if (string.IsNullOrEmpty(options.CertPath))
+            return CreateSelfSigned(time);
+        var crt = Path.Combine(options.CertPath, "tls.crt");
+        var key = Path.Combine(options.CertPath, "tls.key");
+        if (!File.Exists(crt) || !File.Exists(key))
+            throw new InvalidOperationException($"{ExtProcOptions.Section}:{nameof(ExtProcOptions.CertPath)}: must be a directory holding tls.crt and tls.key");
+        return X509Certificate2.CreateFromPemFile(crt, key);
+    }
 
     public static X509Certificate2 CreateSelfSigned(TimeProvider time)
     {

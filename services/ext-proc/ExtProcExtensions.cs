@@ -29,6 +29,9 @@ public static class ExtProcExtensions
     /// (<see cref="DaprSchedulingService"/>; readiness includes the sidecar).</summary>
     public static WebApplicationBuilder AddExtProc(this WebApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        // The reference picker's flags (--pool-name, --grpc-port, --secure-serving, ...) map onto our keys.
+        builder.Configuration.AddReferenceFlags(Environment.GetCommandLineArgs()[1..]);
         builder.AddExtProcCore();
         builder.Services.AddDaprSidecar();
         builder.Services.AddSingleton<ISchedulingService, DaprSchedulingService>();
