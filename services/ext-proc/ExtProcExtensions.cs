@@ -92,6 +92,7 @@ public static class ExtProcExtensions
         services.AddValidatedOptions<PrefixHashOptions>(PrefixHashSection);
         services.TryAddSingleton<IPromptHasher, PrefixPromptHasher>();
         services.AddSingleton<ExtProcMetrics>();
+        services.AddSingleton<ReferenceMetrics>();
         services.AddSingleton<ExtProcProcessor>();
         // One stateless service instance for all calls (the per-call state lives in ExtProcStream).
         services.AddSingleton<ExternalProcessorService>();

@@ -14,6 +14,7 @@ internal sealed class ExtProcProcessor
         IInferenceModelSource models,
         IPromptHasher hasher,
         ExtProcMetrics metrics,
+        ReferenceMetrics reference,
         TimeProvider time,
         ILogger<ExtProcProcessor> logger)
     {
@@ -21,6 +22,7 @@ internal sealed class ExtProcProcessor
         Scheduling = scheduling;
         Hasher = hasher;
         Metrics = metrics;
+        Reference = reference;
         Time = time;
         Logger = logger;
         var random = Options.RandomSeed is { } seed ? new Random(seed) : new Random();
@@ -42,6 +44,9 @@ internal sealed class ExtProcProcessor
     public IPromptHasher Hasher { get; }
 
     public ExtProcMetrics Metrics { get; }
+
+    /// <summary>The reference picker's metric names (inference_objective_*), beside ours.</summary>
+    public ReferenceMetrics Reference { get; }
 
     public TimeProvider Time { get; }
 

@@ -30,6 +30,9 @@ internal sealed partial class ExtProcStream : IDisposable
     private ResolvedModel _resolved;
     private bool _modelRewritten;
     private ResponsePhase? _response;
+    private long _startedAt;
+    private long _responseBytes;
+    private bool _running;
 
     public ExtProcStream(ExtProcProcessor processor, IAsyncStreamWriter<ProcessingResponse> writer, CancellationToken cancellationToken)
     {
@@ -92,6 +95,7 @@ internal sealed partial class ExtProcStream : IDisposable
 
     private async ValueTask<bool> OnRequestHeadersAsync(ProcessingRequest message)
     {
+        _startedAt = _p.Time.GetTimestamp();
         _facts = RequestFacts.Read(message.RequestHeaders, message.MetadataContext, _p.Options.ConformanceTestHooks);
         _body.Expect(_facts.ContentLength, _p.Options.MaxBodyBytes);
         if (message.RequestHeaders.EndOfStream)
@@ -148,6 +152,7 @@ internal sealed partial class ExtProcStream : IDisposable
             return await RejectAsync(bad).ConfigureAwait(false);
 
         _resolved = _p.Resolver.Resolve(_model, facts.Objective, facts.ModelRewrite);
+        _p.Reference.Received(_model, _resolved.TargetModel, _body.Length);
         _modelRewritten = hasBody && !string.Equals(_resolved.TargetModel, _model, StringComparison.Ordinal);
         if (_modelRewritten)
             _body.RewriteModel(_resolved.TargetModel);
@@ -156,13 +161,17 @@ internal sealed partial class ExtProcStream : IDisposable
 
         var hashes = hasBody ? _body.Hash(_p.Hasher, _resolved.TargetModel) : [];
         _completion.Started(facts.RequestId);
+        var scheduleStart = _p.Time.GetTimestamp();
         var result = await _p.Scheduler.ScheduleAsync(new ScheduleRequest(facts.RequestId, _p.Options.Pool, _model, _resolved.TargetModel,
             _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs), _ct).ConfigureAwait(false);
+        _p.Reference.Decision(_p.Time.GetElapsedTime(scheduleStart));
         if (!result.IsScheduled)
             return await RejectAsync(result.Rejection).ConfigureAwait(false);
 
         _completion.Scheduled(result.Response!);
         _decided = true;
+        _running = true;
+        _p.Reference.Started(_model, _resolved.TargetModel);
         LogScheduled(_p.Logger, facts.RequestId, _model, _resolved.TargetModel, _resolved.Criticality, result.Destination, result.Response!.SchedulerReplica);
         _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "scheduled");
         await AnswerAsync(result.Destination, hasBody, trailersFollow, bodyEnd).ConfigureAwait(false);
@@ -192,6 +201,7 @@ internal sealed partial class ExtProcStream : IDisposable
     private async ValueTask<bool> RejectAsync(Rejection rejection)
     {
         LogRejected(_p.Logger, RequestId, rejection.Status, rejection.Code, rejection.Reason);
+        _p.Reference.Error(_model, _resolved.TargetModel ?? _model, rejection.Code);
         _p.Metrics.Request(_model, CriticalityName(_resolved.Criticality), "rejected_" + rejection.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _decided = true;
         await WriteAsync(ExtProcResponses.Error(rejection)).ConfigureAwait(false);
@@ -226,6 +236,7 @@ internal sealed partial class ExtProcStream : IDisposable
     {
         _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
         _p.Metrics.ResponseBody(body.Body.Length);
+        _responseBytes += body.Body.Length;
         if (_response.OnBody(body) is { } answer)
             await WriteAsync(answer).ConfigureAwait(false);
         if (body.EndOfStream)
@@ -242,8 +253,16 @@ internal sealed partial class ExtProcStream : IDisposable
         return true;
     }
 
-    private ValueTask ReportCompletionAsync(int status) =>
-        _completion.ReportAsync(status, _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
+    private ValueTask ReportCompletionAsync(int status)
+    {
+        if (_running)
+        {
+            _running = false;
+            _p.Reference.Completed(_model, _resolved.TargetModel, _p.Time.GetElapsedTime(_startedAt), _responseBytes,
+                _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
+        }
+        return _completion.ReportAsync(status, _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
+    }
 
     private async ValueTask OnStreamEndAsync()
     {

@@ -189,4 +189,42 @@ public sealed class ConformanceTests
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:DecisionTimeoutMs"] = "1000", ["ExtProc:QueueTtlMs"] = "1000" }));
         Assert.Contains("DecisionTimeoutMs", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ReferenceFlags_MapOntoOurKeys()
+    {
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder();
+        config.AddReferenceFlags(["--pool-name", "qwen-pool", "--pool-namespace=llm", "--grpc-port=9102", "--grpc-health-port", "9103",
+            "--metrics-port=9190", "--secure-serving=false", "--cert-path=/etc/epp", "--pool-group=inference.networking.k8s.io", "--Other:Key=x"]);
+        var built = config.Build();
+        Assert.Equal("qwen-pool", built["ExtProc:Pool"]);
+        Assert.Equal("qwen-pool", built["Discovery:Pool"]);
+        Assert.Equal("llm", built["Discovery:Namespace"]);
+        Assert.Equal(("9102", "9103", "9190"), (built["ExtProc:GrpcPort"], built["ExtProc:HealthPort"], built["ExtProc:MetricsPort"]));
+        Assert.Equal(("false", "/etc/epp"), (built["ExtProc:SecureServing"], built["ExtProc:CertPath"]));
+        // Only the mapped flags are added here; the host's own command-line source handles the rest.
+        Assert.Null(built["Other:Key"]);
+    }
+
+    [Fact]
+    public async Task ReferenceMetrics_AreScrapedUnderTheReferenceNames()
+    {
+        await using var host = await ExtProcTestHost.StartAsync();
+        host.Scheduler.Handler = (_, _) => Task.FromResult(FakeSchedulingService.Scheduled("10.20.30.40:8000"));
+        await NodePeer.RunAsync(host.Listeners.GrpcPort, "full-duplex");
+        await NodePeer.RunAsync(host.Listeners.GrpcPort, "missing-model");
+        using var http = new HttpClient();
+        string text = "";
+        await Poll.UntilAsync(async () =>
+        {
+            text = await http.GetStringAsync(new Uri(host.MetricsAddress, "/metrics"));
+            return text.Contains("inference_objective_output_tokens_bucket", StringComparison.Ordinal);
+        }, "the response's metrics");
+        foreach (var name in new[] { "inference_objective_request_total{", "inference_objective_request_error_total{", "inference_objective_request_duration_seconds_bucket{",
+            "inference_objective_request_sizes_bucket{", "inference_objective_response_sizes_bucket{", "inference_objective_input_tokens_bucket{",
+            "inference_objective_running_requests{", "inference_objective_normalized_time_per_output_token_seconds_bucket{", "inference_extension_scheduler_e2e_duration_seconds_bucket{" })
+            Assert.Contains(name, text, StringComparison.Ordinal);
+        Assert.Contains("error_code=\"BadRequest\"", text, StringComparison.Ordinal);
+        Assert.Contains("model_name=\"qwen\"", text, StringComparison.Ordinal);
+    }
 }
