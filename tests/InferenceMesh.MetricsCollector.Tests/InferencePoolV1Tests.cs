@@ -6,15 +6,9 @@ namespace InferenceMesh.MetricsCollector.Tests;
 /// <summary>The GA v1 InferencePool fields a gateway reads (docs/conformance.md rows 1.x), through the pool file parser.</summary>
 public sealed class InferencePoolV1Tests
 {
-    private static string Pool(string ports, string extra) => $$"""
-        apiVersion: inference.networking.k8s.io/v1
-        kind: InferencePool
-        metadata: {name: p}
-        spec:
-          selector: {matchLabels: {app: m}}
-          targetPorts: [{{ports}}]
-        {{extra}}
-        """;
+    private static string Pool(string ports, string extra) =>
+        "apiVersion: inference.networking.k8s.io/v1\nkind: InferencePool\nmetadata: {name: p}\nspec:\n"
+        + "  selector: {matchLabels: {app: m}}\n  targetPorts: [" + ports + "]\n" + extra + "\n";
 
     [Fact]
     public void V1Pool_EndpointPickerRefPortNumber_AppProtocol_FailureMode_AndEightPorts_AreRead()
