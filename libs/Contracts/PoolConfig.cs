@@ -6,12 +6,21 @@ namespace InferenceMesh.Contracts;
 /// <param name="Selector">Pod label selector (matchLabels).</param>
 /// <param name="TargetPorts">Model-server ports on each pod.</param>
 /// <param name="Annotations">Pool annotations (routing strategy, queueing switch).</param>
+/// <param name="AppProtocol">v1 <c>spec.appProtocol</c> of the target ports: "http" (default) or "kubernetes.io/h2c".</param>
+/// <param name="EndpointPicker">The picker reference, when the pool names one.</param>
 public sealed record InferencePoolSpec(
     string Name,
     string Namespace,
     IReadOnlyDictionary<string, string> Selector,
     IReadOnlyList<int> TargetPorts,
-    IReadOnlyDictionary<string, string> Annotations);
+    IReadOnlyDictionary<string, string> Annotations,
+    string AppProtocol = InferencePoolSpec.AppProtocolHttp,
+    EndpointPickerRef? EndpointPicker = null)
+{
+    public const string AppProtocolHttp = "http";
+
+    public const string AppProtocolH2c = "kubernetes.io/h2c";
+}
 
 /// <summary>A weighted rewrite target of an InferenceModel.</summary>
 public sealed record TargetModel(string Name, int Weight);

@@ -26,6 +26,7 @@ public sealed record DiscoveryOptions
     public string? Namespace { get; init; }
 
     /// <summary>Kubernetes mode: how long readiness waits for the first list of InferencePools and InferenceModels before
-    /// the service reports ready anyway (with a warning), e.g. when the list keeps failing.</summary>
-    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// the service reports ready anyway (with a warning), e.g. when the list keeps failing. Zero (the default, as the
+    /// reference picker) = not ready until the list arrives.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.Zero;
 }

@@ -7,8 +7,9 @@ namespace InferenceMesh.Kubernetes;
 /// <summary>Maps Kubernetes-shaped JSON (from the API server or the local YAML file) to the contract records.</summary>
 public static class InferenceResources
 {
-    /// <summary>Reads an InferencePool of either API version: v1alpha2 (<c>spec.selector</c> map, <c>spec.targetPortNumber</c>)
-    /// or GA v1 (<c>spec.selector.matchLabels</c>, <c>spec.targetPorts[].number</c>).</summary>
+    /// <summary>Reads an InferencePool of either API version: v1alpha2 (<c>spec.selector</c> map, <c>spec.targetPortNumber</c>,
+    /// <c>spec.extensionRef</c> with <c>portNumber</c>) or GA v1 (<c>spec.selector.matchLabels</c>, up to 8
+    /// <c>spec.targetPorts[].number</c>, <c>spec.appProtocol</c>, <c>spec.endpointPickerRef</c> with <c>port.number</c>).</summary>
     public static bool TryParsePool(JsonElement obj, out InferencePoolSpec pool, out string? problem)
     {
         pool = null!;
@@ -50,7 +51,53 @@ public static class InferenceResources
             problem = $"InferencePool {name} has no valid target port (spec.targetPortNumber or spec.targetPorts[].number)";
             return false;
         }
-        pool = new InferencePoolSpec(name, Namespace(obj), selector, ports, Metadata(obj, "annotations"));
+        if (ports.Count > MaxTargetPorts)
+        {
+            problem = $"InferencePool {name} has {ports.Count} target ports; v1 allows at most {MaxTargetPorts}";
+            return false;
+        }
+        var appProtocol = Json.GetString(spec, "appProtocol");
+        if (string.IsNullOrEmpty(appProtocol))
+            appProtocol = InferencePoolSpec.AppProtocolHttp;
+        else if (appProtocol is not (InferencePoolSpec.AppProtocolHttp or InferencePoolSpec.AppProtocolH2c))
+        {
+            problem = $"InferencePool {name} has unknown spec.appProtocol '{appProtocol}' (http or kubernetes.io/h2c)";
+            return false;
+        }
+        if (!TryParsePickerRef(spec, name, out var picker, out problem))
+            return false;
+        pool = new InferencePoolSpec(name, Namespace(obj), selector, ports, Metadata(obj, "annotations"), appProtocol, picker);
+        return true;
+    }
+
+    /// <summary>v1 <c>spec.targetPorts</c> maxItems.</summary>
+    public const int MaxTargetPorts = 8;
+
+    /// <summary>v1 <c>endpointPickerRef</c> (<c>port.number</c>) or v1alpha2 <c>extensionRef</c> (<c>portNumber</c>); none is fine.</summary>
+    private static bool TryParsePickerRef(JsonElement spec, string pool, out EndpointPickerRef? picker, out string? problem)
+    {
+        picker = null;
+        problem = null;
+        if (!Json.TryGetObject(spec, "endpointPickerRef", out var r) && !Json.TryGetObject(spec, "extensionRef", out r))
+            return true;
+        var refName = Json.GetString(r, "name");
+        if (string.IsNullOrEmpty(refName))
+        {
+            problem = $"InferencePool {pool} has an endpoint picker reference without a name";
+            return false;
+        }
+        var kind = Json.GetString(r, "kind");
+        kind = string.IsNullOrEmpty(kind) ? "Service" : kind;
+        var port = Json.TryGetObject(r, "port", out var p) && Json.TryGetInt(p, "number", out var n) ? n
+            : Json.TryGetInt(r, "portNumber", out var legacy) ? legacy : 0;
+        var failureMode = Json.GetString(r, "failureMode");
+        failureMode = string.IsNullOrEmpty(failureMode) ? EndpointPickerRef.FailClose : failureMode;
+        if (failureMode is not (EndpointPickerRef.FailClose or EndpointPickerRef.FailOpen))
+        {
+            problem = $"InferencePool {pool} has unknown failureMode '{failureMode}' (FailOpen or FailClose)";
+            return false;
+        }
+        picker = new EndpointPickerRef(refName, kind, port, failureMode);
         return true;
     }
 

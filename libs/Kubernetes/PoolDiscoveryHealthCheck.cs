@@ -6,8 +6,9 @@ namespace InferenceMesh.Kubernetes;
 
 /// <summary>Readiness of a service that takes InferenceModels / InferencePool settings from Kubernetes discovery: not
 /// ready until the first list arrived (a request before it would miss its model's criticality and target rewrite), then
-/// ready; after <see cref="DiscoveryOptions.ReadyTimeout"/> ready anyway, with a warning, so a list that keeps failing (RBAC,
-/// an unreachable API server) does not keep the pod out of service; a CRD version that is not served counts as listed. Other discovery modes are always ready here (the pool file is read
+/// ready, as the reference picker's readiness (pool synced). With a non-zero <see cref="DiscoveryOptions.ReadyTimeout"/>
+/// it reports ready anyway after that long, with a warning (opt-in, for a list that keeps failing); by default it waits
+/// for the sync, however long. A CRD version that is not served counts as listed. Other discovery modes are always ready here (the pool file is read
 /// before the service starts).</summary>
 public sealed partial class PoolDiscoveryHealthCheck : IHealthCheck
 {
@@ -34,6 +35,8 @@ public sealed partial class PoolDiscoveryHealthCheck : IHealthCheck
         if (_discovery is not KubernetesPoolDiscovery kubernetes || kubernetes.HasSynced)
             return Task.FromResult(HealthCheckResult.Healthy());
         var waited = _time.GetElapsedTime(_started);
+        if (_timeout == TimeSpan.Zero)
+            return Task.FromResult(HealthCheckResult.Unhealthy($"waiting for the first list of InferencePools and InferenceModels ({waited.TotalSeconds:0.0} s)"));
         if (waited < _timeout)
             return Task.FromResult(HealthCheckResult.Unhealthy($"waiting for the first list of InferencePools and InferenceModels ({waited.TotalSeconds:0.0} s of {_timeout.TotalSeconds:0} s)"));
         if (Interlocked.Exchange(ref _warned, 1) == 0)

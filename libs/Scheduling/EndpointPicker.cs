@@ -25,7 +25,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     public int Filter(EndpointState[] endpoints, IReadOnlyList<string>? subset, long nowMs)
     {
         EnsureCapacity(endpoints.Length);
-        HashSet<string>? subsetSet = subset is { Count: > 16 } ? new HashSet<string>(subset, StringComparer.Ordinal) : null;
+        // Matched by IP, as the reference picker does: an entry may be a bare IP or name another port of the pod.
+        HashSet<string>? subsetSet = subset is { Count: > 16 } ? SubsetHosts(subset) : null;
         var n = 0;
         var fresh = 0;
         for (var i = 0; i < endpoints.Length; i++)
@@ -33,7 +34,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             var e = endpoints[i];
             if (!Scorers.IsUsable(e))
                 continue;
-            if (subset is { Count: > 0 } && !(subsetSet?.Contains(e.Address) ?? ListContains(subset, e.Address)))
+            if (subset is { Count: > 0 } && !(subsetSet?.Contains(Host(e.Address).ToString()) ?? ListContainsHost(subset, e.Address)))
                 continue;
             _candidates[n++] = i;
             if (e.IsFresh(nowMs, options.StalenessMs))
@@ -263,13 +264,35 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         _matched = new int[size];
     }
 
-    private static bool ListContains(IReadOnlyList<string> list, string value)
+    private static bool ListContainsHost(IReadOnlyList<string> list, string address)
     {
+        var host = Host(address);
         for (var i = 0; i < list.Count; i++)
         {
-            if (string.Equals(list[i], value, StringComparison.Ordinal))
+            if (Host(list[i]).SequenceEqual(host))
                 return true;
         }
         return false;
+    }
+
+    private static HashSet<string> SubsetHosts(IReadOnlyList<string> subset)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < subset.Count; i++)
+            set.Add(Host(subset[i]).ToString());
+        return set;
+    }
+
+    /// <summary>The IP (or name) of "ip:port", "[v6]:port", a bare IPv4 or a bare IPv6 address.</summary>
+    internal static ReadOnlySpan<char> Host(string endpoint)
+    {
+        var s = endpoint.AsSpan();
+        if (s.Length > 0 && s[0] == '[')
+        {
+            var close = s.IndexOf(']');
+            return close > 0 ? s[1..close] : s;
+        }
+        var colon = s.IndexOf(':');
+        return colon >= 0 && colon == s.LastIndexOf(':') ? s[..colon] : s;
     }
 }

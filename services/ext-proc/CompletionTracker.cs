@@ -14,6 +14,7 @@ internal sealed partial class CompletionTracker
     private readonly ILogger _logger;
     private string _requestId = "";
     private ScheduleResponse? _scheduled;
+    private string? _served;
     private bool _started;
     private bool _reported;
 
@@ -35,13 +36,19 @@ internal sealed partial class CompletionTracker
 
     public void Scheduled(ScheduleResponse response) => _scheduled = response;
 
+    /// <summary>The endpoint the proxy reports it used (null = not reported: the primary is assumed).</summary>
+    public void Served(string? endpoint) => _served = endpoint ?? _served;
+
+    /// <summary>The endpoint the completion is charged to: the served one when reported, else the primary.</summary>
+    public string Endpoint => _served ?? _scheduled?.Endpoint ?? "";
+
     public async ValueTask ReportAsync(int status, int promptTokens, int completionTokens)
     {
         if (!Pending)
             return;
         _reported = true;
         var completion = new RequestCompletion(
-            _requestId, _scheduled?.SchedulerReplica ?? "", _scheduled?.Endpoint ?? "", status, promptTokens, completionTokens,
+            _requestId, _scheduled?.SchedulerReplica ?? "", Endpoint, status, promptTokens, completionTokens,
             _time.GetUtcNow().ToUnixTimeMilliseconds());
         try
         {

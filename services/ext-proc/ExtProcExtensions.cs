@@ -29,6 +29,9 @@ public static class ExtProcExtensions
     /// (<see cref="DaprSchedulingService"/>; readiness includes the sidecar).</summary>
     public static WebApplicationBuilder AddExtProc(this WebApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        // The reference picker's flags (--pool-name, --grpc-port, --secure-serving, ...) map onto our keys.
+        builder.Configuration.AddReferenceFlags(Environment.GetCommandLineArgs()[1..]);
         builder.AddExtProcCore();
         builder.Services.AddDaprSidecar();
         builder.Services.AddSingleton<ISchedulingService, DaprSchedulingService>();
@@ -60,7 +63,21 @@ public static class ExtProcExtensions
             kestrel.Listen(address, options.GrpcPort, lo =>
             {
                 lo.Protocols = HttpProtocols.Http2;
+                if (options.SecureServing)
+                    lo.UseHttps(ExtProcCertificate.Load(options, TimeProvider.System));
+                listeners.GrpcTls = options.SecureServing;
                 listeners.Grpc = lo;
+            });
+            // The reference's probe port: plaintext gRPC health (kubelet's grpc probe speaks no TLS).
+            kestrel.Listen(address, options.HealthPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http2;
+                listeners.Health = lo;
+            });
+            kestrel.Listen(address, options.MetricsPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http1;
+                listeners.Metrics = lo;
             });
         });
 
@@ -75,6 +92,7 @@ public static class ExtProcExtensions
         services.AddValidatedOptions<PrefixHashOptions>(PrefixHashSection);
         services.TryAddSingleton<IPromptHasher, PrefixPromptHasher>();
         services.AddSingleton<ExtProcMetrics>();
+        services.AddSingleton<ReferenceMetrics>();
         services.AddSingleton<ExtProcProcessor>();
         // One stateless service instance for all calls (the per-call state lives in ExtProcStream).
         services.AddSingleton<ExternalProcessorService>();
@@ -95,9 +113,10 @@ public static class ExtProcExtensions
         return app;
     }
 
-    /// <summary>The standard gRPC health service over the app's health checks, with GIE's service names:
-    /// "" and <c>liveness</c> are the process itself (like <c>/healthz/live</c>); <c>readiness</c> and the
-    /// ExternalProcessor follow the checks tagged ready (like <c>/healthz/ready</c>). Unknown names are NOT_FOUND.</summary>
+    /// <summary>The standard gRPC health service over the app's health checks, with the reference picker's service names
+    /// and semantics: <c>liveness</c> is the process itself (like <c>/healthz/live</c>); "", <c>inference-extension</c>
+    /// (what its charts probe), <c>readiness</c> and the ExternalProcessor follow the checks tagged ready (the pool has
+    /// synced, the sidecar answers; like <c>/healthz/ready</c>). Unknown names are NOT_FOUND.</summary>
     private static void AddExtProcGrpcHealth(IServiceCollection services)
     {
         // A service mapped to no check at all reports UNKNOWN, so liveness has one that answers while the process does.
@@ -105,10 +124,23 @@ public static class ExtProcExtensions
         services.AddGrpcHealthChecks(o =>
         {
             o.Services.Clear();
-            o.Services.Map("", r => r.Name == ProcessCheck);
-            o.Services.Map("liveness", r => r.Name == ProcessCheck);
-            o.Services.Map("readiness", r => r.Tags.Contains(ServiceDefaultsExtensions.ReadyTag));
-            o.Services.Map(ExtProcProcessor.ServiceName, r => r.Tags.Contains(ServiceDefaultsExtensions.ReadyTag));
+            o.Services.Map(HealthServiceNames.Liveness, r => r.Name == ProcessCheck);
+            foreach (var name in HealthServiceNames.Ready)
+                o.Services.Map(name, r => r.Tags.Contains(ServiceDefaultsExtensions.ReadyTag));
         });
     }
+}
+
+/// <summary>gRPC health service names the picker answers (the reference picker's and its charts').</summary>
+public static class HealthServiceNames
+{
+    public const string Liveness = "liveness";
+
+    public const string Readiness = "readiness";
+
+    /// <summary>The name the reference charts' liveness and readiness probes ask for on port 9003.</summary>
+    public const string InferenceExtension = "inference-extension";
+
+    /// <summary>Names that report readiness (pool synced, sidecar up).</summary>
+    public static readonly IReadOnlyList<string> Ready = ["", InferenceExtension, Readiness, ExtProcProcessor.ServiceName];
 }

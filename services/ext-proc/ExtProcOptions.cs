@@ -4,7 +4,7 @@ using InferenceMesh.Contracts;
 namespace InferenceMesh.ExtProc;
 
 /// <summary>Configuration section <c>ExtProc</c>.</summary>
-public sealed record ExtProcOptions
+public sealed record ExtProcOptions : IValidatableObject
 {
     public const string Section = "ExtProc";
 
@@ -15,9 +15,38 @@ public sealed record ExtProcOptions
     [Required]
     public string ListenAddress { get; init; } = "0.0.0.0";
 
-    /// <summary>gRPC ext_proc port (h2c). 0 picks a free port.</summary>
+    /// <summary>gRPC ext_proc port (TLS unless <see cref="SecureServing"/> is off, then h2c). 0 picks a free port.</summary>
     [Range(0, 65535)]
     public int GrpcPort { get; init; } = 9002;
+
+    /// <summary>Serve ext_proc over TLS (the reference picker's <c>--secure-serving</c>, on by default); off = h2c.</summary>
+    public bool SecureServing { get; init; } = true;
+
+    /// <summary>Directory holding <c>tls.crt</c> and <c>tls.key</c> (PEM) for <see cref="SecureServing"/>; unset = a
+    /// self-signed certificate made at start (the reference picker's <c>--cert-path</c>).</summary>
+    public string? CertPath { get; init; }
+
+    /// <summary>Plaintext gRPC health port (the reference's <c>--grpc-health-port</c>, 9003). 0 picks a free port.</summary>
+    [Range(0, 65535)]
+    public int HealthPort { get; init; } = 9003;
+
+    /// <summary>HTTP/1.1 port that also serves <c>/metrics</c> (the reference's <c>--metrics-port</c>, 9090). 0 picks a free port.</summary>
+    [Range(0, 65535)]
+    public int MetricsPort { get; init; } = 9090;
+
+    /// <summary>Longest wait for the scheduler's answer (queueing included); then <see cref="FailureMode"/> applies.
+    /// Must exceed the queue TTL, or queued requests are given up before the scheduler would serve them.</summary>
+    [Range(100, 86_400_000)]
+    public int DecisionTimeoutMs { get; init; } = 120_000;
+
+    /// <summary>What a request gets when the scheduler fails or times out: "FailClose" (503, the default) or "FailOpen"
+    /// (an endpoint of the proxy's subset hint, else the ext_proc stream fails so the proxy's own failure mode applies).</summary>
+    [AllowedValues(FailClose, FailOpen)]
+    public string FailureMode { get; init; } = FailClose;
+
+    public const string FailClose = "FailClose";
+
+    public const string FailOpen = "FailOpen";
 
     /// <summary>HTTP/1.1 port for health, metrics and the Dapr app channel. 0 picks a free port.</summary>
     [Range(0, 65535)]
@@ -72,8 +101,23 @@ public sealed record ExtProcOptions
     [AllowedValues("pubsub", "invoke")]
     public string CompletionTransport { get; init; } = "pubsub";
 
+    /// <summary>The Inference Extension conformance suite's test hooks: the <c>test-epp-endpoint-selection</c> request header
+    /// restricts the candidates, and responses echo the served endpoint in <c>x-conformance-test-served-endpoint</c>.
+    /// Off by default: any client could steer its own requests with the header.</summary>
+    public bool ConformanceTestHooks { get; init; }
+
     /// <summary>Seed for the weighted target-model pick; null = random.</summary>
     public int? RandomSeed { get; init; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (QueueTtlMs > 0 && DecisionTimeoutMs <= QueueTtlMs)
+            yield return new ValidationResult("must exceed QueueTtlMs (a queued request would be given up before it expires)", [nameof(DecisionTimeoutMs)]);
+        if (!string.IsNullOrEmpty(CertPath) && !SecureServing)
+            yield return new ValidationResult("is set but SecureServing is off", [nameof(CertPath)]);
+        if (!string.IsNullOrEmpty(CertPath) && (!File.Exists(Path.Combine(CertPath, "tls.crt")) || !File.Exists(Path.Combine(CertPath, "tls.key"))))
+            yield return new ValidationResult("must be a directory holding tls.crt and tls.key", [nameof(CertPath)]);
+    }
 
     /// <summary>InferenceModels configured here; each wins over a discovered InferenceModel of the same name (see <c>Discovery</c>).</summary>
     public IList<InferenceModelOptions> Models { get; init; } = [];

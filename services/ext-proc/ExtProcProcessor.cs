@@ -14,6 +14,7 @@ internal sealed class ExtProcProcessor
         IInferenceModelSource models,
         IPromptHasher hasher,
         ExtProcMetrics metrics,
+        ReferenceMetrics reference,
         TimeProvider time,
         ILogger<ExtProcProcessor> logger)
     {
@@ -21,12 +22,14 @@ internal sealed class ExtProcProcessor
         Scheduling = scheduling;
         Hasher = hasher;
         Metrics = metrics;
+        Reference = reference;
         Time = time;
         Logger = logger;
         var random = Options.RandomSeed is { } seed ? new Random(seed) : new Random();
         Resolver = new ModelResolver(models, Options.DefaultCriticality, random, Options.TrustGatewayHeaders);
         RejectUnknownModels = Options.UnknownModels == UnknownModelPolicy.Reject;
-        Scheduler = new SchedulingStep(scheduling, Options.IncludeFallbacks, logger);
+        Scheduler = new SchedulingStep(scheduling, Options.IncludeFallbacks, logger,
+            TimeSpan.FromMilliseconds(Options.DecisionTimeoutMs), Options.FailureMode == ExtProcOptions.FailOpen, time);
         DefaultMode = Options.DefaultBodyMode switch
         {
             "Streamed" => BodyMode.Streamed,
@@ -42,6 +45,9 @@ internal sealed class ExtProcProcessor
     public IPromptHasher Hasher { get; }
 
     public ExtProcMetrics Metrics { get; }
+
+    /// <summary>The reference picker's metric names (inference_objective_*), beside ours.</summary>
+    public ReferenceMetrics Reference { get; }
 
     public TimeProvider Time { get; }
 

@@ -27,9 +27,13 @@ internal sealed partial class ExtProcStream : IDisposable
     private bool _requestEnded;
     private bool _decided;
     private string _model = "";
-    private ResolvedModel _resolved;
+    // Until the body is resolved (a parse failure, a reset) metrics count the request under the bounded "_other" label.
+    private ResolvedModel _resolved = new(default, "", false, ModelResolver.OtherModel, ModelResolver.OtherModel);
     private bool _modelRewritten;
     private ResponsePhase? _response;
+    private long _startedAt;
+    private long _responseBytes;
+    private bool _running;
 
     public ExtProcStream(ExtProcProcessor processor, IAsyncStreamWriter<ProcessingResponse> writer, CancellationToken cancellationToken)
     {
@@ -77,7 +81,7 @@ internal sealed partial class ExtProcStream : IDisposable
             ProcessingRequest.RequestOneofCase.RequestHeaders => OnRequestHeadersAsync(message),
             ProcessingRequest.RequestOneofCase.RequestBody => OnRequestBodyAsync(message.RequestBody),
             ProcessingRequest.RequestOneofCase.RequestTrailers => OnRequestTrailersAsync(),
-            ProcessingRequest.RequestOneofCase.ResponseHeaders => OnResponseHeadersAsync(message.ResponseHeaders),
+            ProcessingRequest.RequestOneofCase.ResponseHeaders => OnResponseHeadersAsync(message.ResponseHeaders, message.MetadataContext),
             ProcessingRequest.RequestOneofCase.ResponseBody => OnResponseBodyAsync(message.ResponseBody),
             ProcessingRequest.RequestOneofCase.ResponseTrailers => OnResponseTrailersAsync(),
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "ProcessingRequest carries no request or response phase")),
@@ -96,7 +100,8 @@ internal sealed partial class ExtProcStream : IDisposable
 
     private async ValueTask<bool> OnRequestHeadersAsync(ProcessingRequest message)
     {
-        _facts = RequestFacts.Read(message.RequestHeaders, message.MetadataContext);
+        _startedAt = _p.Time.GetTimestamp();
+        _facts = RequestFacts.Read(message.RequestHeaders, message.MetadataContext, _p.Options.ConformanceTestHooks);
         _body.Expect(_facts.ContentLength, _p.Options.MaxBodyBytes);
         if (message.RequestHeaders.EndOfStream)
         {
@@ -154,6 +159,7 @@ internal sealed partial class ExtProcStream : IDisposable
         _resolved = _p.Resolver.Resolve(_model, facts.Objective, facts.ModelRewrite);
         if (hasBody && !_resolved.Known && _p.RejectUnknownModels)
             return await RejectAsync(Rejection.ModelNotFound).ConfigureAwait(false);
+        _p.Reference.Received(_resolved.Label, _resolved.IndexModel, _body.Length);
         _modelRewritten = hasBody && !string.Equals(_resolved.TargetModel, _model, StringComparison.Ordinal);
         if (_modelRewritten)
             _body.RewriteModel(_resolved.TargetModel);
@@ -162,13 +168,17 @@ internal sealed partial class ExtProcStream : IDisposable
 
         var hashes = hasBody ? _body.Hash(_p.Hasher, _resolved.IndexModel) : [];
         _completion.Started(facts.RequestId);
+        var scheduleStart = _p.Time.GetTimestamp();
         var result = await _p.Scheduler.ScheduleAsync(new ScheduleRequest(facts.RequestId, _p.Options.Pool, _model, _resolved.IndexModel,
             _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs), _ct).ConfigureAwait(false);
+        _p.Reference.Decision(_p.Time.GetElapsedTime(scheduleStart));
         if (!result.IsScheduled)
             return await RejectAsync(result.Rejection).ConfigureAwait(false);
 
         _completion.Scheduled(result.Response!);
         _decided = true;
+        _running = true;
+        _p.Reference.Started(_resolved.Label, _resolved.IndexModel);
         LogScheduled(_p.Logger, facts.RequestId, _model, _resolved.TargetModel, _resolved.Criticality, result.Destination, result.Response!.SchedulerReplica);
         _p.Metrics.Request(_resolved.Label, CriticalityName(_resolved.Criticality), "scheduled");
         await AnswerAsync(result.Destination, hasBody, trailersFollow, bodyEnd).ConfigureAwait(false);
@@ -198,6 +208,7 @@ internal sealed partial class ExtProcStream : IDisposable
     private async ValueTask<bool> RejectAsync(Rejection rejection)
     {
         LogRejected(_p.Logger, RequestId, rejection.Status, rejection.Code, rejection.Reason);
+        _p.Reference.Error(_resolved.Label, _resolved.IndexModel, rejection.Code);
         _p.Metrics.Request(_resolved.Label, CriticalityName(_resolved.Criticality), "rejected_" + rejection.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _decided = true;
         await WriteAsync(ExtProcResponses.Error(rejection)).ConfigureAwait(false);
@@ -213,11 +224,16 @@ internal sealed partial class ExtProcStream : IDisposable
 
     // ---------------- response path ----------------
 
-    private async ValueTask<bool> OnResponseHeadersAsync(HttpHeaders headers)
+    private async ValueTask<bool> OnResponseHeadersAsync(HttpHeaders headers, InferenceMesh.Grpc.Envoy.Config.Core.V3.Metadata? metadata)
     {
+        var served = ServedEndpoint.Read(metadata);
+        _completion.Served(served);
         var rewriter = _modelRewritten && _p.Options.RestoreModelInResponse ? new JsonModelRewriter(_resolved.TargetModel, _model) : null;
         _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
-        await WriteAsync(_response.OnHeaders(headers, rewriter)).ConfigureAwait(false);
+        var answer = _response.OnHeaders(headers, rewriter);
+        if (_p.Options.ConformanceTestHooks)
+            ConformanceHooks.EchoServed(answer, served);
+        await WriteAsync(answer).ConfigureAwait(false);
         if (headers.EndOfStream)
             await ReportCompletionAsync(_response.Status).ConfigureAwait(false);
         return true;
@@ -227,6 +243,7 @@ internal sealed partial class ExtProcStream : IDisposable
     {
         _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
         _p.Metrics.ResponseBody(body.Body.Length);
+        _responseBytes += body.Body.Length;
         if (_response.OnBody(body) is { } answer)
             await WriteAsync(answer).ConfigureAwait(false);
         if (body.EndOfStream)
@@ -243,8 +260,16 @@ internal sealed partial class ExtProcStream : IDisposable
         return true;
     }
 
-    private ValueTask ReportCompletionAsync(int status) =>
-        _completion.ReportAsync(status, _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
+    private ValueTask ReportCompletionAsync(int status)
+    {
+        if (_running)
+        {
+            _running = false;
+            _p.Reference.Completed(_resolved.Label, _resolved.IndexModel, _p.Time.GetElapsedTime(_startedAt), _responseBytes,
+                _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
+        }
+        return _completion.ReportAsync(status, _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
+    }
 
     private async ValueTask OnStreamEndAsync()
     {

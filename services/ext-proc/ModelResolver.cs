@@ -36,14 +36,15 @@ internal sealed class ModelResolver
 
     /// <param name="model">The body's <c>model</c>.</param>
     /// <param name="objective"><c>x-gateway-inference-objective</c>, when sent; it selects the InferenceModel by name.</param>
-    /// <param name="rewrite"><c>x-gateway-model-name-rewrite</c>, when sent; it wins over targetModels.</param>
+    /// <param name="rewrite"><c>x-gateway-model-name-rewrite</c>, when sent; as in the reference picker a rewrite resource
+    /// (the InferenceModel's targetModels) wins over it, so the header only applies to models without targets.</param>
     public ResolvedModel Resolve(string model, string? objective, string? rewrite)
     {
         if (!_trustGatewayHeaders)
             (objective, rewrite) = (null, null);
         var byModel = _source.Find(model);
         var spec = (objective is null ? null : _source.Find(objective)) ?? byModel;
-        var target = !string.IsNullOrEmpty(rewrite) ? rewrite : spec is null ? model : PickTarget(spec, model);
+        var target = spec is { TargetModels.Count: > 0 } ? PickTarget(spec, model) : !string.IsNullOrEmpty(rewrite) ? rewrite : model;
         // Unknown: the request would go out under the client's own string, which no InferenceModel names.
         var known = byModel is not null || !string.Equals(target, model, StringComparison.Ordinal);
         return new ResolvedModel(spec?.Criticality ?? _default, target, known, spec?.ModelName ?? OtherModel, known ? target : OtherModel);

@@ -19,10 +19,12 @@ internal sealed record RequestFacts(
     long? ContentLength,
     IReadOnlyList<string>? Subset)
 {
-    /// <summary>Reads the headers (values from <c>raw_value</c>) and <c>envoy.lb.subset_hint</c>; generates a request id when missing.</summary>
-    public static RequestFacts Read(HttpHeaders headers, Metadata? metadata)
+    /// <summary>Reads the headers (values from <c>raw_value</c>) and <c>envoy.lb.subset_hint</c>; generates a request id when
+    /// missing. With <paramref name="testHooks"/> the conformance suite's <c>test-epp-endpoint-selection</c> header, when
+    /// sent, is the subset (it wins over the metadata, as in the reference picker).</summary>
+    public static RequestFacts Read(HttpHeaders headers, Metadata? metadata, bool testHooks = false)
     {
-        string? requestId = null, objective = null, rewrite = null, fairness = null;
+        string? requestId = null, objective = null, rewrite = null, fairness = null, testSelection = null;
         var hasContentLength = false;
         long? contentLength = null;
         if (headers.Headers is { } map)
@@ -35,6 +37,7 @@ internal sealed record RequestFacts(
                     case HeaderNames.InferenceObjective: objective = NullIfEmpty(h.Text()); break;
                     case HeaderNames.ModelNameRewrite: rewrite = NullIfEmpty(h.Text()); break;
                     case HeaderNames.FairnessId: fairness = NullIfEmpty(h.Text()); break;
+                    case ConformanceHooks.EndpointSelectionHeader when testHooks: testSelection = NullIfEmpty(h.Text()); break;
                     case "content-length":
                         hasContentLength = true;
                         contentLength = long.TryParse(h.Text(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
@@ -51,7 +54,14 @@ internal sealed record RequestFacts(
             fairness ?? HeaderNames.DefaultFairnessId,
             hasContentLength,
             contentLength,
-            ReadSubset(metadata));
+            testSelection is null ? ReadSubset(metadata) : ParseSubset(testSelection));
+    }
+
+    private static List<string> ParseSubset(string csv)
+    {
+        var list = new List<string>();
+        AddEndpoints(list, csv);
+        return list;
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;

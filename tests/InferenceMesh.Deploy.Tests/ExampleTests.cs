@@ -23,7 +23,7 @@ public sealed class ExampleTests
         Assert.Equal(containerPort, alpha.Obj("spec")["targetPortNumber"].Int());
         Assert.Equal(containerPort, ga.Obj("spec").Arr("targetPorts").Objects().Single()["number"].Int());
         Assert.Equal((AppIds.ExtProc, DefaultPorts.ExtProcGrpc), (alpha.Obj("spec").Obj("extensionRef").Str("name"), alpha.Obj("spec").Obj("extensionRef")["portNumber"].Int()));
-        Assert.Equal((AppIds.ExtProc, DefaultPorts.ExtProcGrpc), (ga.Obj("spec").Obj("endpointPickerRef").Str("name"), ga.Obj("spec").Obj("endpointPickerRef")["portNumber"].Int()));
+        Assert.Equal((AppIds.ExtProc, DefaultPorts.ExtProcGrpc), (ga.Obj("spec").Obj("endpointPickerRef").Str("name"), ga.Obj("spec").Obj("endpointPickerRef").Obj("port")["number"].Int()));
     }
 
     [Theory]

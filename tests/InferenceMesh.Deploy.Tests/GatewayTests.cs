@@ -49,7 +49,12 @@ public sealed class GatewayTests
         Assert.Equal("llm-route", spec.Arr("targetRefs").Objects().Single().Str("name"));
         var extProc = spec.Arr("extProc").Objects().Single();
         var backend = extProc.Arr("backendRefs").Objects().Single();
-        Assert.Equal(("Service", "ext-proc", DefaultPorts.ExtProcGrpc), (backend.Str("kind"), backend.Str("name"), backend["port"].Int()));
+        // The picker serves TLS with a self-signed certificate: a Backend originates TLS to the Service port, unverified.
+        Assert.Equal(("gateway.envoyproxy.io", "Backend", "ext-proc"), (backend.Str("group"), backend.Str("kind"), backend.Str("name")));
+        var target = docs.Single("Backend", "ext-proc").Obj("spec");
+        var fqdn = target.Arr("endpoints").Objects().Single().Obj("fqdn");
+        Assert.Equal(("ext-proc.inference-mesh.svc.cluster.local", DefaultPorts.ExtProcGrpc), (fqdn.Str("hostname"), fqdn["port"].Int()));
+        Assert.Equal("true", target.Obj("tls").Str("insecureSkipVerify"));
         Assert.Equal("FullDuplexStreamed", extProc.Obj("processingMode").Obj("request").Str("body"));
         Assert.Equal("FullDuplexStreamed", extProc.Obj("processingMode").Obj("response").Str("body"));
         Assert.Equal("false", extProc.Str("failOpen")); // Envoy Gateway rejects FullDuplexStreamed with failOpen
@@ -106,6 +111,10 @@ public sealed class GatewayTests
         var clusters = resources.Arr("clusters").Objects().ToDictionary(c => c.Str("name")!);
         var ep = clusters[extProcCluster!];
         Assert.NotNull(ep.Obj("typed_extension_protocol_options").Obj("envoy.extensions.upstreams.http.v3.HttpProtocolOptions").Obj("explicit_http_config")["http2_protocol_options"]);
+        // TLS to the picker (its default), ALPN h2, the self-signed certificate not verified (no validation_context).
+        var tls = ep.Obj("transport_socket").Obj("typed_config");
+        Assert.Equal("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext", tls.Str("@type"));
+        Assert.Equal(["h2"], tls.Obj("common_tls_context").Arr("alpn_protocols").Strings());
         var address = ep.Obj("load_assignment").Arr("endpoints").Objects().Single().Arr("lb_endpoints").Objects().Single().Obj("endpoint").Obj("address").Obj("socket_address");
         Assert.Equal("ext-proc-headless.inference-mesh.svc.cluster.local", address.Str("address"));
         Assert.Equal(DefaultPorts.ExtProcGrpc, address["port_value"].Int());

@@ -42,7 +42,7 @@ public sealed class PortTests
     [Theory]
     [InlineData("deploy/k8s/overlays/dev")]
     [InlineData("deploy/k8s/overlays/ha")]
-    public async Task ExtProcGrpc_IsExposedAsH2c_OnTheDocumentedPort_ByBothServices(string overlay)
+    public async Task ExtProcGrpc_IsExposedAsHttp2_OnTheDocumentedPort_ByBothServices(string overlay)
     {
         var docs = await Rendered.Of(overlay);
         var grpc = DefaultPorts.ExtProcGrpc;
@@ -54,7 +54,8 @@ public sealed class PortTests
             var port = docs.Single("Service", name).Obj("spec").Arr("ports").Objects().Single(p => p.Str("name") == "grpc");
             Assert.Equal(grpc, port["port"].Int());
             Assert.Equal("grpc", port.Str("targetPort"));
-            Assert.Equal("kubernetes.io/h2c", port.Str("appProtocol"));
+            // HTTP/2 with TLS (the picker serves TLS by default); the gateways' TLS settings originate it.
+            Assert.Equal("http2", port.Str("appProtocol"));
         }
         Assert.Equal("None", docs.Single("Service", "ext-proc-headless").Obj("spec").Str("clusterIP"));
     }

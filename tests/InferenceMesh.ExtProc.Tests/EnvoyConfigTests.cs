@@ -77,4 +77,14 @@ public sealed class EnvoyConfigTests
         Assert.Equal("9002", Text(address, "port_value"));
         Assert.Equal("envoy.service.ext_proc.v3.ExternalProcessor", Text(cluster, "health_checks", 0, "grpc_health_check", "service_name"));
     }
+
+    [Fact]
+    public void ExtProcCluster_SpeaksTlsWithH2Alpn_AsThePickerServesTlsByDefault()
+    {
+        var cluster = Cluster(Load(), "ext_proc");
+        Assert.Equal("envoy.transport_sockets.tls", Text(cluster, "transport_socket", "name"));
+        var tls = At(cluster, "transport_socket", "typed_config");
+        Assert.Equal("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext", Text(tls, "@type"));
+        Assert.Equal("h2", Text(tls, "common_tls_context", "alpn_protocols", 0));
+    }
 }

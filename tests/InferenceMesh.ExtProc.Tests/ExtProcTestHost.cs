@@ -20,7 +20,7 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
         _app = app;
         Scheduler = scheduler;
         Listeners = listeners;
-        Channel = H2cChannel.Create(GrpcAddress);
+        Channel = H2cChannel.Create(GrpcAddress, skipCertificateValidation: true);
         Client = new ExternalProcessor.ExternalProcessorClient(Channel);
     }
 
@@ -33,7 +33,13 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
 
     public ExternalProcessor.ExternalProcessorClient Client { get; }
 
-    public Uri GrpcAddress => new($"http://127.0.0.1:{Listeners.GrpcPort}");
+    /// <summary>https:// when the picker serves TLS (ExtProc:SecureServing=true), else http:// (h2c, the tests' default).</summary>
+    public Uri GrpcAddress => new($"{(Listeners.GrpcTls ? "https" : "http")}://127.0.0.1:{Listeners.GrpcPort}");
+
+    /// <summary>The plaintext gRPC health port.</summary>
+    public Uri HealthAddress => new($"http://127.0.0.1:{Listeners.HealthPort}");
+
+    public Uri MetricsAddress => new($"http://127.0.0.1:{Listeners.MetricsPort}");
 
     public Uri HttpAddress => new($"http://127.0.0.1:{Listeners.HttpPort}");
 
@@ -47,6 +53,9 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
             ["ExtProc:ListenAddress"] = "127.0.0.1",
             ["ExtProc:GrpcPort"] = "0",
             ["ExtProc:HttpPort"] = "0",
+            ["ExtProc:HealthPort"] = "0",
+            ["ExtProc:MetricsPort"] = "0",
+            ["ExtProc:SecureServing"] = "false",
             ["ExtProc:RandomSeed"] = "7",
             ["ExtProc:CompletionTransport"] = "invoke",
         };

@@ -265,10 +265,10 @@ public sealed class ModelDiscoveryTests : IDisposable
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
 
-        // The timeout runs across probes (one check instance for the host's life): past it, ready with what is known.
-        time.Advance(TimeSpan.FromSeconds(31));
+        // As the reference picker: without a sync it stays not ready, however long (Discovery:ReadyTimeout opts out).
+        time.Advance(TimeSpan.FromHours(1));
         using var later = await http.GetAsync(new Uri(host.HttpAddress, "/healthz/ready"));
-        Assert.Equal(System.Net.HttpStatusCode.OK, later.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, later.StatusCode);
 
         // The same host without Kubernetes discovery is ready: the 503 above is the discovery gate.
         await using var plain = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" });

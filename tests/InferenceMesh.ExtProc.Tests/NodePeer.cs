@@ -31,7 +31,8 @@ internal sealed class NodePeer : IAsyncDisposable
         }
     }
 
-    public static NodePeer Start(int port, string scenario)
+    /// <param name="environment">Extra environment for the peer (PEER_CA_FILE = TLS with that root, PEER_SUBSET = a subset hint).</param>
+    public static NodePeer Start(int port, string scenario, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dir = PeersDirectory;
         if (!Directory.Exists(Path.Combine(dir, "node_modules", "@grpc", "grpc-js")))
@@ -47,6 +48,8 @@ internal sealed class NodePeer : IAsyncDisposable
         psi.ArgumentList.Add("extproc-peer.js");
         psi.ArgumentList.Add($"127.0.0.1:{port}");
         psi.ArgumentList.Add(scenario);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            psi.Environment[key] = value;
         try
         {
             return new NodePeer(Process.Start(psi)!);
@@ -82,9 +85,9 @@ internal sealed class NodePeer : IAsyncDisposable
         return JsonDocument.Parse(stdout).RootElement.Clone();
     }
 
-    public static async Task<JsonElement> RunAsync(int port, string scenario)
+    public static async Task<JsonElement> RunAsync(int port, string scenario, IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using var peer = Start(port, scenario);
+        await using var peer = Start(port, scenario, environment);
         return await peer.ResultAsync();
     }
 

@@ -115,7 +115,10 @@ public sealed class PickerUnitTests
                 a++;
         }
         Assert.InRange(a, 7_600, 8_400);
-        Assert.Equal("forced", resolver.Resolve("m", null, "forced").TargetModel);
+        // As in the reference picker, the rewrite resource (targetModels) wins over x-gateway-model-name-rewrite;
+        // the header applies to models without targets.
+        Assert.Contains(resolver.Resolve("m", null, "forced").TargetModel, new[] { "a", "b" });
+        Assert.Equal("forced", resolver.Resolve("other", null, "forced").TargetModel);
         var unknown = resolver.Resolve("other", null, null);
         Assert.Equal(("other", Criticality.Standard, false), (unknown.TargetModel, unknown.Criticality, unknown.Known));
     }

@@ -152,6 +152,7 @@ public sealed class StreamPiecesTests
         var scheduler = new FakeSchedulingService { Handler = (_, _) => throw new HttpRequestException("connection refused") };
         var result = await new SchedulingStep(scheduler, false, NullLogger.Instance).ScheduleAsync(Request(), CancellationToken.None);
         Assert.False(result.IsScheduled);
+        // A fixed reason: no exception text reaches the client.
         Assert.Equal((503, "scheduler unavailable"), (result.Rejection.Status, result.Rejection.Reason));
     }
 

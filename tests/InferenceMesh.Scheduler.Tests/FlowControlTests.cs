@@ -278,6 +278,19 @@ public sealed class FlowControlTests
     }
 
     [Fact]
+    public async Task Schedule_SubsetHint_MatchesByIp_AsTheReferencePicker()
+    {
+        using var fleet = new Fleet();
+        fleet.Snapshot(Fleet.Endpoint("10.0.0.1:8000"), Fleet.Endpoint("10.0.0.2:8000"), Fleet.Endpoint("10.0.0.2:8001", waiting: 3), Fleet.Endpoint("10.0.0.3:8000"));
+
+        // A bare IP and an entry naming another port of the pod: every port of 10.0.0.2 is eligible, nothing else.
+        var r = await fleet.Schedule(fleet.Request(subset: ["10.0.0.2", "10.0.0.2:9999"])).Within();
+
+        Assert.Equal("10.0.0.2:8000", r.Endpoint);
+        Assert.Equal(["10.0.0.2:8001"], r.Fallbacks);
+    }
+
+    [Fact]
     public async Task Schedule_SubsetHintMatchesNothing_NoCandidates503()
     {
         using var fleet = new Fleet();

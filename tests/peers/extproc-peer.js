@@ -4,6 +4,7 @@
 // Usage: node extproc-peer.js <host:port> <scenario>
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -30,20 +31,35 @@ function header(key, value) {
   return { key, raw_value: Buffer.from(value, 'utf8') };
 }
 
-function requestHeaders({ endOfStream = false, mode = 'FULL_DUPLEX_STREAMED', method = 'POST', path: p = '/v1/completions', requestId = 'peer-1' } = {}) {
+function requestHeaders({ endOfStream = false, mode = 'FULL_DUPLEX_STREAMED', method = 'POST', path: p = '/v1/completions', requestId = 'peer-1', extra = [], metadata = {} } = {}) {
   return {
     request_headers: {
       headers: {
         headers: [
           header(':method', method), header(':path', p), header(':authority', 'gateway.local'),
           header(':scheme', 'http'), header('content-type', 'application/json'), header('x-request-id', requestId),
+          ...extra.map(([k, v]) => header(k, v)),
         ],
       },
       end_of_stream: endOfStream,
     },
     protocol_config: { request_body_mode: mode, response_body_mode: mode },
-    metadata_context: { filter_metadata: {} },
+    metadata_context: { filter_metadata: metadata },
   };
+}
+
+// The Endpoint Picker protocol's subset hint: envoy.lb.subset_hint / x-gateway-destination-endpoint-subset as a list.
+function subsetHint(endpoints) {
+  return { 'envoy.lb.subset_hint': { fields: { 'x-gateway-destination-endpoint-subset': { listValue: { values: endpoints.map((e) => ({ stringValue: e })) } } } } };
+}
+
+// TLS with the server's certificate as the only root (PEER_CA_FILE), host name not checked (a self-signed picker
+// certificate names no Service); h2c otherwise.
+function credentials() {
+  const ca = process.env.PEER_CA_FILE;
+  return ca
+    ? grpc.credentials.createSsl(fs.readFileSync(ca), null, null, { checkServerIdentity: () => undefined })
+    : grpc.credentials.createInsecure();
 }
 
 function completionBody(model, promptChars) {
@@ -224,11 +240,68 @@ const scenarios = {
     const health = new Health(address, grpc.credentials.createInsecure());
     const check = (service) => new Promise((resolve) => health.Check({ service }, (err, res) => resolve(err ? { code: err.code } : { status: res.status })));
     const result = {};
-    for (const service of ['', 'liveness', 'readiness', 'envoy.service.ext_proc.v3.ExternalProcessor', 'no-such-service']) {
+    for (const service of ['', 'liveness', 'readiness', 'inference-extension', 'envoy.service.ext_proc.v3.ExternalProcessor', 'no-such-service']) {
       result[service || '(empty)'] = await check(service);
     }
     health.close();
     return result;
+  },
+
+  // ---- Endpoint Picker protocol conformance (docs/conformance.md) ----
+
+  // Subset hint present but empty: the picker MUST answer 503 itself.
+  async 'conformance-subset-empty'(client) {
+    const s = open(client);
+    s.write(requestHeaders({ metadata: subsetHint([]) }));
+    s.write({ request_body: { body: completionBody('qwen', 100), end_of_stream: true } });
+    const r = await s.next();
+    await s.finish();
+    return { answer: r.response, status: r.immediate_response && r.immediate_response.status.code };
+  },
+
+  // A subset hint of bare IPs and ip:port entries reaches the scheduler as sent; the destination is one of them.
+  async 'conformance-subset'(client) {
+    const s = open(client);
+    s.write(requestHeaders({ metadata: subsetHint(['10.0.0.7', '10.0.0.8:8000']) }));
+    s.write({ request_body: { body: completionBody('qwen', 100), end_of_stream: true } });
+    const h = await s.next();
+    s.call.cancel();
+    return { answer: h.response, destination: h.request_headers ? headerValue(h.request_headers.response.header_mutation, DEST) : '' };
+  },
+
+  // The served endpoint reported in the response's metadata_context, and the conformance suite's two test hooks.
+  async 'conformance-served'(client) {
+    const s = open(client);
+    s.write(requestHeaders({ extra: [['test-epp-endpoint-selection', '10.0.0.9']] }));
+    s.write({ request_body: { body: completionBody('qwen', 100), end_of_stream: true } });
+    const h = await s.next();
+    await readStreamedBody(s, 'request_body');
+    s.write({
+      response_headers: { headers: { headers: [header(':status', '200'), header('content-type', 'application/json')] }, end_of_stream: false },
+      metadata_context: { filter_metadata: { 'envoy.lb': { fields: { 'x-gateway-destination-endpoint-served': { stringValue: '10.0.0.9:8000' } } } } },
+    });
+    const rh = await s.next();
+    s.write({ response_body: { body: Buffer.from('{"usage":{"prompt_tokens":3,"completion_tokens":1}}'), end_of_stream: true } });
+    await readStreamedBody(s, 'response_body');
+    await s.finish();
+    const mutation = rh.response_headers.response && rh.response_headers.response.header_mutation;
+    return { destination: headerValue(h.request_headers.response.header_mutation, DEST), servedHeader: headerValue(mutation, 'x-conformance-test-served-endpoint') };
+  },
+
+  // One request whose decision never comes in time: an immediate response, a destination (fail-open), or a failed stream.
+  async 'conformance-decision-timeout'(client) {
+    const s = open(client);
+    const subset = process.env.PEER_SUBSET ? subsetHint(process.env.PEER_SUBSET.split(',')) : {};
+    s.write(requestHeaders({ metadata: subset }));
+    s.write({ request_body: { body: completionBody('qwen', 100), end_of_stream: true } });
+    try {
+      const r = await s.next();
+      s.call.cancel();
+      if (r.response === 'immediate_response') return { answer: r.response, status: r.immediate_response.status.code };
+      return { answer: r.response, destination: headerValue(r.request_headers.response.header_mutation, DEST) };
+    } catch (e) {
+      return { answer: 'error', code: e.code };
+    }
   },
 
   async unimplemented() {
@@ -242,7 +315,7 @@ const scenarios = {
 (async () => {
   const run = scenarios[scenario];
   if (!run) throw new Error('unknown scenario ' + scenario);
-  const client = new ExternalProcessor(address, grpc.credentials.createInsecure());
+  const client = new ExternalProcessor(address, credentials());
   try {
     const result = await run(client);
     process.stdout.write(JSON.stringify(result) + '\n');

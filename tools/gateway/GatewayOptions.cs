@@ -15,10 +15,11 @@ public sealed record GatewayOptions
     [Range(0, 65535)]
     public int Port { get; init; } = 8081;
 
-    /// <summary>The Endpoint Picker's gRPC address (h2c).</summary>
+    /// <summary>The Endpoint Picker's gRPC address: <c>https://</c> = TLS (the picker's default; its certificate is not
+    /// verified, as the reference gateway configurations do), <c>http://</c> = h2c (<c>ExtProc:SecureServing=false</c>).</summary>
     [Required]
     [Url]
-    public string ExtProcAddress { get; init; } = "http://127.0.0.1:9002";
+    public string ExtProcAddress { get; init; } = "https://127.0.0.1:9002";
 
     /// <summary>Size of the request-body chunks sent to ext_proc (Envoy sends what it has buffered, typically ≤ 16 KB frames).</summary>
     [Range(1, 1024 * 1024)]

@@ -35,7 +35,7 @@ internal sealed partial class GatewayProxy : IDisposable
     {
         _options = options.Value;
         _logger = logger;
-        _channel = H2cChannel.Create(new Uri(_options.ExtProcAddress));
+        _channel = H2cChannel.Create(new Uri(_options.ExtProcAddress), skipCertificateValidation: true);
         _extProc = new ExternalProcessor.ExternalProcessorClient(_channel);
         _upstream = new HttpMessageInvoker(new SocketsHttpHandler
         {

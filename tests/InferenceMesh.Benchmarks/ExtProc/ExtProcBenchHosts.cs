@@ -27,6 +27,9 @@ internal static class ExtProcBenchHosts
             ["ExtProc:ListenAddress"] = "127.0.0.1",
             ["ExtProc:GrpcPort"] = "0",
             ["ExtProc:HttpPort"] = "0",
+            ["ExtProc:HealthPort"] = "0",
+            ["ExtProc:MetricsPort"] = "0",
+            ["ExtProc:SecureServing"] = "false",
         });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ISchedulingService, InstantScheduler>();

@@ -36,6 +36,8 @@ internal static class KnownKinds
         new("gateway.envoyproxy.io", "v1alpha1", "ClientTrafficPolicy", "clienttrafficpolicies", true),
         new("gateway.envoyproxy.io", "v1alpha1", "EnvoyExtensionPolicy", "envoyextensionpolicies", true),
         new("gateway.envoyproxy.io", "v1alpha1", "EnvoyPatchPolicy", "envoypatchpolicies", true),
+        new("gateway.envoyproxy.io", "v1alpha1", "Backend", "backends", true),
+        new("networking.istio.io", "v1", "DestinationRule", "destinationrules", true),
         new("monitoring.coreos.com", "v1", "PodMonitor", "podmonitors", true),
     ];
 

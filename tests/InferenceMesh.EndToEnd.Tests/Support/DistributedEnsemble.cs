@@ -129,6 +129,9 @@ public sealed class DistributedEnsemble : IAsyncLifetime
                 ["ExtProc__ListenAddress"] = "127.0.0.1",
                 ["ExtProc__GrpcPort"] = "0",
                 ["ExtProc__HttpPort"] = "0",
+                ["ExtProc__HealthPort"] = "0",
+                ["ExtProc__MetricsPort"] = "0",
+                ["ExtProc__SecureServing"] = "false",
                 ["ExtProc__Pool"] = Pool,
                 ["Discovery__Mode"] = "File",
                 ["Discovery__PoolFile"] = poolFile,
@@ -218,10 +221,11 @@ public sealed class DistributedEnsemble : IAsyncLifetime
             {
                 if (urls)
                     return (process, await process.WaitListeningAsync(StartTimeout), null);
-                // ext-proc: an HTTP/1.1 listener (health, Dapr app channel) and an h2c-only one (ext_proc).
-                var listening = await process.WaitListeningAsync(2, StartTimeout);
+                // ext-proc: HTTP/1.1 (health, Dapr app channel), h2c ext_proc, h2c gRPC health, HTTP/1.1 metrics, logged in
+                // that order; the first two are the ones used.
+                var listening = await process.WaitListeningAsync(4, StartTimeout);
                 var http = await AnswersHttp1Async(listening[0]) ? listening[0] : listening[1];
-                return (process, http, listening.First(u => u != http));
+                return (process, http, listening.Take(2).First(u => u != http));
             }
             catch (ServiceExitedException) when (attempt < 3)
             {

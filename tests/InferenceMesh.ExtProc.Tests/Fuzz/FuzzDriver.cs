@@ -32,8 +32,9 @@ internal sealed class FuzzDriver : IDisposable
                 new InferenceModelOptions { ModelName = "vip", Criticality = Criticality.Critical, TargetModels = [new TargetModelOptions { Name = "vip-lora" }] },
             ],
         });
+        var meters = _services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         _processor = new ExtProcProcessor(options, new PlacingScheduler(), new OptionsInferenceModelSource(options),
-            new PrefixPromptHasher(Options.Create(new PrefixHashOptions())), new ExtProcMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            new PrefixPromptHasher(Options.Create(new PrefixHashOptions())), new ExtProcMetrics(meters), new ReferenceMetrics(meters),
             TimeProvider.System, NullLogger<ExtProcProcessor>.Instance);
     }
 

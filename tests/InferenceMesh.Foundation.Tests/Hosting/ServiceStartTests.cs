@@ -25,7 +25,7 @@ public sealed class ServiceStartTests
         {
             // The collector reads the local pool file; ext-proc binds its own listeners (HTTP + gRPC), so both go to port 0.
             "metrics-collector" => [$"--Collector:Discovery=File", $"--Collector:PoolFile={pool}"],
-            "ext-proc" => ["--ExtProc:HttpPort=0", "--ExtProc:GrpcPort=0", "--ExtProc:ListenAddress=127.0.0.1"],
+            "ext-proc" => ["--ExtProc:HttpPort=0", "--ExtProc:GrpcPort=0", "--ExtProc:HealthPort=0", "--ExtProc:MetricsPort=0", "--ExtProc:ListenAddress=127.0.0.1"],
             _ => [],
         };
     }

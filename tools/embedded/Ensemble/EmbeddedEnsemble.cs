@@ -142,6 +142,9 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
             ["ExtProc:ListenAddress"] = "127.0.0.1",
             ["ExtProc:GrpcPort"] = "0",
             ["ExtProc:HttpPort"] = "0",
+            ["ExtProc:HealthPort"] = "0",
+            ["ExtProc:MetricsPort"] = "0",
+            ["ExtProc:SecureServing"] = "false",
             ["ExtProc:Pool"] = options.Pool,
             ["ExtProc:RandomSeed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
         });
