@@ -16,7 +16,7 @@ internal sealed class BodyRoutingHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private BodyRoutingHost(WebApplication app, BodyRoutingListeners listeners)
+    private BodyRoutingHost(WebApplication app, ExtProcListeners listeners)
     {
         _app = app;
         GrpcAddress = new Uri($"http://127.0.0.1:{listeners.GrpcPort}");
@@ -50,7 +50,7 @@ internal sealed class BodyRoutingHost : IAsyncDisposable
         app.MapDefaultEndpoints();
         app.MapExtProcOrBodyRoutingApi();
         await app.StartAsync();
-        return new BodyRoutingHost(app, app.Services.GetRequiredService<BodyRoutingListeners>());
+        return new BodyRoutingHost(app, app.Services.GetRequiredService<ExtProcListeners>());
     }
 
     public async ValueTask DisposeAsync()

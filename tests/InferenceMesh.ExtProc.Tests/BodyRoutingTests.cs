@@ -27,11 +27,7 @@ public sealed class BodyRoutingTests : IAsyncLifetime
     {
         var body = Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"{\"model\":\"decoy\"}"}],"stream":false,"model":"travel-helper-v1","max_tokens":8}""");
         await using var call = ExtProcCall.Open(_host.Client);
-        await call.WriteAsync(EnvoyMessages.RequestHeaders(endOfStream: false));
-        await call.SendAllAsync(EnvoyMessages.RequestBodyChunks(body, 7));
-
-        var headers = await call.NextAsync();
-        Assert.Equal(ProcessingResponse.ResponseOneofCase.RequestHeaders, headers.ResponseCase);
+        var headers = await SendFullDuplexAsync(call, body, 7);
         Assert.True(headers.RequestHeaders.Response.ClearRouteCache);
         var set = Assert.Single(headers.RequestHeaders.Response.HeaderMutation.SetHeaders);
         Assert.Equal((Header, "travel-helper-v1"), (set.Header.Key, set.Header.Text()));
@@ -52,14 +48,20 @@ public sealed class BodyRoutingTests : IAsyncLifetime
     {
         var body = Encoding.UTF8.GetBytes(json);
         await using var call = ExtProcCall.Open(_host.Client);
-        await call.WriteAsync(EnvoyMessages.RequestHeaders(endOfStream: false));
-        await call.SendAllAsync(EnvoyMessages.RequestBodyChunks(body, 1000));
-
-        var headers = await call.NextAsync();
-        Assert.Equal(ProcessingResponse.ResponseOneofCase.RequestHeaders, headers.ResponseCase);
+        var headers = await SendFullDuplexAsync(call, body, 1000);
         Assert.False(headers.RequestHeaders.Response.ClearRouteCache);
         Assert.Null(headers.RequestHeaders.Response.HeaderMutation);
         Assert.Equal(body, (await call.ReadStreamedRequestBodyAsync()).Body);
+    }
+
+    /// <summary>Headers and the body in chunks, as Envoy's FULL_DUPLEX_STREAMED filter sends them; returns the headers answer.</summary>
+    private static async Task<ProcessingResponse> SendFullDuplexAsync(ExtProcCall call, byte[] body, int chunk)
+    {
+        await call.WriteAsync(EnvoyMessages.RequestHeaders(endOfStream: false));
+        await call.SendAllAsync(EnvoyMessages.RequestBodyChunks(body, chunk));
+        var headers = await call.NextAsync();
+        Assert.Equal(ProcessingResponse.ResponseOneofCase.RequestHeaders, headers.ResponseCase);
+        return headers;
     }
 
     [Fact]

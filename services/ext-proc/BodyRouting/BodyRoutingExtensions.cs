@@ -45,7 +45,7 @@ public static class BodyRoutingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddValidatedOptions<BodyRoutingOptions>(BodyRoutingOptions.Section);
-        var listeners = new BodyRoutingListeners();
+        var listeners = new ExtProcListeners();
         services.AddSingleton(listeners);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
