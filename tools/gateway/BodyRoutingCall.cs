@@ -39,6 +39,8 @@ internal sealed class BodyRoutingCall
         var answer = await NextAsync(call.ResponseStream, ct).ConfigureAwait(false);
         if (answer.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
         {
+            // The router may have ended the call while body chunks were still being written; that failure is expected.
+            _ = pump.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             await GatewayProxy.WriteImmediateAsync(context, answer.ImmediateResponse, ct).ConfigureAwait(false);
             return false;
         }
@@ -64,7 +66,11 @@ internal sealed class BodyRoutingCall
             request.ContentLength = body.Length;
             request.Headers.TransferEncoding = default;
         }
+        // Half-close and read to the end, so the router's call ends with OK instead of being reset.
         await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        while (await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+        {
+        }
         return true;
     }
 
