@@ -32,9 +32,10 @@ public sealed record SchedulerOptions : IValidatableObject
     /// <summary>Queue while saturated (true) or dispatch anyway (false); per pool overridable.</summary>
     public bool UseQueueing { get; set; } = true;
 
-    /// <summary>Queue TTL when the request gives none.</summary>
+    /// <summary>Queue TTL when the request gives none: 1 h, the seeds' Envoy Gateway request timeout, so the gateway's route
+    /// timeout (which resets the ext_proc stream and so cancels the wait) decides, as the client deadline does in the reference.</summary>
     [Range(1, 3_600_000)]
-    public int DefaultTtlMs { get; set; } = 30_000;
+    public int DefaultTtlMs { get; set; } = 3_600_000;
 
     /// <summary>Most requests queued per band per pool.</summary>
     [Range(1, 10_000_000)]

@@ -12,6 +12,7 @@ internal sealed partial class DiscoveredPoolSettings(IPoolDiscovery discovery, S
     private static readonly IReadOnlyDictionary<string, string> NoAnnotations = new Dictionary<string, string>(StringComparer.Ordinal);
     private readonly Lock _applyLock = new();
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _applied = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +47,7 @@ internal sealed partial class DiscoveredPoolSettings(IPoolDiscovery discovery, S
                 var strategy = Get(pool.Annotations, PoolAnnotations.RoutingStrategy);
                 var queueing = Get(pool.Annotations, PoolAnnotations.UseQueueing);
                 LogApplied(logger, pool.Name, strategy, queueing);
+                WarnUnknown(pool.Name, pool.Annotations);
             }
             List<string>? gone = null;
             foreach (var name in _applied.Keys)
@@ -64,6 +66,16 @@ internal sealed partial class DiscoveredPoolSettings(IPoolDiscovery discovery, S
         }
     }
 
+    /// <summary>One warning per pool and set of unknown annotations under the seeds' prefixes (a typo would otherwise
+    /// pass silently); a pool re-applied with the same set is not warned again.</summary>
+    private void WarnUnknown(string pool, IReadOnlyDictionary<string, string> annotations)
+    {
+        var unknown = PoolAnnotations.UnknownUnderPrefixes(annotations);
+        var key = string.Join(',', unknown);
+        if (unknown.Count > 0 && _warned.Add(pool + "|" + key))
+            LogUnknownAnnotations(logger, pool, key);
+    }
+
     private static string Get(IReadOnlyDictionary<string, string> annotations, string key) =>
         annotations.TryGetValue(key, out var v) ? v : "(unset)";
 
@@ -73,6 +85,9 @@ internal sealed partial class DiscoveredPoolSettings(IPoolDiscovery discovery, S
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool} from discovery: routing strategy {Strategy}, queueing {Queueing}")]
     private static partial void LogApplied(ILogger logger, string pool, string strategy, string queueing);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} has annotations this scheduler does not know, ignored: {Annotations}")]
+    private static partial void LogUnknownAnnotations(ILogger logger, string pool, string annotations);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool} no longer discovered; its annotations are cleared")]
     private static partial void LogRemoved(ILogger logger, string pool);

@@ -1,6 +1,7 @@
 using System.Net;
 using InferenceMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.Gateway;
 
@@ -13,6 +14,8 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddSingleton<GatewayProxy>();
+        builder.Services.AddSingleton<GatewayRouter>();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayRoutingValidator>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var options = context.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();

@@ -35,6 +35,7 @@ public sealed class GatewayHost : IAsyncDisposable
             [prefix + nameof(GatewayOptions.SubsetHint)] = options.SubsetHint,
             [prefix + nameof(GatewayOptions.RequestTimeoutSeconds)] = options.RequestTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        GatewayRoutingSettings.Add(settings, options);
         builder.Configuration.AddInMemoryCollection(settings);
         if (logging is not null)
             logging(builder.Logging);

@@ -28,6 +28,13 @@ public sealed record GatewayOptions
     /// <summary>Optional subset hint sent as <c>envoy.lb.subset_hint</c> metadata (comma-separated "ip:port" list).</summary>
     public string? SubsetHint { get; init; }
 
+    /// <summary>Optional body-based router (ext-proc with <c>BodyRouting:Enabled</c>, gRPC h2c address) called before route
+    /// selection, like Envoy's first ext_proc filter in the seeds' Gateway (docs/body-routing.md).</summary>
+    public string? BodyRoutingAddress { get; init; }
+
+    /// <summary>Header-matched routes to InferencePools' pickers, first match wins; empty = every request to <see cref="ExtProcAddress"/>.</summary>
+    public IList<GatewayRouteOptions> Routes { get; init; } = [];
+
     /// <summary>Upper bound of one proxied request (model responses can stream for minutes).</summary>
     [Range(1, 86_400)]
     public int RequestTimeoutSeconds { get; init; } = 1800;

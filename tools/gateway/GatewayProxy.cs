@@ -30,10 +30,12 @@ internal sealed partial class GatewayProxy : IDisposable
     private readonly ExternalProcessor.ExternalProcessorClient _extProc;
     private readonly HttpMessageInvoker _upstream;
     private readonly ILogger<GatewayProxy> _logger;
+    private readonly GatewayRouter _router;
 
-    public GatewayProxy(IOptions<GatewayOptions> options, ILogger<GatewayProxy> logger)
+    public GatewayProxy(IOptions<GatewayOptions> options, ILogger<GatewayProxy> logger, GatewayRouter router)
     {
         _options = options.Value;
+        _router = router;
         _logger = logger;
         _channel = H2cChannel.Create(new Uri(_options.ExtProcAddress), skipCertificateValidation: true);
         _extProc = new ExternalProcessor.ExternalProcessorClient(_channel);
@@ -59,10 +61,14 @@ internal sealed partial class GatewayProxy : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.RequestTimeoutSeconds));
         var ct = timeout.Token;
-        // Disposing the call resets the ext_proc stream if it is still open, which frees the picker's accounting.
-        using var call = _extProc.Process(cancellationToken: ct);
         try
         {
+            // The body router and the route's picker (docs/body-routing.md); null = already answered.
+            var picker = _router.Enabled ? await _router.RouteAsync(context, _extProc, ct).ConfigureAwait(false) : _extProc;
+            if (picker is null)
+                return;
+            // Disposing the call resets the ext_proc stream if it is still open, which frees the picker's accounting.
+            using var call = picker.Process(cancellationToken: ct);
             await ProxyAsync(context, call, ct).ConfigureAwait(false);
         }
         catch (RpcException ex) when (!context.RequestAborted.IsCancellationRequested)
@@ -261,20 +267,7 @@ internal sealed partial class GatewayProxy : IDisposable
 
     private ProcessingRequest RequestHeadersMessage(HttpRequest request, string requestId, bool endOfStream)
     {
-        var map = new HeaderMap();
-        map.Headers.Add(Raw(":method", request.Method));
-        map.Headers.Add(Raw(":path", request.Path.Value + request.QueryString.Value));
-        map.Headers.Add(Raw(":authority", request.Host.Value ?? ""));
-        map.Headers.Add(Raw(":scheme", request.Scheme));
-        foreach (var (key, values) in request.Headers)
-        {
-            if (string.Equals(key, "host", StringComparison.OrdinalIgnoreCase) || string.Equals(key, HeaderNames.RequestId, StringComparison.OrdinalIgnoreCase))
-                continue;
-            foreach (var v in values)
-                map.Headers.Add(Raw(key.ToLowerInvariant(), v ?? ""));
-        }
-        map.Headers.Add(Raw(HeaderNames.RequestId, requestId));
-
+        var map = GatewayMessages.RequestHeaderMap(request, requestId);
         var message = new ProcessingRequest
         {
             RequestHeaders = new HttpHeaders { Headers = map, EndOfStream = endOfStream },
@@ -315,7 +308,7 @@ internal sealed partial class GatewayProxy : IDisposable
         return new ProcessingRequest { ResponseHeaders = new HttpHeaders { Headers = map, EndOfStream = endOfStream } };
     }
 
-    private static HeaderValue Raw(string key, string value) => new() { Key = key, RawValue = ByteString.CopyFromUtf8(value) };
+    private static HeaderValue Raw(string key, string value) => GatewayMessages.Raw(key, value);
 
 
     /// <summary>The primary endpoint: the header mutation (what ORIGINAL_DST reads), else the envoy.lb metadata.</summary>
@@ -390,7 +383,7 @@ internal sealed partial class GatewayProxy : IDisposable
         }
     }
 
-    private static async Task WriteImmediateAsync(HttpContext context, ImmediateResponse immediate, CancellationToken ct)
+    internal static async Task WriteImmediateAsync(HttpContext context, ImmediateResponse immediate, CancellationToken ct)
     {
         var response = context.Response;
         var status = (int)(immediate.Status?.Code ?? 0);

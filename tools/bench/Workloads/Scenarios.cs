@@ -13,6 +13,8 @@ public static class Scenarios
         ["multi-round-qa"] = "8 users x 15 rounds, qps 0.1, system 100, history 2000, answer 100",
         ["shared-prefix"] = "150 groups x 5 prompts, system 6000, question 1200, output 1000, concurrency 60 (llm-d)",
         ["qwq"] = "vLLM random P1000 L4000 O3000 r0.2, 300 prompts, concurrency 60",
+        ["seed-004"] = "seed 004 (QwQ-32B): vLLM random P1000 L4000 O3000 r0.2, 3000 prompts, concurrency 60 (use --profile qwq-32b-tp4-a10 --servers 5)",
+        ["seed-priority"] = "seeds 000/003: two clients at once, qwen Critical + travel-helper-v1 Standard, each P1000 L3000 O3000 r0.2, 300 prompts, concurrency 60 (use --lora-adapters travel-helper-v1 --max-loras 2)",
         ["embedded"] = "multi-round QA (8 users x 6 rounds, qps 1) + shared-prefix groups (12 x 6, 2 qps) over a base model and two LoRA adapters",
     };
 
@@ -28,6 +30,8 @@ public static class Scenarios
             "multi-round-qa" => Generators.MultiRoundQa(8, requests > 0 ? Math.Max(1, requests / 8) : 15, 0.1, 100, 2000, 100, seed) with { Name = name },
             "shared-prefix" => Generators.SharedPrefix(requests > 0 ? Math.Max(1, requests / 5) : 150, 5, 6000, 1200, 1000, seed, concurrency: 60) with { Name = name },
             "qwq" => Generators.Random(1000, 4000, 3000, 0.2, Count(requests, 300), seed, concurrency: 60) with { Name = name },
+            "seed-004" => SeedWorkloads.Seed004(seed, requests),
+            "seed-priority" => SeedWorkloads.TwoClientPriority(seed, requests),
             "embedded" => Embedded(seed, requests, adapters ?? []),
             _ => throw new ArgumentException($"unknown workload '{name}'; known: {string.Join(", ", Descriptions.Keys)}", nameof(name)),
         };

@@ -77,7 +77,7 @@ public sealed record SimProfile
     };
 
     /// <summary>Names accepted by <see cref="Get"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["a10", "l20", "h100"];
+    public static IReadOnlyList<string> Names { get; } = ["a10", "l20", "h100", "qwq-32b-tp4-a10"];
 
     /// <summary>The built-in profile called <paramref name="name"/> (case-insensitive).</summary>
     public static SimProfile Get(string name) => name?.ToUpperInvariant() switch
@@ -85,6 +85,7 @@ public sealed record SimProfile
         "A10" => A10,
         "L20" => L20,
         "H100" => H100,
+        "QWQ-32B-TP4-A10" => SeedProfiles.QwQ32bTp4A10,
         _ => throw new ArgumentException($"unknown profile '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
     };
 

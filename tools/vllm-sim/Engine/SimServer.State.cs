@@ -71,6 +71,12 @@ public sealed partial class SimServer
     /// <summary>Queue time histogram, seconds.</summary>
     public SimHistogram QueueTime { get; } = new(SimHistogram.LatencyBuckets());
 
+    /// <summary>Prompt length of finished requests, tokens (<c>vllm:request_prompt_tokens</c>).</summary>
+    public SimHistogram RequestPromptTokens { get; } = new(SeedMetrics.TokenBuckets(32768));
+
+    /// <summary>Generated length of finished requests, tokens (<c>vllm:request_generation_tokens</c>).</summary>
+    public SimHistogram RequestGenerationTokens { get; } = new(SeedMetrics.TokenBuckets(32768));
+
     /// <summary>Adapters with running requests, in order of first appearance.</summary>
     public IReadOnlyList<string> RunningLoraAdapters() => DistinctLoras(_running, null);
 

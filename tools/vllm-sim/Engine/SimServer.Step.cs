@@ -194,6 +194,8 @@ public sealed partial class SimServer
                 FreeBlocks(r);
                 RequestsFinished++;
                 E2eLatency.Observe((now - r.ArrivalMs) / 1000.0);
+                RequestPromptTokens.Observe(r.Prompt.TokenCount);
+                RequestGenerationTokens.Observe(r.GeneratedTokens);
                 _finished.Add(r);
                 anyFinished = true;
             }

@@ -38,6 +38,8 @@ internal static class VllmMetrics
         Histogram(sb, "vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", model, s.E2eLatency);
         Histogram(sb, "vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.", model, s.QueueTime);
 
+        SeedMetrics.Render(sb, s, labels, model);
+
         Head(sb, "vllm:cache_config_info", "Information of the LLMEngine CacheConfig", "gauge");
         Sample(sb, "vllm:cache_config_info",
             $"block_size=\"{s.Profile.BlockSize}\",cache_dtype=\"auto\",enable_prefix_caching=\"True\",engine=\"0\"," +
@@ -72,7 +74,7 @@ internal static class VllmMetrics
     private static void Sample(StringBuilder sb, string name, string labels, double value) =>
         sb.Append(name).Append('{').Append(labels).Append("} ").Append(PromFloat.Format(value)).Append('\n');
 
-    private static void Gauge(StringBuilder sb, string name, string help, string labels, double value)
+    internal static void Gauge(StringBuilder sb, string name, string help, string labels, double value)
     {
         Head(sb, name, help, "gauge");
         Sample(sb, name, labels, value);
@@ -84,7 +86,7 @@ internal static class VllmMetrics
         Sample(sb, name, labels, value);
     }
 
-    private static void Histogram(StringBuilder sb, string name, string help, string model, SimHistogram h)
+    internal static void Histogram(StringBuilder sb, string name, string help, string model, SimHistogram h)
     {
         Head(sb, name, help, "histogram");
         var bounds = h.Bounds;
