@@ -157,7 +157,7 @@ internal sealed partial class ExtProcStream : IDisposable
         var hashes = hasBody ? _body.Hash(_p.Hasher, _resolved.TargetModel) : [];
         _completion.Started(facts.RequestId);
         var result = await _p.Scheduler.ScheduleAsync(new ScheduleRequest(facts.RequestId, _p.Options.Pool, _model, _resolved.TargetModel,
-            _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs), _ct).ConfigureAwait(false);
+            _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs, facts.TtftSloMs), _ct).ConfigureAwait(false);
         if (!result.IsScheduled)
             return await RejectAsync(result.Rejection).ConfigureAwait(false);
 

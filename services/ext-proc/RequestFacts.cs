@@ -17,13 +17,15 @@ internal sealed record RequestFacts(
     string FairnessId,
     bool HasContentLength,
     long? ContentLength,
-    IReadOnlyList<string>? Subset)
+    IReadOnlyList<string>? Subset,
+    int TtftSloMs = 0)
 {
     /// <summary>Reads the headers (values from <c>raw_value</c>) and <c>envoy.lb.subset_hint</c>; generates a request id when missing.</summary>
     public static RequestFacts Read(HttpHeaders headers, Metadata? metadata)
     {
         string? requestId = null, objective = null, rewrite = null, fairness = null;
         var hasContentLength = false;
+        var ttftSloMs = 0;
         long? contentLength = null;
         if (headers.Headers is { } map)
         {
@@ -35,6 +37,8 @@ internal sealed record RequestFacts(
                     case HeaderNames.InferenceObjective: objective = NullIfEmpty(h.Text()); break;
                     case HeaderNames.ModelNameRewrite: rewrite = NullIfEmpty(h.Text()); break;
                     case HeaderNames.FairnessId: fairness = NullIfEmpty(h.Text()); break;
+                    // Unparsable is -1: the scheduler answers 400 rather than silently dropping the objective.
+                    case HeaderNames.TtftSlo: ttftSloMs = int.TryParse(h.Text(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var slo) ? slo : -1; break;
                     case "content-length":
                         hasContentLength = true;
                         contentLength = long.TryParse(h.Text(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
@@ -51,7 +55,8 @@ internal sealed record RequestFacts(
             fairness ?? HeaderNames.DefaultFairnessId,
             hasContentLength,
             contentLength,
-            ReadSubset(metadata));
+            ReadSubset(metadata),
+            ttftSloMs);
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;

@@ -24,7 +24,7 @@ public sealed class AllocationTests
                 matches[address] = i % 11;
         }
         var picked = new int[3];
-        var profile = options.Profiles[profileName];
+        var profile = ProfileConfig.Load(options)[profileName];
         Assert.Equal(3, Pick(picker, endpoints, profile, matches, picked)); // warm up (JIT, first-use statics)
 
         // The least allocating of 3 rounds of 1,000 picks: a per-pick allocation shows in every round, while a one-off
@@ -43,7 +43,7 @@ public sealed class AllocationTests
         Assert.Equal(0, least);
     }
 
-    private static int Pick(EndpointPicker picker, EndpointState[] endpoints, ProfileOptions profile, Dictionary<string, int> matches, int[] picked)
+    private static int Pick(EndpointPicker picker, EndpointState[] endpoints, SchedulingProfile profile, Dictionary<string, int> matches, int[] picked)
     {
         picker.Filter(endpoints, null, 1000);
         return picker.Pick(endpoints, profile, matches, 16, "a", 4000, 1000, picked, out _);
