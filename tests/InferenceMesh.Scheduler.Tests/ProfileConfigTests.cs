@@ -80,6 +80,21 @@ public sealed class ProfileConfigTests
         }
     }
 
+    [Fact]
+    public async Task SampleConfigFile_InDeploy_LoadsAndItsProfilesRoute()
+    {
+        var options = new SchedulerOptions { ConfigFile = RepoPaths.Path("deploy", "local", "scheduler-profiles.yaml") };
+        Assert.Empty(options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)));
+        using var fleet = new Fleet(options, prefix: new FakePrefixIndex { Matches = { ["c:1"] = 10 } });
+        fleet.Service.ConfigurePool(Fleet.Pool, Strategy("PREFIX_LOCAL"));
+        // c:1 holds the prefix but its queue is past the filter's threshold of 3; b:1 wins on queue among the short ones.
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 2), Fleet.Endpoint("b:1", waiting: 1), Fleet.Endpoint("c:1", waiting: 4));
+
+        var r = await fleet.Schedule(fleet.Request(hashes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).Within();
+
+        Assert.Equal("b:1", r.Endpoint);
+    }
+
     [Theory]
     [InlineData("plugins:\n- type: nope-scorer\nschedulingProfiles:\n- name: X\n  plugins:\n  - pluginRef: nope-scorer\n",
         "Scheduler:ConfigText: plugins[0].type: unknown plugin type 'nope-scorer'")]
