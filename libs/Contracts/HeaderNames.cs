@@ -11,6 +11,9 @@ public static class HeaderNames
     public const string ModelNameRewrite = "x-gateway-model-name-rewrite";
     public const string DefaultFairnessId = "default-flow";
 
+    /// <summary>The request's time-to-first-token objective in ms (the name the Inference Extension's SLO-aware routing reads).</summary>
+    public const string TtftSlo = "x-slo-ttft-ms";
+
     /// <summary>Dynamic metadata namespace Envoy's load balancer reads the destination from.</summary>
     public const string EnvoyLbNamespace = "envoy.lb";
 

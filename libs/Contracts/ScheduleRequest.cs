@@ -11,6 +11,7 @@ namespace InferenceMesh.Contracts;
 /// <param name="PromptBytes">Size of the request body; counts against band byte limits.</param>
 /// <param name="Subset">Eligible endpoints from the proxy's subset hint; empty = all.</param>
 /// <param name="TtlMs">How long the request may wait in the queue; 0 = the scheduler's default.</param>
+/// <param name="TtftSloMs">Time-to-first-token objective (<c>x-slo-ttft-ms</c>); 0 = the scheduler's default for the model.</param>
 public sealed record ScheduleRequest(
     string RequestId,
     string Pool,
@@ -21,4 +22,5 @@ public sealed record ScheduleRequest(
     IReadOnlyList<ulong> BlockHashes,
     long PromptBytes,
     IReadOnlyList<string> Subset,
-    int TtlMs);
+    int TtlMs,
+    int TtftSloMs = 0);

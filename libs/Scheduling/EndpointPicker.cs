@@ -1,15 +1,17 @@
 namespace InferenceMesh.Scheduling;
 
-/// <summary>Filters → scorers → picker over one pool's endpoints. Not thread-safe: used under the scheduler lock,
+/// <summary>Eligibility filter, then a scheduling profile's plugins (filters → weighted scorers → picker) over one pool's endpoints,
+/// and the predicted-TTFT cost model they share. Not thread-safe: used under the scheduler lock,
 /// with scratch arrays that grow with the pool and are reused, so a pick allocates nothing per endpoint.</summary>
 internal sealed class EndpointPicker(SchedulerOptions options, Random random)
 {
-    private const double ScoreTie = 1e-9;
     private int[] _candidates = new int[16];
     private double[] _values = new double[16];
+    private double[] _scores = new double[16];
     private int[] _matched = new int[16];
     private int _count;
-    private int _minQueue, _maxQueue, _minInFlight, _maxInFlight;
+
+    public SchedulerOptions Options => options;
 
     /// <summary>Running mean of prompt tokens, for the queue-wait estimate of the predicted-TTFT picker.</summary>
     public double MeanPromptTokens { get; private set; } = 512;
@@ -65,44 +67,54 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         return true;
     }
 
-    /// <summary>Ranks the current candidates and writes the primary then fallbacks (endpoint indices) to <paramref name="picked"/>.</summary>
+    /// <summary>Runs the profile over the current candidates — its filters, then its weighted scorers, then its picker — and
+    /// writes the primary then fallbacks (endpoint indices, fallbacks in total order) to <paramref name="picked"/>. With a finite
+    /// <paramref name="ttftBudgetMs"/> only the candidates predicted to meet it take part, when there is one.</summary>
     /// <returns>How many were written (0 when there is no candidate).</returns>
     public int Pick(
         EndpointState[] endpoints,
-        ProfileOptions profile,
+        SchedulingProfile profile,
         IReadOnlyDictionary<string, int>? matches,
         int totalBlocks,
         string? adapter,
         long promptBytes,
         long nowMs,
         Span<int> picked,
-        out ScoreBreakdown breakdown)
+        out ScoreBreakdown breakdown,
+        double ttftBudgetMs = double.PositiveInfinity)
     {
         breakdown = default;
         var n = _count;
         if (n == 0 || picked.IsEmpty)
             return 0;
+        FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
+        var inputs = new PickInputs(endpoints, totalBlocks, adapter, PromptTokens(promptBytes, totalBlocks), nowMs, this);
+        if (double.IsFinite(ttftBudgetMs))
+            n = KeepMeeting(inputs, n, ttftBudgetMs);
+        foreach (var filter in profile.Filters)
+        {
+            n = filter.Filter(inputs, _candidates.AsSpan(0, n), _matched.AsSpan(0, n));
+            if (n == 0)
+                return 0;
+        }
         var candidates = _candidates.AsSpan(0, n);
         var values = _values.AsSpan(0, n);
         var matched = _matched.AsSpan(0, n);
-        FillMatches(endpoints, candidates, matched, matches);
-        double tie;
-        if (profile.Picker == PickerKind.PredictedTtft)
+        var scores = _scores.AsSpan(0, n);
+        values.Clear();
+        for (var s = 0; s < profile.Scorers.Length; s++)
         {
-            PredictCosts(endpoints, candidates, matched, totalBlocks, promptBytes, nowMs, values);
-            tie = options.PredictedTtft.TieMs;
-        }
-        else
-        {
-            Score(endpoints, candidates, matched, totalBlocks, adapter, profile, values);
-            tie = ScoreTie;
+            profile.Scorers[s].Score(inputs, candidates, matched, scores);
+            var weight = profile.Weights[s];
+            for (var k = 0; k < n; k++)
+                values[k] += weight * scores[k];
         }
 
         var written = 0;
-        var first = PickBest(values, tie);
+        var first = profile.Selector.Select(values, random);
         picked[written++] = candidates[first];
-        ChosenPrefillMs = PrefillMs(matched[first], PromptTokens(promptBytes, totalBlocks), Scorers.Saturation(endpoints[candidates[first]], nowMs, options));
-        breakdown = Breakdown(endpoints[candidates[first]], matched[first], totalBlocks, adapter, profile, values[first]);
+        ChosenPrefillMs = PrefillMs(matched[first], inputs.PromptTokens, Scorers.Saturation(endpoints[candidates[first]], nowMs, options));
+        breakdown = Breakdown(inputs, candidates, matched[first], candidates[first], values[first]);
         values[first] = double.NegativeInfinity;
         while (written < picked.Length && written < n)
         {
@@ -120,66 +132,42 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         return written;
     }
 
-    private void Score(
-        EndpointState[] endpoints,
-        ReadOnlySpan<int> candidates,
-        ReadOnlySpan<int> matched,
-        int totalBlocks,
-        string? adapter,
-        ProfileOptions p,
-        Span<double> values)
+    /// <summary>Whether a current candidate is predicted to return the first token within <paramref name="budgetMs"/>.</summary>
+    public bool AnyMeetsTtft(EndpointState[] endpoints, IReadOnlyDictionary<string, int>? matches, int totalBlocks, long promptBytes, long nowMs, double budgetMs)
     {
-        _minQueue = _minInFlight = int.MaxValue;
-        _maxQueue = _maxInFlight = int.MinValue;
-        for (var k = 0; k < candidates.Length; k++)
-        {
-            var e = endpoints[candidates[k]];
-            _minQueue = Math.Min(_minQueue, e.Waiting);
-            _maxQueue = Math.Max(_maxQueue, e.Waiting);
-            _minInFlight = Math.Min(_minInFlight, e.SinceSnapshot);
-            _maxInFlight = Math.Max(_maxInFlight, e.SinceSnapshot);
-        }
-        var useLora = p.LoraWeight > 0 && !string.IsNullOrEmpty(adapter);
-        var usePrefix = p.PrefixWeight > 0 && totalBlocks > 0;
-        for (var k = 0; k < candidates.Length; k++)
-        {
-            var e = endpoints[candidates[k]];
-            var total = 0.0;
-            if (p.QueueWeight > 0)
-                total += p.QueueWeight * Scorers.Relative(e.Waiting, _minQueue, _maxQueue);
-            if (p.KvWeight > 0)
-                total += p.KvWeight * Scorers.Kv(e.KvUsage);
-            if (usePrefix)
-                total += p.PrefixWeight * Scorers.Prefix(matched[k], totalBlocks);
-            if (useLora)
-                total += p.LoraWeight * Scorers.Lora(e, adapter);
-            if (p.InFlightWeight > 0)
-                total += p.InFlightWeight * Scorers.Relative(e.SinceSnapshot, _minInFlight, _maxInFlight);
-            values[k] = total;
-        }
-    }
-
-    /// <summary>Writes −(predicted TTFT in ms): queue wait ahead of the request + prefill of what the endpoint does not hold.</summary>
-    private void PredictCosts(
-        EndpointState[] endpoints,
-        ReadOnlySpan<int> candidates,
-        ReadOnlySpan<int> matched,
-        int totalBlocks,
-        long promptBytes,
-        long nowMs,
-        Span<double> values)
-    {
-        var t = options.PredictedTtft;
+        var n = _count;
+        FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
         var promptTokens = PromptTokens(promptBytes, totalBlocks);
-        var perQueued = MeanPromptTokens * t.PrefillMsPerToken + t.OverheadMs;
-        for (var k = 0; k < candidates.Length; k++)
+        var perQueued = PerQueuedMs;
+        for (var k = 0; k < n; k++)
         {
-            var e = endpoints[candidates[k]];
-            values[k] = -PredictTtft(e, matched[k], promptTokens, perQueued, nowMs);
+            if (PredictTtft(endpoints[_candidates[k]], _matched[k], promptTokens, perQueued, nowMs) <= budgetMs)
+                return true;
         }
+        return false;
     }
 
-    private double PredictTtft(EndpointState e, int matchedBlocks, double promptTokens, double perQueuedMs, long nowMs)
+    /// <summary>Keeps the first <paramref name="n"/> candidates predicted to meet <paramref name="budgetMs"/>; all when none does.</summary>
+    private int KeepMeeting(in PickInputs inputs, int n, double budgetMs)
+    {
+        var perQueued = PerQueuedMs;
+        var kept = 0;
+        for (var k = 0; k < n; k++)
+        {
+            if (PredictTtft(inputs.Endpoints[_candidates[k]], _matched[k], inputs.PromptTokens, perQueued, inputs.NowMs) > budgetMs)
+                continue;
+            _candidates[kept] = _candidates[k];
+            _matched[kept] = _matched[k];
+            kept++;
+        }
+        return kept > 0 ? kept : n;
+    }
+
+    /// <summary>Predicted wait per request already queued on an endpoint: the running mean prompt's prefill.</summary>
+    public double PerQueuedMs => MeanPromptTokens * options.PredictedTtft.PrefillMsPerToken + options.PredictedTtft.OverheadMs;
+
+    /// <summary>Predicted time to first token (ms) on <paramref name="e"/>: queue wait ahead of the request + prefill of what it does not hold.</summary>
+    public double PredictTtft(EndpointState e, int matchedBlocks, double promptTokens, double perQueuedMs, long nowMs)
     {
         var t = options.PredictedTtft;
         var saturation = Scorers.Saturation(e, nowMs, options);
@@ -207,40 +195,26 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         return Math.Max(1.0, Math.Max(promptBytes / t.CharsPerToken, (double)totalBlocks * t.PrefixBlockTokens));
     }
 
-    private int PickBest(ReadOnlySpan<double> values, double tie)
+    private ScoreBreakdown Breakdown(in PickInputs inputs, ReadOnlySpan<int> candidates, int matched, int chosen, double total)
     {
-        var best = 0;
-        for (var k = 1; k < values.Length; k++)
+        int minQueue = int.MaxValue, maxQueue = int.MinValue, minInFlight = int.MaxValue, maxInFlight = int.MinValue;
+        foreach (var c in candidates)
         {
-            if (values[k] > values[best])
-                best = k;
+            var x = inputs.Endpoints[c];
+            minQueue = Math.Min(minQueue, x.Waiting);
+            maxQueue = Math.Max(maxQueue, x.Waiting);
+            minInFlight = Math.Min(minInFlight, x.SinceSnapshot);
+            maxInFlight = Math.Max(maxInFlight, x.SinceSnapshot);
         }
-        var floor = values[best] - tie;
-        var seen = 0;
-        var chosen = best;
-        for (var k = 0; k < values.Length; k++)
-        {
-            // Reservoir sampling over the ties: uniform without a second buffer.
-            if (values[k] >= floor && random.Next(++seen) == 0)
-                chosen = k;
-        }
-        return chosen;
-    }
-
-    private ScoreBreakdown Breakdown(EndpointState e, int matched, int totalBlocks, string? adapter, ProfileOptions p, double value)
-    {
-        if (p.Picker == PickerKind.PredictedTtft)
-        {
-            return new ScoreBreakdown(0, Scorers.Kv(e.KvUsage), Scorers.Prefix(matched, totalBlocks), Scorers.Lora(e, adapter), 0, 0, -value);
-        }
+        var e = inputs.Endpoints[chosen];
         return new ScoreBreakdown(
-            Scorers.Relative(e.Waiting, _minQueue, _maxQueue),
+            Scorers.Relative(e.Waiting, minQueue, maxQueue),
             Scorers.Kv(e.KvUsage),
-            Scorers.Prefix(matched, totalBlocks),
-            Scorers.Lora(e, adapter),
-            Scorers.Relative(e.SinceSnapshot, _minInFlight, _maxInFlight),
-            value,
-            0);
+            Scorers.Prefix(matched, inputs.TotalBlocks),
+            Scorers.Lora(e, inputs.Adapter),
+            Scorers.Relative(e.SinceSnapshot, minInFlight, maxInFlight),
+            total,
+            PredictTtft(e, matched, inputs.PromptTokens, PerQueuedMs, inputs.NowMs));
     }
 
     private static void FillMatches(EndpointState[] endpoints, ReadOnlySpan<int> candidates, Span<int> matched, IReadOnlyDictionary<string, int>? matches)
@@ -261,6 +235,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var size = Math.Max(n, _candidates.Length * 2);
         _candidates = new int[size];
         _values = new double[size];
+        _scores = new double[size];
         _matched = new int[size];
     }
 

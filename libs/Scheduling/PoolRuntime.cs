@@ -27,7 +27,7 @@ internal sealed class PoolRuntime
 
     /// <summary>Profile name resolved from annotations and options (cached; reset when either changes).</summary>
     public string ProfileName { get; set; } = string.Empty;
-    public ProfileOptions Profile { get; set; } = new();
+    public SchedulingProfile Profile { get; set; } = null!;
     public bool UseQueueing { get; set; }
 
     public int QueuedCount => Bands[0].Count + Bands[1].Count + Bands[2].Count;

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace InferenceMesh.Scheduling;
 
-/// <summary>Cost model of the predicted-TTFT picker. Defaults fit a 7B-class model on an A10/L20-class GPU.</summary>
+/// <summary>Cost model of the predicted-TTFT scorer, the dispatch backlog and TTFT objectives (the tie is the picker's <c>tie</c> parameter). Defaults fit a 7B-class model on an A10/L20-class GPU.</summary>
 public sealed record PredictedTtftOptions
 {
     /// <summary>Prefill time per uncached prompt token.</summary>
@@ -36,8 +36,4 @@ public sealed record PredictedTtftOptions
     /// <summary>Prefix credit is withheld from an endpoint whose saturation is at least this (refuse to pile onto a hot server).</summary>
     [Range(0, 100)]
     public double PrefixLoadGate { get; set; } = 1.0;
-
-    /// <summary>Costs within this many milliseconds of the best count as a tie (random pick among them spreads cold prompts).</summary>
-    [Range(0, 100_000)]
-    public double TieMs { get; set; } = 1.0;
 }

@@ -3,7 +3,7 @@ using InferenceMesh.Contracts;
 
 namespace InferenceMesh.Scheduling;
 
-/// <summary>Configuration section <c>Scheduler</c>: saturation thresholds, queue bounds, profiles and pools.</summary>
+/// <summary>Configuration section <c>Scheduler</c>: saturation thresholds, queue bounds, profiles, TTFT objectives and pools.</summary>
 public sealed record SchedulerOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
@@ -73,52 +73,57 @@ public sealed record SchedulerOptions : IValidatableObject
     [Required]
     public string PrefixCacheProfile { get; set; } = PredictedTtftProfile;
 
-    /// <summary>Named profiles; the built-in ones are DEFAULT, PREFIX_CACHE and PREDICTED_TTFT.</summary>
-    public Dictionary<string, ProfileOptions> Profiles { get; set; } = BuiltInProfiles();
+    /// <summary>Scheduling profiles as EndpointPickerConfig YAML in a file (the shape of the Inference Extension's
+    /// <c>--config-file</c>); its profiles are added to the built-in ones, a profile of the same name replacing the built-in.</summary>
+    public string? ConfigFile { get; set; }
+
+    /// <summary>The same as <see cref="ConfigFile"/>, inline (<c>--config-text</c>); read before the file.</summary>
+    public string? ConfigText { get; set; }
 
     /// <summary>Per-pool overrides; their names are also the pools loaded from the state store at a cold start.</summary>
     public Dictionary<string, PoolOptions> Pools { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Cost model of the <see cref="PickerKind.PredictedTtft"/> picker.</summary>
+    /// <summary>The predicted-TTFT cost model (the <c>predicted-ttft-scorer</c>, the backlog of every dispatch, TTFT objectives).</summary>
     public PredictedTtftOptions PredictedTtft { get; set; } = new();
 
-    /// <summary>The built-in profiles: GIE-like defaults plus the predicted-TTFT one.</summary>
-    public static Dictionary<string, ProfileOptions> BuiltInProfiles() => new(StringComparer.Ordinal)
-    {
-        [PoolAnnotations.StrategyDefault] = new() { QueueWeight = 2, KvWeight = 2, InFlightWeight = 2, LoraWeight = 1 },
-        [PoolAnnotations.StrategyPrefixCache] = new() { PrefixWeight = 3, QueueWeight = 2, KvWeight = 2, InFlightWeight = 1, LoraWeight = 1 },
-        [PredictedTtftProfile] = new() { Picker = PickerKind.PredictedTtft },
-    };
+    /// <summary>TTFT objectives: defaults for requests without the header, and what happens when none can be met.</summary>
+    public SloOptions Slo { get; set; } = new();
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!Profiles.ContainsKey(DefaultProfile))
-            yield return new ValidationResult($"profile '{DefaultProfile}' is not defined under Profiles", [nameof(DefaultProfile)]);
-        if (!Profiles.ContainsKey(PrefixCacheProfile))
-            yield return new ValidationResult($"profile '{PrefixCacheProfile}' is not defined under Profiles", [nameof(PrefixCacheProfile)]);
-        foreach (var (name, profile) in Profiles)
+        Dictionary<string, SchedulingProfile> profiles;
+        string? problem = null, key = null;
+        try
         {
-            var results = new List<ValidationResult>();
-            if (profile is null)
-            {
-                yield return new ValidationResult("profile is empty", [$"{nameof(Profiles)}:{name}"]);
-                continue;
-            }
-            Validator.TryValidateObject(profile, new ValidationContext(profile), results, validateAllProperties: true);
-            foreach (var r in results)
-                yield return new ValidationResult(r.ErrorMessage, [$"{nameof(Profiles)}:{name}:{r.MemberNames.FirstOrDefault()}"]);
-            if (profile.Picker == PickerKind.MaxScore && profile.QueueWeight + profile.KvWeight + profile.PrefixWeight + profile.LoraWeight + profile.InFlightWeight <= 0)
-                yield return new ValidationResult("a max-score profile needs at least one positive weight", [$"{nameof(Profiles)}:{name}"]);
+            profiles = ProfileConfig.Load(this);
         }
+        catch (ProfileConfigException ex)
+        {
+            profiles = [];
+            key = ex.Path.StartsWith(nameof(ConfigText), StringComparison.Ordinal) ? nameof(ConfigText) : nameof(ConfigFile);
+            // The key leads the message already (ConfigFile: plugins[2].type: ...); the validator prefixes it again.
+            problem = ex.Message.StartsWith(key + ": ", StringComparison.Ordinal) ? ex.Message[(key.Length + 2)..] : ex.Message;
+        }
+        if (problem is not null)
+        {
+            yield return new ValidationResult(problem, [key!]);
+            yield break;
+        }
+        if (!profiles.ContainsKey(DefaultProfile))
+            yield return new ValidationResult($"profile '{DefaultProfile}' is defined neither built in nor in ConfigText/ConfigFile", [nameof(DefaultProfile)]);
+        if (!profiles.ContainsKey(PrefixCacheProfile))
+            yield return new ValidationResult($"profile '{PrefixCacheProfile}' is defined neither built in nor in ConfigText/ConfigFile", [nameof(PrefixCacheProfile)]);
         foreach (var (name, pool) in Pools)
         {
-            if (pool?.RoutingStrategy is { } s && s != PoolAnnotations.StrategyDefault && s != PoolAnnotations.StrategyPrefixCache && !Profiles.ContainsKey(s))
+            if (pool?.RoutingStrategy is { } s && s != PoolAnnotations.StrategyDefault && s != PoolAnnotations.StrategyPrefixCache && !profiles.ContainsKey(s))
                 yield return new ValidationResult($"routing strategy '{s}' is neither DEFAULT, PREFIX_CACHE nor a profile", [$"{nameof(Pools)}:{name}:{nameof(PoolOptions.RoutingStrategy)}"]);
         }
         var ttft = new List<ValidationResult>();
         Validator.TryValidateObject(PredictedTtft, new ValidationContext(PredictedTtft), ttft, validateAllProperties: true);
         foreach (var r in ttft)
             yield return new ValidationResult(r.ErrorMessage, [$"{nameof(PredictedTtft)}:{r.MemberNames.FirstOrDefault()}"]);
+        foreach (var r in Slo.Validate())
+            yield return new ValidationResult(r.ErrorMessage, [$"{nameof(Slo)}:{r.MemberNames.FirstOrDefault()}"]);
     }
 }

@@ -12,7 +12,8 @@ public sealed partial class SchedulingService
         var started = _time.GetTimestamp();
         var hashes = request.BlockHashes?.Count ?? 0;
         var totalBlocks = match is { TotalBlocks: > 0 } ? match.TotalBlocks : hashes;
-        var n = _picker.Pick(pool.Endpoints, pool.Profile, match?.Matches, totalBlocks, AdapterOf(request), request.PromptBytes, nowMs, _picked, out var breakdown);
+        var n = _picker.Pick(pool.Endpoints, pool.Profile, match?.Matches, totalBlocks, AdapterOf(request), request.PromptBytes, nowMs, _picked, out var breakdown,
+            TtftBudgetMs(request, queuedMs));
         if (n == 0)
             return NoCandidates(request, pool, queuedMs);
         var primary = pool.Endpoints[_picked[0]];

@@ -18,6 +18,8 @@ public sealed partial class SchedulingService
             return $"criticality {(int)r.Criticality} is not Critical, Standard or Sheddable";
         if (r.TtlMs < 0)
             return "ttlMs must not be negative";
+        if (r.TtftSloMs < 0)
+            return "ttftSloMs must not be negative";
         return null;
     }
 
@@ -29,6 +31,8 @@ public sealed partial class SchedulingService
             return Finish(request.Criticality, Reject(ScheduleOutcome.Cancelled, "scheduler shutting down", 0), wasQueued: false);
         if (_picker.Filter(pool.Endpoints, request.Subset, nowMs) == 0)
             return Finish(request.Criticality, NoCandidates(request, pool, 0), wasQueued: false);
+        if (SloRejectionLocked(request, pool, match, nowMs) is { } missed)
+            return Finish(request.Criticality, missed, wasQueued: false);
         var saturated = _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(request.Criticality));
         var queuedAhead = pool.HasQueuedAtOrAbove(request.Criticality);
         if (!saturated && !queuedAhead)
@@ -209,11 +213,11 @@ public sealed partial class SchedulingService
             null => _options.DefaultProfile,
             PoolAnnotations.StrategyDefault => _options.DefaultProfile,
             PoolAnnotations.StrategyPrefixCache => _options.PrefixCacheProfile,
-            _ when _options.Profiles.ContainsKey(strategy) => strategy,
+            _ when _profiles.ContainsKey(strategy) => strategy,
             _ => _options.DefaultProfile,
         };
         pool.ProfileName = name;
-        pool.Profile = _options.Profiles.TryGetValue(name, out var profile) ? profile : new ProfileOptions { QueueWeight = 1, KvWeight = 1 };
+        pool.Profile = _profiles[name];
         pool.UseQueueing = queueing ?? _options.UseQueueing;
     }
 

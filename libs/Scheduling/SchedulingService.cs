@@ -18,6 +18,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
     private readonly Dictionary<string, PoolRuntime> _pools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InFlightEntry> _inFlight = new(StringComparer.Ordinal);
     private readonly EndpointPicker _picker;
+    private readonly Dictionary<string, SchedulingProfile> _profiles;
     private readonly int[] _picked;
     private readonly ITimer _timer;
     private long _lastInFlightSweepMs;
@@ -52,6 +53,9 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         _publisher = publisher;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         ReplicaId = replicaId;
+        _profiles = ProfileConfig.Load(options);
+        if (!_profiles.ContainsKey(options.DefaultProfile) || !_profiles.ContainsKey(options.PrefixCacheProfile))
+            throw new ArgumentException($"profiles '{options.DefaultProfile}' and '{options.PrefixCacheProfile}' must exist", nameof(options));
         _picker = new EndpointPicker(options, random);
         _picked = new int[1 + options.MaxFallbacks];
         _metrics = new SchedulerMetrics(meterFactory, ObserveQueueLengths);

@@ -8,6 +8,19 @@ internal static class Scorers
     /// <summary>(max − v)/(max − min) over the candidates; all equal → 1.</summary>
     public static double Relative(int value, int min, int max) => max == min ? 1.0 : (double)(max - value) / (max - min);
 
+    /// <summary><see cref="Relative"/> over whole-number values, in place: each v becomes (max − v)/(max − min).</summary>
+    public static void RelativeInPlace(Span<double> values)
+    {
+        double min = double.MaxValue, max = double.MinValue;
+        foreach (var v in values)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        for (var k = 0; k < values.Length; k++)
+            values[k] = max == min ? 1.0 : (max - values[k]) / (max - min);
+    }
+
     public static double Kv(double usage) => Math.Clamp(1.0 - usage, 0.0, 1.0);
 
     public static double Prefix(int matched, int totalBlocks) =>

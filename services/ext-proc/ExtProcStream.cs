@@ -170,7 +170,7 @@ internal sealed partial class ExtProcStream : IDisposable
         _completion.Started(facts.RequestId);
         var scheduleStart = _p.Time.GetTimestamp();
         var result = await _p.Scheduler.ScheduleAsync(new ScheduleRequest(facts.RequestId, _p.Options.Pool, _model, _resolved.IndexModel,
-            _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs), _ct).ConfigureAwait(false);
+            _resolved.Criticality, facts.FairnessId, hashes, _body.Length, facts.Subset ?? [], _p.Options.QueueTtlMs, facts.TtftSloMs), _ct).ConfigureAwait(false);
         _p.Reference.Decision(_p.Time.GetElapsedTime(scheduleStart));
         if (!result.IsScheduled)
             return await RejectAsync(result.Rejection).ConfigureAwait(false);

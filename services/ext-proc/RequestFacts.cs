@@ -17,7 +17,8 @@ internal sealed record RequestFacts(
     string FairnessId,
     bool HasContentLength,
     long? ContentLength,
-    IReadOnlyList<string>? Subset)
+    IReadOnlyList<string>? Subset,
+    int TtftSloMs = 0)
 {
     /// <summary>Reads the headers (values from <c>raw_value</c>) and <c>envoy.lb.subset_hint</c>; generates a request id when
     /// missing. With <paramref name="testHooks"/> the conformance suite's <c>test-epp-endpoint-selection</c> header, when
@@ -26,6 +27,7 @@ internal sealed record RequestFacts(
     {
         string? requestId = null, objective = null, rewrite = null, fairness = null, testSelection = null;
         var hasContentLength = false;
+        var ttftSloMs = 0;
         long? contentLength = null;
         if (headers.Headers is { } map)
         {
@@ -38,6 +40,8 @@ internal sealed record RequestFacts(
                     case HeaderNames.ModelNameRewrite: rewrite = NullIfEmpty(h.Text()); break;
                     case HeaderNames.FairnessId: fairness = NullIfEmpty(h.Text()); break;
                     case ConformanceHooks.EndpointSelectionHeader when testHooks: testSelection = NullIfEmpty(h.Text()); break;
+                    // Unparsable is -1: the scheduler answers 400 rather than silently dropping the objective.
+                    case HeaderNames.TtftSlo: ttftSloMs = int.TryParse(h.Text(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var slo) ? slo : -1; break;
                     case "content-length":
                         hasContentLength = true;
                         contentLength = long.TryParse(h.Text(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
@@ -54,7 +58,8 @@ internal sealed record RequestFacts(
             fairness ?? HeaderNames.DefaultFairnessId,
             hasContentLength,
             contentLength,
-            testSelection is null ? ReadSubset(metadata) : ParseSubset(testSelection));
+            testSelection is null ? ReadSubset(metadata) : ParseSubset(testSelection),
+            ttftSloMs);
     }
 
     private static List<string> ParseSubset(string csv)

@@ -84,7 +84,7 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
     {
         var body = Encoding.UTF8.GetBytes("""{"model":"chat","messages":[{"role":"user","content":"hello there"}],"stream":true}""");
         await using var call = ExtProcCall.Open(_host);
-        await call.WriteAsync(RequestHeaders(endOfStream: false, path: "/v1/chat/completions", extra: [("x-gateway-inference-fairness-id", "tenant-7")]));
+        await call.WriteAsync(RequestHeaders(endOfStream: false, path: "/v1/chat/completions", extra: [("x-gateway-inference-fairness-id", "tenant-7"), ("x-slo-ttft-ms", "800")]));
         await call.WriteAsync(RequestBody(body, true));
         var headers = await call.NextAsync();
         Assert.Equal("10.0.0.1:8000", HeaderValue(headers.RequestHeaders.Response.HeaderMutation, HeaderNames.DestinationEndpoint));
@@ -95,6 +95,7 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         Assert.Equal(Criticality.Critical, scheduled.Criticality);
         Assert.Equal("qwen-lora-a", scheduled.TargetModel);
         Assert.Equal("tenant-7", scheduled.FairnessId);
+        Assert.Equal(800, scheduled.TtftSloMs);
 
         // Response: SSE split mid-event, the model restored, usage read from the last data line.
         await call.WriteAsync(ResponseHeaders(200, "text/event-stream"));

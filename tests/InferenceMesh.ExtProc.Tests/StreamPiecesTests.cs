@@ -26,6 +26,16 @@ public sealed class StreamPiecesTests
         Assert.Null(facts.Subset);
     }
 
+    [Theory]
+    [InlineData("1500", 1500)]
+    [InlineData("soon", -1)]
+    [InlineData("-5", -1)]
+    public void RequestFacts_TtftObjective_ParsedOrMinusOneForTheSchedulerToRefuse(string header, int expected)
+    {
+        var m = RequestHeaders(endOfStream: true, extra: [(HeaderNames.TtftSlo, header)]);
+        Assert.Equal(expected, RequestFacts.Read(m.RequestHeaders, null).TtftSloMs);
+    }
+
     [Fact]
     public void RequestFacts_MissingRequestIdAndFairness_AreGeneratedAndDefaulted()
     {

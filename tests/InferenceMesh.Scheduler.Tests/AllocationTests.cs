@@ -6,10 +6,11 @@ namespace InferenceMesh.Scheduler.Tests;
 public sealed class AllocationTests
 {
     [Theory]
-    [InlineData("DEFAULT")]
-    [InlineData("PREFIX_CACHE")]
-    [InlineData("PREDICTED_TTFT")]
-    public void FilterScorePick_HundredEndpoints_AllocatesNothing(string profileName)
+    [InlineData("DEFAULT", double.PositiveInfinity)]
+    [InlineData("PREFIX_CACHE", double.PositiveInfinity)]
+    [InlineData("PREDICTED_TTFT", double.PositiveInfinity)]
+    [InlineData("DEFAULT", 250.0)] // a TTFT objective: only endpoints predicted to meet it take part
+    public void FilterScorePick_HundredEndpoints_AllocatesNothing(string profileName, double ttftBudgetMs)
     {
         var options = new SchedulerOptions();
         var picker = new EndpointPicker(options, new Random(1));
@@ -24,8 +25,8 @@ public sealed class AllocationTests
                 matches[address] = i % 11;
         }
         var picked = new int[3];
-        var profile = options.Profiles[profileName];
-        Assert.Equal(3, Pick(picker, endpoints, profile, matches, picked)); // warm up (JIT, first-use statics)
+        var profile = ProfileConfig.Load(options)[profileName];
+        Assert.Equal(3, Pick(picker, endpoints, profile, matches, picked, ttftBudgetMs)); // warm up (JIT, first-use statics)
 
         // The least allocating of 3 rounds of 1,000 picks: a per-pick allocation shows in every round, while a one-off
         // allocation on this thread does not (seen twice under load, 3 KB and 8 KB, not reproduced; likely the runtime tiering up).
@@ -35,7 +36,7 @@ public sealed class AllocationTests
             var before = GC.GetAllocatedBytesForCurrentThread();
             var total = 0;
             for (var k = 0; k < 1000; k++)
-                total += Pick(picker, endpoints, profile, matches, picked);
+                total += Pick(picker, endpoints, profile, matches, picked, ttftBudgetMs);
             least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
             Assert.Equal(3000, total);
         }
@@ -43,9 +44,9 @@ public sealed class AllocationTests
         Assert.Equal(0, least);
     }
 
-    private static int Pick(EndpointPicker picker, EndpointState[] endpoints, ProfileOptions profile, Dictionary<string, int> matches, int[] picked)
+    private static int Pick(EndpointPicker picker, EndpointState[] endpoints, SchedulingProfile profile, Dictionary<string, int> matches, int[] picked, double ttftBudgetMs)
     {
         picker.Filter(endpoints, null, 1000);
-        return picker.Pick(endpoints, profile, matches, 16, "a", 4000, 1000, picked, out _);
+        return picker.Pick(endpoints, profile, matches, 16, "a", 4000, 1000, picked, out _, ttftBudgetMs);
     }
 }

@@ -60,7 +60,17 @@ public sealed class PickTests
     {
         using var fleet = new Fleet(new SchedulerOptions
         {
-            Profiles = new(SchedulerOptions.BuiltInProfiles()) { ["DEFAULT"] = new() { LoraWeight = 1, QueueWeight = 0.1 } },
+            ConfigText = """
+                plugins:
+                - type: queue-scorer
+                - type: lora-affinity-scorer
+                schedulingProfiles:
+                - name: DEFAULT
+                  plugins:
+                  - pluginRef: queue-scorer
+                    weight: 0.1
+                  - pluginRef: lora-affinity-scorer
+                """,
         });
         fleet.Snapshot(
             Fleet.Endpoint("a:1", runningLoras: ["x", "y"], maxLoras: 2),
@@ -176,7 +186,7 @@ public sealed class PickTests
     {
         using var fleet = new Fleet(new SchedulerOptions
         {
-            Profiles = new(SchedulerOptions.BuiltInProfiles()) { ["DEFAULT"] = new() { KvWeight = 1 } },
+            ConfigText = "plugins:\n- type: kv-cache-utilization-scorer\nschedulingProfiles:\n- name: DEFAULT\n  plugins:\n  - pluginRef: kv-cache-utilization-scorer\n",
         });
         fleet.Snapshot(Fleet.Endpoint("a:1"), Fleet.Endpoint("b:1"), Fleet.Endpoint("c:1"));
         var seen = new HashSet<string>();

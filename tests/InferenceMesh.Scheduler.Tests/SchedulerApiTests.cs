@@ -168,19 +168,18 @@ public sealed class SchedulerApiTests
     }
 
     [Fact]
-    public async Task Options_ProfileWeightsFromConfiguration_AreBound()
+    public async Task Options_PoolsAndSloFromConfiguration_AreBound()
     {
         await using var host = await SchedulerHost.StartAsync(new Dictionary<string, string?>
         {
-            ["Scheduler:Profiles:DEFAULT:KvWeight"] = "5",
-            ["Scheduler:Profiles:DEFAULT:QueueWeight"] = "0",
             ["Scheduler:Pools:pool-a:UseQueueing"] = "false",
+            ["Scheduler:Slo:TtftMsByModel:chat"] = "800",
         });
 
         var options = host.Services.GetRequiredService<IOptions<SchedulerOptions>>().Value;
 
-        Assert.Equal(5, options.Profiles["DEFAULT"].KvWeight);
-        Assert.True(options.Profiles.ContainsKey(SchedulerOptions.PredictedTtftProfile));
         Assert.False(options.Pools["pool-a"].UseQueueing);
+        Assert.Equal(800, options.Slo.ObjectiveFor("chat", 0));
+        Assert.Equal(300, options.Slo.ObjectiveFor("chat", 300));
     }
 }

@@ -13,7 +13,7 @@ public class ScorePickBenchmarks
     private EndpointState[] _endpoints = [];
     private Dictionary<string, int> _matches = [];
     private EndpointPicker _picker = null!;
-    private ProfileOptions _profile = null!;
+    private SchedulingProfile _profile = null!;
     private long _now;
 
     [Params("DEFAULT", "PREFIX_CACHE", "PREDICTED_TTFT")]
@@ -23,7 +23,7 @@ public class ScorePickBenchmarks
     public void Setup()
     {
         var options = new SchedulerOptions();
-        _profile = options.Profiles[Profile];
+        _profile = ProfileConfig.Load(options)[Profile];
         _picker = new EndpointPicker(options, new Random(1));
         var random = new Random(7);
         _now = 1_000_000;

@@ -16,6 +16,28 @@ internal static class MeshPolicies
 
     private const int BenchTtlMs = 3_600_000;
 
+    /// <summary>The reference picker's default profile (its chart's default-plugins.yaml), in the scorer order our sum uses.</summary>
+    private const string GieConfig = """
+        plugins:
+        - type: queue-scorer
+        - type: kv-cache-utilization-scorer
+        - type: prefix-cache-scorer
+        - type: max-score-picker
+        schedulingProfiles:
+        - name: GIE
+          plugins:
+          - pluginRef: queue-scorer
+            weight: 2
+          - pluginRef: kv-cache-utilization-scorer
+            weight: 2
+          - pluginRef: prefix-cache-scorer
+            weight: 3
+          - pluginRef: max-score-picker
+        """;
+
+    /// <summary>TTFT objectives of the SLO-aware policies (<c>mesh-slo-{ms}</c>), ms.</summary>
+    private static readonly int[] SloObjectivesMs = [1000, 2000, 5000];
+
 #pragma warning disable CA2255 // The bench is an executable; registering at load keeps PolicyRegistry free of a Scheduling dependency.
     [ModuleInitializer]
 #pragma warning restore CA2255
@@ -33,10 +55,18 @@ internal static class MeshPolicies
             c => Create("mesh-predicted", c, SchedulerOptions.PredictedTtftProfile, queueing: true, prefix: true));
         PolicyRegistry.Register("gie-reference", "reimplementation of the reference picker's default profile: prefix 3 / queue 2 / kv 2, 64-char blocks, 256 blocks, LRU 31,250, no queueing",
             CreateGieReference);
+        foreach (var ms in SloObjectivesMs)
+        {
+            var objective = ms;
+            PolicyRegistry.Register($"mesh-slo-{objective}", $"InferenceMesh DEFAULT with a {objective} ms TTFT objective on every request: only endpoints predicted to meet it take part; Standard and Sheddable that none can meet are shed (429)",
+                c => Create($"mesh-slo-{objective}", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, ttftSloMs: objective, shedStandard: true));
+            PolicyRegistry.Register($"mesh-slo-{objective}-noshed", $"as mesh-slo-{objective}, but Standard requests none can serve in time are placed anyway (only Sheddable is shed)",
+                c => Create($"mesh-slo-{objective}-noshed", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, ttftSloMs: objective));
+        }
     }
 
     private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0,
-        string prefixProfile = SchedulerOptions.PredictedTtftProfile)
+        string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false)
     {
         var options = new SchedulerOptions
         {
@@ -45,6 +75,7 @@ internal static class MeshPolicies
             PrefixCacheProfile = prefixProfile,
             // Bench clients have no deadline (like the seeds' benchmark clients): the queue TTL must not be what fails them.
             DefaultTtlMs = BenchTtlMs,
+            Slo = new SloOptions { DefaultTtftMs = ttftSloMs, ShedStandard = shedStandard },
         };
         var capacity = c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         return new MeshPolicy(name, c, options, profile, prefix ? new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks) : null);
@@ -52,8 +83,7 @@ internal static class MeshPolicies
 
     private static MeshPolicy CreateGieReference(PolicyContext c)
     {
-        var options = new SchedulerOptions { UseQueueing = false };
-        options.Profiles["GIE"] = new ProfileOptions { PrefixWeight = 3, QueueWeight = 2, KvWeight = 2 };
+        var options = new SchedulerOptions { UseQueueing = false, ConfigText = GieConfig };
         return new MeshPolicy("gie-reference", c, options, "GIE", new LruPrefixIndex(c.Endpoints.Count, GieLruCapacity, GieMaxBlocks));
     }
 }
