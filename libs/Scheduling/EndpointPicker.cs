@@ -5,9 +5,14 @@ namespace InferenceMesh.Scheduling;
 internal sealed class EndpointPicker(SchedulerOptions options, Random random)
 {
     private const double ScoreTie = 1e-9;
+
+    /// <summary>Subtracted from a full endpoint's value: more than any score sum or predicted TTFT difference.</summary>
+    private const double FullPenalty = 1e12;
     private int[] _candidates = new int[16];
     private double[] _values = new double[16];
     private int[] _matched = new int[16];
+    private bool[] _full = new bool[16];
+    private bool _fullLast;
     private int _count;
     private int _minQueue, _maxQueue, _minInFlight, _maxInFlight;
 
@@ -58,10 +63,24 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     {
         for (var k = 0; k < _count; k++)
         {
-            if (Scorers.Saturation(endpoints[_candidates[k]], nowMs, options) <= limit)
+            if (Scorers.GateSaturation(endpoints[_candidates[k]], nowMs, options) <= limit)
                 return false;
         }
         return true;
+    }
+
+    /// <summary>Ranks the candidates the gate counts as full (saturation above <paramref name="limit"/>) after all those
+    /// with room, for the next <see cref="Pick"/> (they stay fallbacks). A request the gate lets through goes where the
+    /// room is: before this, the gate opened because one endpoint had room and the scorers sent the whole release to
+    /// another that was already full (its scraped queue looked shorter), piling a burst onto half the fleet.</summary>
+    public void RankFullLast(EndpointState[] endpoints, long nowMs, double limit)
+    {
+        _fullLast = false;
+        for (var k = 0; k < _count; k++)
+        {
+            _full[k] = Scorers.GateSaturation(endpoints[_candidates[k]], nowMs, options) > limit;
+            _fullLast |= !_full[k];
+        }
     }
 
     /// <summary>Ranks the current candidates and writes the primary then fallbacks (endpoint indices) to <paramref name="picked"/>.</summary>
@@ -95,6 +114,16 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         {
             Score(endpoints, candidates, matched, totalBlocks, adapter, profile, values);
             tie = ScoreTie;
+        }
+
+        if (_fullLast)
+        {
+            _fullLast = false;
+            for (var k = 0; k < n; k++)
+            {
+                if (_full[k])
+                    values[k] -= FullPenalty;
+            }
         }
 
         var written = 0;
@@ -135,8 +164,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             var e = endpoints[candidates[k]];
             _minQueue = Math.Min(_minQueue, e.Waiting);
             _maxQueue = Math.Max(_maxQueue, e.Waiting);
-            _minInFlight = Math.Min(_minInFlight, e.SinceSnapshot);
-            _maxInFlight = Math.Max(_maxInFlight, e.SinceSnapshot);
+            _minInFlight = Math.Min(_minInFlight, e.InFlight);
+            _maxInFlight = Math.Max(_maxInFlight, e.InFlight);
         }
         var useLora = p.LoraWeight > 0 && !string.IsNullOrEmpty(adapter);
         var usePrefix = p.PrefixWeight > 0 && totalBlocks > 0;
@@ -153,7 +182,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             if (useLora)
                 total += p.LoraWeight * Scorers.Lora(e, adapter);
             if (p.InFlightWeight > 0)
-                total += p.InFlightWeight * Scorers.Relative(e.SinceSnapshot, _minInFlight, _maxInFlight);
+                total += p.InFlightWeight * Scorers.Relative(e.InFlight, _minInFlight, _maxInFlight);
             values[k] = total;
         }
     }
@@ -183,7 +212,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var t = options.PredictedTtft;
         var saturation = Scorers.Saturation(e, nowMs, options);
         // The scrape shows other replicas' load, the local backlog shows ours in detail; neither sees all, take the larger.
-        var wait = Math.Max((e.Waiting + e.SinceSnapshot) * perQueuedMs, e.BacklogUntilMs - nowMs) + e.Running * t.RunningRequestMs;
+        var wait = Math.Max(e.EffectiveWaiting * perQueuedMs, e.BacklogUntilMs - nowMs) + e.Running * t.RunningRequestMs;
         var prefill = PrefillMs(matchedBlocks, promptTokens, saturation);
         var kvOver = e.KvUsage - options.KvThreshold;
         var kvPenalty = kvOver > 0 ? t.KvFullPenaltyMs * kvOver / Math.Max(1e-6, 1 - options.KvThreshold) : 0;
@@ -237,7 +266,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             Scorers.Kv(e.KvUsage),
             Scorers.Prefix(matched, totalBlocks),
             Scorers.Lora(e, adapter),
-            Scorers.Relative(e.SinceSnapshot, _minInFlight, _maxInFlight),
+            Scorers.Relative(e.InFlight, _minInFlight, _maxInFlight),
             value,
             0);
     }
@@ -261,6 +290,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         _candidates = new int[size];
         _values = new double[size];
         _matched = new int[size];
+        _full = new bool[size];
     }
 
     private static bool ListContains(IReadOnlyList<string> list, string value)
