@@ -5,10 +5,14 @@ namespace InferenceMesh.Scheduling;
 /// with scratch arrays that grow with the pool and are reused, so a pick allocates nothing per endpoint.</summary>
 internal sealed class EndpointPicker(SchedulerOptions options, Random random)
 {
+    /// <summary>Subtracted from a full endpoint's value: more than any score sum or predicted TTFT difference.</summary>
+    private const double FullPenalty = 1e12;
     private int[] _candidates = new int[16];
     private double[] _values = new double[16];
     private double[] _scores = new double[16];
     private int[] _matched = new int[16];
+    private bool[] _full = new bool[16];
+    private double _fullLimit = double.NaN;
     private int _count;
 
     public SchedulerOptions Options => options;
@@ -61,11 +65,17 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     {
         for (var k = 0; k < _count; k++)
         {
-            if (Scorers.Saturation(endpoints[_candidates[k]], nowMs, options) <= limit)
+            if (Scorers.GateSaturation(endpoints[_candidates[k]], nowMs, options) <= limit)
                 return false;
         }
         return true;
     }
+
+    /// <summary>Ranks the candidates the gate counts as full (saturation above <paramref name="limit"/>) after all those
+    /// with room, for the next <see cref="Pick"/> (they stay fallbacks). A request the gate lets through goes where the
+    /// room is: before this, the gate opened because one endpoint had room and the scorers sent the whole release to
+    /// another that was already full (its scraped queue looked shorter), piling a burst onto half the fleet.</summary>
+    public void RankFullLast(double limit) => _fullLimit = limit;
 
     /// <summary>Runs the profile over the current candidates — its filters, then its weighted scorers, then its picker — and
     /// writes the primary then fallbacks (endpoint indices, fallbacks in total order) to <paramref name="picked"/>. With a finite
@@ -84,6 +94,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         double ttftBudgetMs = double.PositiveInfinity)
     {
         breakdown = default;
+        var fullLimit = _fullLimit;
+        _fullLimit = double.NaN;
         var n = _count;
         if (n == 0 || picked.IsEmpty)
             return 0;
@@ -110,6 +122,9 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
                 values[k] += weight * scores[k];
         }
 
+        if (!double.IsNaN(fullLimit))
+            PenalizeFull(inputs, candidates, values, fullLimit);
+
         var written = 0;
         var first = profile.Selector.Select(values, random);
         picked[written++] = candidates[first];
@@ -130,6 +145,26 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             values[best] = double.NegativeInfinity;
         }
         return written;
+    }
+
+    /// <summary>After <see cref="RankFullLast"/>: the candidates (as left by the filters) over the gate's limit rank after every
+    /// one with room; when none has room the ranking stands.</summary>
+    private void PenalizeFull(in PickInputs inputs, ReadOnlySpan<int> candidates, Span<double> values, double limit)
+    {
+        var full = _full.AsSpan(0, candidates.Length);
+        var anyRoom = false;
+        for (var k = 0; k < candidates.Length; k++)
+        {
+            full[k] = Scorers.GateSaturation(inputs.Endpoints[candidates[k]], inputs.NowMs, options) > limit;
+            anyRoom |= !full[k];
+        }
+        if (!anyRoom)
+            return;
+        for (var k = 0; k < candidates.Length; k++)
+        {
+            if (full[k])
+                values[k] -= FullPenalty;
+        }
     }
 
     /// <summary>Whether a current candidate is predicted to return the first token within <paramref name="budgetMs"/>.</summary>
@@ -172,7 +207,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var t = options.PredictedTtft;
         var saturation = Scorers.Saturation(e, nowMs, options);
         // The scrape shows other replicas' load, the local backlog shows ours in detail; neither sees all, take the larger.
-        var wait = Math.Max((e.Waiting + e.SinceSnapshot) * perQueuedMs, e.BacklogUntilMs - nowMs) + e.Running * t.RunningRequestMs;
+        var wait = Math.Max(e.EffectiveWaiting * perQueuedMs, e.BacklogUntilMs - nowMs) + e.Running * t.RunningRequestMs;
         var prefill = PrefillMs(matchedBlocks, promptTokens, saturation);
         var kvOver = e.KvUsage - options.KvThreshold;
         var kvPenalty = kvOver > 0 ? t.KvFullPenaltyMs * kvOver / Math.Max(1e-6, 1 - options.KvThreshold) : 0;
@@ -203,8 +238,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             var x = inputs.Endpoints[c];
             minQueue = Math.Min(minQueue, x.Waiting);
             maxQueue = Math.Max(maxQueue, x.Waiting);
-            minInFlight = Math.Min(minInFlight, x.SinceSnapshot);
-            maxInFlight = Math.Max(maxInFlight, x.SinceSnapshot);
+            minInFlight = Math.Min(minInFlight, x.InFlight);
+            maxInFlight = Math.Max(maxInFlight, x.InFlight);
         }
         var e = inputs.Endpoints[chosen];
         return new ScoreBreakdown(
@@ -212,7 +247,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             Scorers.Kv(e.KvUsage),
             Scorers.Prefix(matched, inputs.TotalBlocks),
             Scorers.Lora(e, inputs.Adapter),
-            Scorers.Relative(e.SinceSnapshot, minInFlight, maxInFlight),
+            Scorers.Relative(e.InFlight, minInFlight, maxInFlight),
             total,
             PredictTtft(e, matched, inputs.PromptTokens, PerQueuedMs, inputs.NowMs));
     }
@@ -237,6 +272,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         _values = new double[size];
         _scores = new double[size];
         _matched = new int[size];
+        _full = new bool[size];
     }
 
     private static bool ListContainsHost(IReadOnlyList<string> list, string address)

@@ -21,6 +21,11 @@ internal sealed class EndpointState(string address)
     /// <summary>This replica's dispatches made at or after <see cref="ScrapedAtMs"/> and not completed: load the scrape cannot show yet.</summary>
     public int SinceSnapshot;
 
+    /// <summary>Completions, since <see cref="ScrapedAtMs"/>, of this replica's dispatches the scrape already counted: each
+    /// freed a slot the scrape still shows as taken (the server has admitted one of its waiting requests since), so the
+    /// gate need not wait a whole scrape interval to see the room.</summary>
+    public int FreedSinceSnapshot;
+
     /// <summary>This replica's dispatches not completed.</summary>
     public int InFlight;
 
@@ -40,7 +45,12 @@ internal sealed class EndpointState(string address)
         NumBlocks = m.NumBlocks;
         ScrapedAtMs = m.ScrapedAtUnixMs;
         Health = m.Health;
+        FreedSinceSnapshot = 0;
     }
+
+    /// <summary>Requests queued at the server as this replica can tell now: the scraped queue less the slots freed since,
+    /// plus its own dispatches the scrape could not see.</summary>
+    public int EffectiveWaiting => Math.Max(0, Waiting - FreedSinceSnapshot) + SinceSnapshot;
 
     public bool IsFresh(long nowMs, int stalenessMs) => Health == EndpointHealth.Healthy && nowMs - ScrapedAtMs <= stalenessMs;
 }

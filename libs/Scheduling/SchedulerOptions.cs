@@ -16,7 +16,8 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(0.001, 1_000_000)]
     public double QueueThreshold { get; set; } = 5;
 
-    /// <summary>KV-cache usage at which an endpoint counts as saturated (GIE kvCacheUtilThreshold).</summary>
+    /// <summary>KV-cache usage from which the scorers treat an endpoint as loaded (GIE kvCacheUtilThreshold): the
+    /// predicted-TTFT prefix gate and KV penalty. The admission gate uses the servers' queues only (docs/scheduler.md).</summary>
     [Range(0.001, 1.0)]
     public double KvThreshold { get; set; } = 0.8;
 

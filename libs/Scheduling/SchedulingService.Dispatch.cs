@@ -10,6 +10,8 @@ public sealed partial class SchedulingService
     private ScheduleResponse DispatchLocked(ScheduleRequest request, PoolRuntime pool, PrefixMatchResponse? match, long nowMs, double queuedMs)
     {
         var started = _time.GetTimestamp();
+        if (pool.UseQueueing)
+            _picker.RankFullLast(LimitFor(request.Criticality));
         var hashes = request.BlockHashes?.Count ?? 0;
         var totalBlocks = match is { TotalBlocks: > 0 } ? match.TotalBlocks : hashes;
         var n = _picker.Pick(pool.Endpoints, pool.Profile, match?.Matches, totalBlocks, AdapterOf(request), request.PromptBytes, nowMs, _picked, out var breakdown,

@@ -173,6 +173,8 @@ public sealed partial class SchedulingService
         e.InFlight = Math.Max(0, e.InFlight - 1);
         if (entry.DispatchedAtMs >= e.ScrapedAtMs)
             e.SinceSnapshot = Math.Max(0, e.SinceSnapshot - 1);
+        else
+            e.FreedSinceSnapshot++;
     }
 
     private static void CompleteReleased(List<(QueuedRequest Item, ScheduleResponse Response)>? released)

@@ -265,7 +265,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
                 for (var i = 0; i < endpoints.Length; i++)
                 {
                     var e = p.Endpoints[i];
-                    var s = Scorers.Saturation(e, nowMs, _options);
+                    var s = Scorers.GateSaturation(e, nowMs, _options);
                     endpoints[i] = new EndpointStatus(e.Address, e.Waiting, e.Running, e.KvUsage, e.SinceSnapshot, e.InFlight,
                         double.IsFinite(s) ? s : null, e.IsFresh(nowMs, _options.StalenessMs), e.Health, e.ScrapedAtMs);
                 }

@@ -40,12 +40,27 @@ internal static class Scorers
         return 0;
     }
 
-    /// <summary>max(waiting_effective / Q, kv / KV); stale or unhealthy endpoints are infinitely saturated.</summary>
+    /// <summary>max(waiting_effective / Q, kv / KV); stale or unhealthy endpoints are infinitely saturated. Scoring's view
+    /// of load (the predicted-TTFT picker's prefix gate and penalties).</summary>
     public static double Saturation(EndpointState e, long nowMs, SchedulerOptions o)
     {
         if (!e.IsFresh(nowMs, o.StalenessMs))
             return double.PositiveInfinity;
-        return Math.Max((e.Waiting + e.SinceSnapshot) / o.QueueThreshold, e.KvUsage / o.KvThreshold);
+        return Math.Max(e.EffectiveWaiting / o.QueueThreshold, e.KvUsage / o.KvThreshold);
+    }
+
+    /// <summary>
+    /// The admission gate's view: waiting_effective / Q, the server's own queue as this replica can tell now. KV use does
+    /// not close the gate: a server queues exactly when it cannot admit (KV, max_num_seqs or token budget), so its queue
+    /// is the direct signal of "no room"; a KV threshold held requests the server would have started, and gave the
+    /// Standard band a P99 1.35 x the no-queue variant's under overload (docs/benchmarks/overload.md).
+    /// Stale or unhealthy endpoints are infinitely saturated.
+    /// </summary>
+    public static double GateSaturation(EndpointState e, long nowMs, SchedulerOptions o)
+    {
+        if (!e.IsFresh(nowMs, o.StalenessMs))
+            return double.PositiveInfinity;
+        return e.EffectiveWaiting / o.QueueThreshold;
     }
 
     public static bool IsSaturated(EndpointState e, long nowMs, SchedulerOptions o) => Saturation(e, nowMs, o) > 1.0;

@@ -27,7 +27,7 @@ public sealed class FlowControlTests
     public async Task Schedule_SheddableWhileSaturated_Rejected429AndCounted()
     {
         using var fleet = new Fleet();
-        fleet.Snapshot(Busy("a:1"), Fleet.Endpoint("b:1", kv: 0.95));
+        fleet.Snapshot(Busy("a:1"), Fleet.Endpoint("b:1", waiting: 6, kv: 0.95));
 
         var r = await fleet.Schedule(fleet.Request(Criticality.Sheddable)).Within();
 

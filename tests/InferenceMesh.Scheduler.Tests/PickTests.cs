@@ -184,8 +184,10 @@ public sealed class PickTests
     [Fact]
     public async Task TieBreak_SeededRandom_SpreadsEqualScores()
     {
+        // A queue threshold the 30 dispatches cannot reach: this is about the tie-break, not the saturation gate.
         using var fleet = new Fleet(new SchedulerOptions
         {
+            QueueThreshold = 100,
             ConfigText = "plugins:\n- type: kv-cache-utilization-scorer\nschedulingProfiles:\n- name: DEFAULT\n  plugins:\n  - pluginRef: kv-cache-utilization-scorer\n",
         });
         fleet.Snapshot(Fleet.Endpoint("a:1"), Fleet.Endpoint("b:1"), Fleet.Endpoint("c:1"));

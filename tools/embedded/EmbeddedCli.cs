@@ -206,7 +206,7 @@ internal static class EmbeddedCli
             return ([.. requested.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], "policies as requested");
         var mesh = PolicyRegistry.List().Select(p => p.Name).Where(n => n.StartsWith("mesh", StringComparison.Ordinal) || n.StartsWith("inferencemesh", StringComparison.Ordinal)).ToList();
         return mesh.Count > 0
-            ? (["least-request", .. mesh, "oracle"], "virtual time: least-request (Envoy default) vs InferenceMesh's scheduler; oracle = upper bound")
-            : (["round-robin", "least-request", "oracle"], "virtual time: baselines only");
+            ? (["least-request", .. mesh, "greedy-perfect-info"], "virtual time: least-request (Envoy default) vs InferenceMesh's scheduler; greedy-perfect-info = greedy with the simulator's true state (a reference, not a bound)")
+            : (["round-robin", "least-request", "greedy-perfect-info"], "virtual time: baselines only");
     }
 }

@@ -40,7 +40,7 @@ public sealed class CliTests
     public void Registry_ListsTheBaselines()
     {
         var names = PolicyRegistry.List().Select(p => p.Name).ToList();
-        foreach (var n in new[] { "random", "round-robin", "least-request", "oracle" })
+        foreach (var n in new[] { "random", "round-robin", "least-request", "greedy-perfect-info" })
         {
             Assert.Contains(n, names);
         }

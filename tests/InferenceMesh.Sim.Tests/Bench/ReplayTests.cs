@@ -54,10 +54,10 @@ public sealed class ReplayTests
     public void Replay_BaselinesAndOracle_CompleteEverything_OracleHitRateWithinCeiling()
     {
         var w = SmallConversationTrace();
-        var results = Run(w, ["round-robin", "least-request", "oracle"]);
+        var results = Run(w, ["round-robin", "least-request", "greedy-perfect-info"]);
 
         var ceiling = ReuseCeiling.Compute(ReuseCeiling.FromWorkload(w), 0, 16);
-        Assert.Equal(["round-robin", "least-request", "oracle"], results.Results.Select(r => r.Policy));
+        Assert.Equal(["round-robin", "least-request", "greedy-perfect-info"], results.Results.Select(r => r.Policy));
         foreach (var r in results.Results)
         {
             Assert.Equal(w.Requests.Count, r.Requests);
@@ -69,13 +69,13 @@ public sealed class ReplayTests
             Assert.Equal(w.Requests.Count, r.Servers.Sum(s => s.Requests));
         }
 
-        var oracle = results.Results[2];
-        Assert.True(oracle.PrefixHitRate > results.Results[0].PrefixHitRate, "the oracle follows the cache; round-robin scatters conversations");
-        Assert.True(oracle.PrefixHitRate > 0.3, $"oracle hit rate {oracle.PrefixHitRate}");
-        Assert.Null(oracle.ByCriticality);
-        Assert.NotNull(oracle.Series);
-        Assert.Equal(101, oracle.Series!.TtftQuantiles.Count);
-        Assert.Equal(3, oracle.Series.KvUsage.Count);
+        var greedy = results.Results[2];
+        Assert.True(greedy.PrefixHitRate > results.Results[0].PrefixHitRate, "the greedy perfect-information policy follows the cache; round-robin scatters conversations");
+        Assert.True(greedy.PrefixHitRate > 0.3, $"greedy-perfect-info hit rate {greedy.PrefixHitRate}");
+        Assert.Null(greedy.ByCriticality);
+        Assert.NotNull(greedy.Series);
+        Assert.Equal(101, greedy.Series!.TtftQuantiles.Count);
+        Assert.Equal(3, greedy.Series.KvUsage.Count);
     }
 
     [Fact]

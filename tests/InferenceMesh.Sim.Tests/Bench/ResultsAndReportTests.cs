@@ -15,7 +15,7 @@ public sealed class ResultsAndReportTests
         var w = Generators.Random(200, 600, 40, 0.2, 30, seed: 5, qps: 20, criticalities: [Criticality.Critical, Criticality.Standard]);
         var profile = SimFleetFactory.Profile("l20");
         var spec = new FleetSpec("l20", 2);
-        return ReplayRunner.Run(w, ["round-robin", "oracle"], spec, SimFleetFactory.Engines(profile), SimFleetFactory.Describe(spec, profile, 50), new ReplayOptions(1), "generated:test", 1.0);
+        return ReplayRunner.Run(w, ["round-robin", "greedy-perfect-info"], spec, SimFleetFactory.Engines(profile), SimFleetFactory.Describe(spec, profile, 50), new ReplayOptions(1), "generated:test", 1.0);
     });
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class ResultsAndReportTests
             Assert.Equal(0, InferenceMesh.Bench.Cli.BenchCli.Run(["report", json, "--out", md]));
             Assert.True(File.Exists(md));
             Assert.True(File.Exists(Path.Combine(dir, "out", "report-ttft-cdf.svg")));
-            Assert.True(File.Exists(Path.Combine(dir, "out", "report-kv-oracle.svg")));
+            Assert.True(File.Exists(Path.Combine(dir, "out", "report-kv-greedy-perfect-info.svg")));
         }
         finally
         {

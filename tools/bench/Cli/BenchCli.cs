@@ -31,10 +31,13 @@ public static class BenchCli
         var trace = new Option<string?>("--trace") { Description = "Trace file: Mooncake JSONL (any file in that format) or Azure CSV (.csv)" };
         var workload = new Option<string?>("--workload") { Description = "Generated workload name (see `bench workloads`)" };
         var requests = new Option<int>("--requests") { Description = "Use only the first N requests (0 = all)" };
-        var policies = new Option<string>("--policies") { Description = "Comma-separated policy names (see `bench policies`)", DefaultValueFactory = _ => "round-robin,least-request,oracle" };
+        var policies = new Option<string>("--policies") { Description = "Comma-separated policy names (see `bench policies`)", DefaultValueFactory = _ => "round-robin,least-request," + GreedyPerfectInfoPolicy.PolicyName };
         var output = new Option<string?>("--out") { Description = "Write results JSON here" };
         var profile = new Option<string>("--profile") { Description = "Server profile: a10, l20, h100", DefaultValueFactory = _ => "l20" };
         var servers = new Option<int>("--servers") { Description = "Number of simulated servers", DefaultValueFactory = _ => 8 };
+        var fleet = new Option<string?>("--fleet") { Description = "Mixed fleet as profile:count in index order, e.g. a10:4,l20:2,h100:2 (replaces --profile/--servers; virtual mode)" };
+        var slow = new Option<string?>("--slow") { Description = "Slow servers as index:speed, speed a fraction of the profile's, e.g. 7:0.25 (virtual mode)" };
+        var stall = new Option<string?>("--stall") { Description = "Stalling servers as index:everyMs:stallMs, e.g. 7:2000:500 = idle 500 ms in every 2 s (virtual mode)" };
         var loadScale = new Option<double>("--load-scale") { Description = "Compress open-loop time by X (2 = twice the request rate)", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Seed for generators and policies", DefaultValueFactory = _ => 1 };
         var maxModelLen = new Option<int>("--max-model-len") { Description = "Override the profile's max_model_len (0 = profile default 32768; Mooncake prompts reach 126k)" };
@@ -48,7 +51,7 @@ public static class BenchCli
         var endpoints = new Option<string?>("--endpoints") { Description = "http mode: comma-separated base URLs of an existing fleet (default: start an in-process vllm-sim HTTP fleet per policy)" };
         var cmd = new Command("replay", "Replay a trace or generated workload through each policy on identical arrivals")
         {
-            trace, workload, requests, policies, output, profile, servers, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale, endpoints,
+            trace, workload, requests, policies, output, profile, servers, fleet, slow, stall, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale, endpoints,
         };
         cmd.SetAction(r => Guard(() =>
         {
@@ -76,7 +79,16 @@ public static class BenchCli
 
             var adapterList = Split(r.GetValue(adapters));
             var (w, source) = WorkloadArgs.Load(r.GetValue(trace), r.GetValue(workload), r.GetValue(requests), r.GetValue(seed), r.GetValue(loadScale), !r.GetValue(noSpread), adapterList);
-            var names = Split(r.GetValue(policies));
+            var names = Split(r.GetValue(policies)).ConvertAll(n =>
+            {
+                var current = PolicyRegistry.Canonical(n, out var deprecated);
+                if (deprecated)
+                {
+                    Console.Error.WriteLine($"warning: policy '{n}' is deprecated; it is now '{current}' (greedy with perfect information, not an upper bound)");
+                }
+
+                return current;
+            });
             if (names.Count == 0)
             {
                 throw new UsageException("--policies is empty");
@@ -96,7 +108,13 @@ public static class BenchCli
             }
 
             var simProfile = ProfileOrThrow(r.GetValue(profile)!, r.GetValue(maxModelLen));
-            var spec = new FleetSpec(simProfile.Name, r.GetValue(servers), Adapters: adapterList, MaxLoras: r.GetValue(maxLoras), Seed: r.GetValue(seed));
+            var layout = LayoutOrThrow(r.GetValue(fleet), simProfile, r.GetValue(servers), r.GetValue(slow), r.GetValue(stall), r.GetValue(maxModelLen));
+            if (httpMode && (layout.IsMixed || layout.Servers.Any(s => s.IsSlowed)))
+            {
+                throw new UsageException("--fleet, --slow and --stall run only in --mode virtual");
+            }
+
+            var spec = new FleetSpec(layout.Spec, layout.Servers.Count, Adapters: adapterList, MaxLoras: r.GetValue(maxLoras), Seed: r.GetValue(seed));
             var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries));
             Console.WriteLine(w.Description);
             foreach (var s in w.Skipped.Take(5))
@@ -111,14 +129,14 @@ public static class BenchCli
 
             if (httpMode && names.Any(n => PolicyRegistry.Create(n, new PolicyContext([], 0, 16, 1, 1, TimeProvider.System)) is IOraclePolicy))
             {
-                throw new UsageException("the oracle reads the simulator's true state and runs only in --mode virtual");
+                throw new UsageException(GreedyPerfectInfoPolicy.PolicyName + " reads the simulator's true state and runs only in --mode virtual");
             }
 
             var results = httpMode
                 ? ConsoleUi.WithProgress(names, w.Requests.Count, progress => Replay.Http.HttpReplayRunner.RunAsync(
                     w, names, spec, simProfile, external, r.GetValue(timeScale), options, source, r.GetValue(loadScale), progress, CancellationToken.None).GetAwaiter().GetResult())
                 : ConsoleUi.WithProgress(names, w.Requests.Count, progress => ReplayRunner.Run(
-                    w, names, spec, SimFleetFactory.Engines(simProfile), SimFleetFactory.Describe(spec, simProfile, options.ScrapeIntervalMs),
+                    w, names, spec, SimFleetFactory.Engines(layout), SimFleetFactory.Describe(spec, layout, options.ScrapeIntervalMs),
                     options, source, r.GetValue(loadScale), progress));
             ConsoleUi.PrintResults(results);
             if (r.GetValue(output) is { Length: > 0 } outPath)
@@ -299,6 +317,19 @@ public static class BenchCli
         catch (ArgumentException e)
         {
             throw new UsageException("--profile: " + e.Message);
+        }
+    }
+
+    private static FleetLayout LayoutOrThrow(string? fleet, VllmSim.SimProfile profile, int servers, string? slow, string? stall, int maxModelLen)
+    {
+        try
+        {
+            var layout = string.IsNullOrWhiteSpace(fleet) ? FleetLayout.Uniform(profile, servers) : FleetLayout.Parse(fleet, maxModelLen);
+            return layout.WithSlow(slow).WithStalls(stall);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException("--fleet/--slow/--stall: " + e.Message);
         }
     }
 

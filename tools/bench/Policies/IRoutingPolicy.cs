@@ -43,7 +43,7 @@ public static class Picks
     public const int Defer = -2;
 }
 
-/// <summary>Marks a policy allowed to read the simulator's true state through <see cref="FleetView.Oracle"/> (upper bounds only).</summary>
+/// <summary>Marks a policy allowed to read the simulator's true state through <see cref="FleetView.Oracle"/> (perfect-information policies, for comparison only: no real picker can see it).</summary>
 public interface IOraclePolicy : IRoutingPolicy
 {
 }
@@ -56,7 +56,7 @@ public interface IOraclePolicy : IRoutingPolicy
 /// <param name="CachedTokens">Prompt tokens served from the server's prefix cache.</param>
 public sealed record RequestOutcome(int StatusCode, double TtftMs, double E2eMs, int OutputTokens, int CachedTokens);
 
-/// <summary>The simulator's true state, for the oracle policy only.</summary>
+/// <summary>The simulator's true state, for perfect-information policies only.</summary>
 public interface IFleetOracle
 {
     /// <summary>Prompt tokens of <paramref name="request"/> that endpoint <paramref name="endpoint"/> would serve from its prefix cache right now.</summary>

@@ -13,8 +13,14 @@ public static class PolicyRegistry
             ["round-robin"] = ("endpoints in turn", _ => new RoundRobinPolicy()),
             ["least-request"] = ("Envoy LEAST_REQUEST default: power of two random choices, fewer outstanding requests from the proxy's own counts", c => new LeastRequestPolicy(c.Seed, choices: 2)),
             ["least-request-scan"] = ("fewest outstanding requests over a full scan, random tie-break", c => new LeastRequestPolicy(c.Seed, choices: 0)),
-            ["oracle"] = ("reads every server's true cache and queue, picks the minimum predicted TTFT (upper bound)", c => new OraclePolicy(c.Seed)),
+            [GreedyPerfectInfoPolicy.PolicyName] = ("perfect information, greedy: reads every server's true cache and queue, picks the minimum predicted TTFT per request (virtual mode only; not an upper bound)", c => new GreedyPerfectInfoPolicy(c.Seed)),
         };
+
+    /// <summary>Old names still accepted: old → current.</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
+    {
+        [GreedyPerfectInfoPolicy.DeprecatedName] = GreedyPerfectInfoPolicy.PolicyName,
+    };
 
     private static readonly Lock Gate = new();
 
@@ -36,6 +42,14 @@ public static class PolicyRegistry
         {
             return [.. Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value.Description))];
         }
+    }
+
+    /// <summary>The current name for <paramref name="name"/>: itself, or what a deprecated alias now stands for (then
+    /// <paramref name="deprecated"/> is true).</summary>
+    public static string Canonical(string name, out bool deprecated)
+    {
+        deprecated = Aliases.TryGetValue(name, out var current);
+        return deprecated ? current! : name;
     }
 
     /// <summary>Whether <paramref name="name"/> is registered.</summary>

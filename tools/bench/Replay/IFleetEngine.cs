@@ -39,7 +39,7 @@ public interface IFleetEngine
     /// <summary>The server's own counters (prefix cache in tokens, preemptions).</summary>
     ServerCounters Counters(int server);
 
-    /// <summary>True state for the oracle policy.</summary>
+    /// <summary>True state for perfect-information policies.</summary>
     IFleetOracle Oracle { get; }
 }
 

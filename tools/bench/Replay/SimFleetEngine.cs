@@ -36,18 +36,24 @@ internal sealed class SimFleetEngine : IFleetEngine, IFleetOracle
 
     public IFleetOracle Oracle => this;
 
-    /// <summary>Builds the fleet a <see cref="FleetSpec"/> describes.</summary>
+    /// <summary>Builds the fleet a <see cref="FleetSpec"/> describes, every server on <paramref name="profile"/>.</summary>
     public static SimFleetEngine Create(FleetSpec spec, SimProfile profile)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var options = new SimServerOptions
+        return Create(spec, FleetLayout.Uniform(profile, spec.Servers));
+    }
+
+    /// <summary>Builds the fleet of <paramref name="layout"/> (its servers, in order) with the model and adapters of <paramref name="spec"/>.</summary>
+    public static SimFleetEngine Create(FleetSpec spec, FleetLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var options = new SimServerOptions[layout.Servers.Count];
+        for (var i = 0; i < options.Length; i++)
         {
-            ModelName = spec.Model,
-            Profile = profile,
-            LoraModules = [.. (spec.Adapters ?? []).Select(a => new LoraModule(a, "/adapters/" + a))],
-            MaxLoras = Math.Max(1, spec.MaxLoras),
-        };
-        return new SimFleetEngine(new SimFleet(options, spec.Servers));
+            options[i] = layout.ServerOptions(i, spec);
+        }
+
+        return new SimFleetEngine(new SimFleet(options));
     }
 
     public void AdvanceTo(double timeMs) => fleet.AdvanceTo(timeMs);
@@ -114,7 +120,7 @@ internal sealed class SimFleetEngine : IFleetEngine, IFleetOracle
 
     private SimPrompt PromptOf(RoutingRequest r)
     {
-        // The oracle asks about one request for every endpoint in a row: build its prompt once.
+        // A perfect-information policy asks about one request for every endpoint in a row: build its prompt once.
         if (!ReferenceEquals(promptOf, r))
         {
             var hashes = r.BlockHashes as ulong[] ?? [.. r.BlockHashes];

@@ -19,19 +19,32 @@ public static class SimFleetFactory
     /// <summary>A factory giving a fresh fleet per policy.</summary>
     public static Func<FleetSpec, IFleetEngine> Engines(SimProfile profile) => spec => SimFleetEngine.Create(spec, profile);
 
+    /// <summary>A factory giving a fresh fleet of <paramref name="layout"/>'s servers per policy.</summary>
+    public static Func<FleetSpec, IFleetEngine> Engines(FleetLayout layout) => spec => SimFleetEngine.Create(spec, layout);
+
     /// <summary>The fleet block of the JSON.</summary>
     public static FleetInfo Describe(FleetSpec spec, SimProfile profile, double scrapeIntervalMs)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(profile);
+        return Describe(spec, FleetLayout.Uniform(profile, spec.Servers), scrapeIntervalMs);
+    }
+
+    /// <summary>The fleet block of the JSON for a (possibly mixed or slowed) layout: <c>profile</c> holds the layout's
+    /// description, <c>kv_blocks_per_server</c> and the batch limits the largest server's.</summary>
+    public static FleetInfo Describe(FleetSpec spec, FleetLayout layout, double scrapeIntervalMs)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(layout);
+        var profile = layout.Servers.MaxBy(s => s.Profile.NumGpuBlocks)!.Profile;
         return new FleetInfo(
-            profile.Name,
-            spec.Servers,
+            layout.Describe(),
+            layout.Servers.Count,
             spec.Model,
             spec.Adapters ?? [],
             spec.Adapters is { Count: > 0 } ? Math.Max(1, spec.MaxLoras) : 0,
             profile.BlockSize,
-            profile.NumGpuBlocks,
+            layout.MaxKvBlocks,
             profile.MaxNumSeqs,
             profile.MaxNumBatchedTokens,
             (int)scrapeIntervalMs,

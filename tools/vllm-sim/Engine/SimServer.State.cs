@@ -147,7 +147,8 @@ public sealed partial class SimServer
         var perStep = Math.Max(1, p.MaxNumBatchedTokens - decodes);
         var knee = p.EffectiveKneeTokens;
         double myCtx = cached;
-        var t = _inFlight ? Math.Max(0, _eventMs - NowMs) : 0;
+        var inFlightLeft = _inFlight ? Math.Max(0, _eventMs - NowMs) : 0;
+        var t = 0.0;
         var first = true;
         var started = false;
         while (mine > 0)
@@ -176,7 +177,9 @@ public sealed partial class SimServer
             if (minLeft != int.MaxValue)
                 t += minLeft * (p.CpuOverheadMs + p.StepBaseMs + (p.ContextMsPerToken * ctxRunning));
         }
-        return t;
+        // A slowed server steps 1/Speed times slower; stalls are averaged in (the share of time they take).
+        var stallShare = Options.StallMs > 0 ? Options.StallEveryMs / (Options.StallEveryMs - Options.StallMs) : 1.0;
+        return inFlightLeft + (t / Options.Speed * stallShare);
     }
 
     private void RecordLoraInfo()

@@ -73,6 +73,7 @@ public sealed partial class SimServer
             + (p.AttentionMsPerTokenPair * pairs)
             + (anyStart ? p.NewRequestOverheadMs : 0)
             + (loraLoads * p.LoraLoadMs);
+        dt = (dt / Options.Speed) + Options.StallDelayMs(NowMs);
         LastStepMs = dt;
         LastStepTokens = tokens;
         Steps++;

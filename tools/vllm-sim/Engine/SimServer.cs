@@ -33,6 +33,7 @@ public sealed partial class SimServer
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Profile.Validate();
+        options.ValidateSlowdown();
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxLoras);
         Options = options;
         Profile = options.Profile;
