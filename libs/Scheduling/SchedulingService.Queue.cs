@@ -139,6 +139,7 @@ public sealed partial class SchedulingService
             {
                 _lastInFlightSweepMs = nowMs;
                 SweepInFlightLocked(nowMs);
+                SweepRemoteLocked(nowMs);
             }
         }
         CompleteReleased(released);

@@ -50,6 +50,12 @@ public static class BenchCli
         {
             trace, workload, requests, policies, output, profile, servers, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale, endpoints,
         };
+        var replicaArgs = new ReplicaArgs();
+        foreach (var o in replicaArgs.All)
+        {
+            cmd.Options.Add(o);
+        }
+
         cmd.SetAction(r => Guard(() =>
         {
             var httpMode = r.GetValue(mode) switch
@@ -97,7 +103,13 @@ public static class BenchCli
 
             var simProfile = ProfileOrThrow(r.GetValue(profile)!, r.GetValue(maxModelLen));
             var spec = new FleetSpec(simProfile.Name, r.GetValue(servers), Adapters: adapterList, MaxLoras: r.GetValue(maxLoras), Seed: r.GetValue(seed));
-            var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries));
+            var replicaOptions = replicaArgs.Parse(r);
+            if (httpMode && replicaOptions.Count > 1)
+            {
+                throw new UsageException("--replicas runs only in --mode virtual");
+            }
+
+            var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries), Replicas: replicaOptions);
             Console.WriteLine(w.Description);
             foreach (var s in w.Skipped.Take(5))
             {

@@ -47,9 +47,19 @@ internal static class MeshPolicies
             DefaultTtlMs = BenchTtlMs,
         };
         var capacity = c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
-        return new MeshPolicy(name, c, options, profile, prefix ? new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks) : null);
+        return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null);
     }
 
+    /// <summary>Our index: one for every replica when the prefix state is shared (records visible after the index delay,
+    /// as through pub/sub and Redis), else the replica's own, recorded at once.</summary>
+    private static LruPrefixIndex IndexFor(PolicyContext c, int capacity)
+    {
+        if (c.Replica is not { SharedPrefixState: true } r)
+            return new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks);
+        return r.Shared("mesh-prefix-index", () => new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks, c.TimeProvider, r.IndexDelayMs));
+    }
+
+    /// <summary>The reference picker's index is in memory per replica, whatever the run's prefix state.</summary>
     private static MeshPolicy CreateGieReference(PolicyContext c)
     {
         var options = new SchedulerOptions { UseQueueing = false };
