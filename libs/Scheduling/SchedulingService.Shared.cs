@@ -91,21 +91,25 @@ public sealed partial class SchedulingService
     }
 
     /// <summary>Forgets remote dispatches older than <c>InFlightExpiryMs</c> (no snapshot came to cover them). Caller holds the gate.</summary>
-    private void SweepRemoteLocked(long nowMs)
+    private void SweepRemoteLocked(long nowMs) => ExpireLocked(_remote, nowMs, FreeRemote);
+
+    /// <summary>Removes and frees the entries dispatched more than <c>InFlightExpiryMs</c> ago; returns how many. Caller holds the gate.</summary>
+    private int ExpireLocked(Dictionary<string, InFlightEntry> entries, long nowMs, Action<InFlightEntry> free)
     {
         List<string>? stale = null;
-        foreach (var (id, entry) in _remote)
+        foreach (var (id, entry) in entries)
         {
             if (nowMs - entry.DispatchedAtMs > _options.InFlightExpiryMs)
                 (stale ??= []).Add(id);
         }
         if (stale is null)
-            return;
+            return 0;
         foreach (var id in stale)
         {
-            if (_remote.Remove(id, out var entry))
-                FreeRemote(entry);
+            if (entries.Remove(id, out var entry))
+                free(entry);
         }
+        return stale.Count;
     }
 
     private static void FreeRemote(InFlightEntry entry)

@@ -22,6 +22,7 @@ public static class BenchCli
             WorkloadsCommand(),
             ReportCommand(),
             CeilingCommand(),
+            ReplicaTableCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

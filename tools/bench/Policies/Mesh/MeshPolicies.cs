@@ -64,6 +64,7 @@ internal static class MeshPolicies
     {
         var options = new SchedulerOptions { UseQueueing = false };
         options.Profiles["GIE"] = new ProfileOptions { PrefixWeight = 3, QueueWeight = 2, KvWeight = 2 };
-        return new MeshPolicy("gie-reference", c, options, "GIE", new LruPrefixIndex(c.Endpoints.Count, GieLruCapacity, GieMaxBlocks));
+        // Nor does it see other replicas' dispatches: without the replica context it gets neither shared index nor events.
+        return new MeshPolicy("gie-reference", c with { Replica = null }, options, "GIE", new LruPrefixIndex(c.Endpoints.Count, GieLruCapacity, GieMaxBlocks));
     }
 }
