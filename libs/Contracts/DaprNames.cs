@@ -21,6 +21,10 @@ public static class DaprNames
     /// <summary>Request completions, published by ext-proc on <see cref="FanOutPubSub"/>; the dispatching scheduler replica frees in-flight accounting.</summary>
     public const string CompletionsTopic = "request-completions";
 
+    /// <summary>Dispatches of every scheduler replica (routing decisions without block hashes), published by scheduler on
+    /// <see cref="FanOutPubSub"/>; the other replicas count them as in-flight load until a snapshot shows it.</summary>
+    public const string DispatchesTopic = "scheduler-dispatches";
+
     /// <summary>State key prefix of the latest pool snapshot (one key per pool): <c>snapshot/{pool}</c>.</summary>
     public const string SnapshotKeyPrefix = "snapshot/";
 }

@@ -1,6 +1,8 @@
 namespace InferenceMesh.Contracts;
 
-/// <summary>A pick made by a scheduler replica, published to <see cref="DaprNames.RoutingDecisionsTopic"/>.</summary>
+/// <summary>A pick made by a scheduler replica, published to <see cref="DaprNames.RoutingDecisionsTopic"/> (and, without the
+/// block hashes, to <see cref="DaprNames.DispatchesTopic"/> so the other scheduler replicas count it).
+/// <c>PrefillMs</c> is the picker's predicted prefill time on the endpoint (0 when unknown).</summary>
 public sealed record RoutingDecision(
     string RequestId,
     string Pool,
@@ -9,4 +11,5 @@ public sealed record RoutingDecision(
     IReadOnlyList<ulong> BlockHashes,
     string SchedulerReplica,
     Criticality Criticality,
-    long DecidedAtUnixMs);
+    long DecidedAtUnixMs,
+    double PrefillMs = 0);

@@ -1,8 +1,11 @@
 namespace InferenceMesh.Scheduling;
 
 /// <summary>A dispatch of this replica waiting for its completion.</summary>
-internal sealed class InFlightEntry(PoolRuntime pool, EndpointState endpoint, long dispatchedAtMs)
+internal sealed class InFlightEntry(PoolRuntime pool, EndpointState endpoint, long dispatchedAtMs, double prefillMs = 0)
 {
+    /// <summary>Predicted prefill time on the endpoint, announced to the other replicas with the dispatch.</summary>
+    public readonly double PrefillMs = prefillMs;
+
     public readonly PoolRuntime Pool = pool;
     public readonly EndpointState Endpoint = endpoint;
     public readonly long DispatchedAtMs = dispatchedAtMs;

@@ -25,7 +25,7 @@ public sealed partial class SchedulingService
 
         if (_inFlight.Remove(request.RequestId, out var previous))
             Free(previous);
-        _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs);
+        _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs, _picker.ChosenPrefillMs);
         primary.InFlight++;
         primary.SinceSnapshot++;
         primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
@@ -61,7 +61,7 @@ public sealed partial class SchedulingService
         if (_publisher is null)
             return;
         var decision = new RoutingDecision(request.RequestId, request.Pool, AdapterOf(request) ?? string.Empty, response.Endpoint!,
-            request.BlockHashes ?? [], ReplicaId, request.Criticality, NowMs());
+            request.BlockHashes ?? [], ReplicaId, request.Criticality, NowMs(), PredictedPrefillMs(request.RequestId));
         try
         {
             // The decision stands even if the caller has gone; the index should still learn it.

@@ -143,6 +143,7 @@ public sealed partial class SchedulingService
             {
                 _lastInFlightSweepMs = nowMs;
                 SweepInFlightLocked(nowMs);
+                SweepRemoteLocked(nowMs);
             }
         }
         CompleteReleased(released);
@@ -151,20 +152,9 @@ public sealed partial class SchedulingService
     /// <summary>Forgets dispatches whose completion never came, so a lost event does not hold load forever.</summary>
     private void SweepInFlightLocked(long nowMs)
     {
-        List<string>? stale = null;
-        foreach (var (id, entry) in _inFlight)
-        {
-            if (nowMs - entry.DispatchedAtMs > _options.InFlightExpiryMs)
-                (stale ??= []).Add(id);
-        }
-        if (stale is null)
-            return;
-        foreach (var id in stale)
-        {
-            if (_inFlight.Remove(id, out var entry))
-                Free(entry);
-        }
-        LogInFlightExpired(stale.Count);
+        var expired = ExpireLocked(_inFlight, nowMs, Free);
+        if (expired > 0)
+            LogInFlightExpired(expired);
     }
 
     private static void Free(InFlightEntry entry)

@@ -152,15 +152,19 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         return immediate;
     }
 
-    /// <summary>Frees the in-flight slot of a request this replica dispatched.</summary>
+    /// <summary>Frees the in-flight slot of a request this replica dispatched; another replica's completion ends the count
+    /// of its dispatch here (<see cref="ApplyRemoteDispatch"/>).</summary>
     /// <returns>False when the completion belongs to another replica or to an unknown (or already completed) request.</returns>
     public bool Complete(RequestCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        if (!string.IsNullOrEmpty(completion.SchedulerReplica) && !string.Equals(completion.SchedulerReplica, ReplicaId, StringComparison.Ordinal))
-            return false;
         if (string.IsNullOrEmpty(completion.RequestId))
             return false;
+        if (!string.IsNullOrEmpty(completion.SchedulerReplica) && !string.Equals(completion.SchedulerReplica, ReplicaId, StringComparison.Ordinal))
+        {
+            CompleteRemote(completion.RequestId);
+            return false;
+        }
         List<(QueuedRequest, ScheduleResponse)>? released = null;
         lock (_gate)
         {
@@ -189,7 +193,10 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             var pool = GetPoolLocked(snapshot.Pool);
             result = pool.Apply(snapshot, _inFlight);
             if (result == SnapshotResult.Applied)
+            {
+                RecountRemoteLocked(pool);
                 ReleaseLocked(pool, NowMs(), ref released);
+            }
         }
         CompleteReleased(released);
         _metrics.Snapshot(result);

@@ -2,13 +2,19 @@ using System.Threading.Channels;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
 using InferenceMesh.Scheduling;
+using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.Scheduler;
 
 /// <summary>Publishes routing decisions to <c>routing-decisions</c> off the schedule path: the pick returns at once and a few
-/// background publishers drain a bounded buffer (oldest dropped, and counted in the log, if the broker falls behind).</summary>
-internal sealed partial class DecisionPublisher(IEventPublisher events, ILogger<DecisionPublisher> logger) : BackgroundService, IRoutingDecisionPublisher
+/// background publishers drain a bounded buffer (oldest dropped, and counted in the log, if the broker falls behind).
+/// With <see cref="InFlightSharingOptions.Enabled"/> each decision also goes, without its block hashes, to the fan-out
+/// topic <c>scheduler-dispatches</c>, where the other scheduler replicas count it (docs/scheduler.md, "Several replicas").</summary>
+internal sealed partial class DecisionPublisher(IEventPublisher events, IOptions<InFlightSharingOptions> sharing, ILogger<DecisionPublisher> logger)
+    : BackgroundService, IRoutingDecisionPublisher
 {
+    private readonly bool _share = sharing.Value.Enabled;
+
     private const int Publishers = 4;
     private readonly Channel<RoutingDecision> _buffer = Channel.CreateBounded<RoutingDecision>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false });
@@ -36,7 +42,13 @@ internal sealed partial class DecisionPublisher(IEventPublisher events, ILogger<
             {
                 try
                 {
-                    await events.PublishAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, decision, ContractsJsonContext.Default.RoutingDecision, stoppingToken).ConfigureAwait(false);
+                    var recorded = events.PublishAsync(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, decision, ContractsJsonContext.Default.RoutingDecision, stoppingToken);
+                    if (_share)
+                    {
+                        await events.PublishAsync(DaprNames.FanOutPubSub, DaprNames.DispatchesTopic, decision with { BlockHashes = [] },
+                            ContractsJsonContext.Default.RoutingDecision, stoppingToken).ConfigureAwait(false);
+                    }
+                    await recorded.ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {

@@ -10,6 +10,7 @@ internal static class SchedulerApi
 {
     public const string MetricsRoute = "/events/endpoint-metrics";
     public const string CompletionsRoute = "/events/request-completions";
+    public const string DispatchesRoute = "/events/scheduler-dispatches";
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -28,6 +29,13 @@ internal static class SchedulerApi
             {
                 // Completions of other replicas arrive too (fan-out); they are acknowledged and ignored.
                 services.GetRequiredService<SchedulingService>().Complete(completion);
+                return ValueTask.FromResult(TopicResult.Success);
+            });
+        // Other replicas' dispatches count as load here until a snapshot shows them; our own come back too and are ignored.
+        app.MapSubscription(DaprNames.FanOutPubSub, DaprNames.DispatchesTopic, DispatchesRoute, ContractsJsonContext.Default.RoutingDecision,
+            (decision, _) =>
+            {
+                services.GetRequiredService<SchedulingService>().ApplyRemoteDispatch(decision);
                 return ValueTask.FromResult(TopicResult.Success);
             });
         app.MapDaprSubscribeHandler();

@@ -36,6 +36,7 @@ public static class SchedulerExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddValidatedOptions<SchedulerOptions>(SchedulerOptions.Section);
+        services.AddValidatedOptions<InFlightSharingOptions>(InFlightSharingOptions.Section);
         services.TryAddSingleton<DecisionPublisher>();
         services.TryAddSingleton<IRoutingDecisionPublisher>(sp => sp.GetRequiredService<DecisionPublisher>());
         services.AddHostedService(sp => sp.GetRequiredService<DecisionPublisher>());
@@ -59,7 +60,7 @@ public static class SchedulerExtensions
     }
 
     /// <summary>Maps <c>POST /schedule</c>, <c>POST /complete</c>, <c>GET /queue</c>, <c>GET /pool</c>, the pub/sub deliveries of
-    /// <c>endpoint-metrics</c> and <c>request-completions</c> on <c>pubsub-fanout</c>, and <c>GET /dapr/subscribe</c>.</summary>
+    /// <c>endpoint-metrics</c>, <c>request-completions</c> and <c>scheduler-dispatches</c> on <c>pubsub-fanout</c>, and <c>GET /dapr/subscribe</c>.</summary>
     public static IEndpointRouteBuilder MapSchedulerApi(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);

@@ -22,6 +22,7 @@ public static class BenchCli
             WorkloadsCommand(),
             ReportCommand(),
             CeilingCommand(),
+            ReplicaTableCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
@@ -53,6 +54,12 @@ public static class BenchCli
         {
             trace, workload, requests, policies, output, profile, servers, fleet, slow, stall, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale, endpoints,
         };
+        var replicaArgs = new ReplicaArgs();
+        foreach (var o in replicaArgs.All)
+        {
+            cmd.Options.Add(o);
+        }
+
         cmd.SetAction(r => Guard(() =>
         {
             var httpMode = r.GetValue(mode) switch
@@ -115,7 +122,13 @@ public static class BenchCli
             }
 
             var spec = new FleetSpec(layout.Spec, layout.Servers.Count, Adapters: adapterList, MaxLoras: r.GetValue(maxLoras), Seed: r.GetValue(seed));
-            var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries));
+            var replicaOptions = replicaArgs.Parse(r);
+            if (httpMode && replicaOptions.Count > 1)
+            {
+                throw new UsageException("--replicas runs only in --mode virtual");
+            }
+
+            var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries), Replicas: replicaOptions);
             Console.WriteLine(w.Description);
             foreach (var s in w.Skipped.Take(5))
             {

@@ -13,4 +13,8 @@ public sealed record PolicyContext(
     int BlockSize,
     int KvBlocksPerServer,
     int MaxLoras,
-    TimeProvider TimeProvider);
+    TimeProvider TimeProvider)
+{
+    /// <summary>Set when the replay runs several picker replicas (<c>--replicas</c>); null for a single picker.</summary>
+    public ReplicaContext? Replica { get; init; }
+}

@@ -8,17 +8,22 @@ using InferenceMesh.Contracts;
 namespace InferenceMesh.Bench.Replay;
 
 /// <summary>One policy's replay of a workload on a fresh fleet: a discrete-event loop interleaving the replay's own events
-/// (arrivals, scrapes, session follow-ups) with the engine's.</summary>
-internal sealed class PolicyRun
+/// (arrivals, scrapes, snapshot deliveries, session follow-ups) with the engine's. With several picker replicas each has
+/// its own policy instance and its own <see cref="FleetView"/> (own outstanding counts, own copy of the snapshots,
+/// delivered after the pub/sub delay); a request stays with the replica it was spread to.</summary>
+internal sealed partial class PolicyRun
 {
     private const double StuckAfterMs = 600_000;
 
     private readonly Workload workload;
     private readonly IFleetEngine engine;
+    private readonly Func<int, IRoutingPolicy> createPolicy;
+    private readonly IRoutingPolicy?[] policies;
     private readonly IRoutingPolicy policy;
+    private readonly FleetView[] views;
     private readonly ReplayOptions options;
+    private readonly ReplicaOptions replicas;
     private readonly Action<ReplayProgress>? progress;
-    private readonly FleetView view;
     private readonly PriorityQueue<(Kind Kind, int Index), (double Time, long Seq)> events = new();
     private readonly List<int> deferred = [];
     private readonly RoutingRequest?[] routing;
@@ -32,13 +37,14 @@ internal sealed class PolicyRun
     private bool retrying;
     private bool retryScheduled;
 
-    public PolicyRun(Workload workload, IFleetEngine engine, IRoutingPolicy policy, ReplayOptions options, Action<ReplayProgress>? progress)
+    public PolicyRun(Workload workload, IFleetEngine engine, Func<int, IRoutingPolicy> createPolicy, ReplayOptions options, Action<ReplayProgress>? progress)
     {
         this.workload = workload;
         this.engine = engine;
-        this.policy = policy;
+        this.createPolicy = createPolicy;
         this.options = options;
         this.progress = progress;
+        replicas = options.Replicas ?? ReplicaOptions.OnePicker;
         var n = workload.Requests.Count;
         routing = new RoutingRequest?[n];
         nextInSession = new int[n];
@@ -52,10 +58,31 @@ internal sealed class PolicyRun
             metrics[i] = engine.Scrape(i);
         }
 
-        view = new FleetView(metrics, new int[m]);
+        replicaOf = new int[n];
+        Array.Fill(replicaOf, -1);
+        var count = Math.Max(1, replicas.Count);
+        policies = new IRoutingPolicy?[count];
+        views = new FleetView[count];
+        spreadRandom = new Random(options.Seed);
+        requestsPerReplica = new int[count];
+        overshoot = new QueueOvershoot(QueueThreshold);
+        latest = metrics;
+        for (var r = 0; r < count; r++)
+        {
+            views[r] = new FleetView((EndpointMetrics[])metrics.Clone(), new int[m]);
+            if (!Joins(r))
+            {
+                policies[r] = createPolicy(r);
+            }
+        }
+
+        policy = policies[0]!;
         if (policy is IOraclePolicy)
         {
-            view.Oracle = engine.Oracle;
+            foreach (var v in views)
+            {
+                v.Oracle = engine.Oracle;
+            }
         }
     }
 
@@ -64,6 +91,8 @@ internal sealed class PolicyRun
         Arrive,
         Scrape,
         Retry,
+        Deliver,
+        Join,
     }
 
     public PolicyResult Run()
@@ -103,6 +132,11 @@ internal sealed class PolicyRun
         }
 
         Schedule(0, Kind.Scrape, -1);
+        if (replicas.JoinAtMs is { } joinAt && policies.Length > 1)
+        {
+            Schedule(joinAt, Kind.Join, policies.Length - 1);
+        }
+
         while (done < requests.Count)
         {
             var tDriver = events.TryPeek(out _, out var key) ? key.Time : double.PositiveInfinity;
@@ -122,7 +156,11 @@ internal sealed class PolicyRun
 
             engine.AdvanceTo(tDriver);
             var (kind, index) = events.Dequeue();
-            view.NowMs = tDriver;
+            foreach (var v in views)
+            {
+                v.NowMs = tDriver;
+            }
+
             switch (kind)
             {
                 case Kind.Arrive:
@@ -130,6 +168,12 @@ internal sealed class PolicyRun
                     break;
                 case Kind.Scrape:
                     ScrapeAll(tDriver);
+                    break;
+                case Kind.Deliver:
+                    Deliver(inTransit.Dequeue(), tDriver);
+                    break;
+                case Kind.Join:
+                    Join(index, tDriver);
                     break;
                 default:
                     retryScheduled = false;
@@ -144,7 +188,7 @@ internal sealed class PolicyRun
             counters[s] = engine.Counters(s);
         }
 
-        return rec.Summarise(policy.Name, engine.Addresses, counters);
+        return rec.Summarise(policy.Name, engine.Addresses, counters) with { Replicas = Describe() };
     }
 
     private void Schedule(double time, Kind kind, int index) => events.Enqueue((kind, index), (time, seq++));
@@ -169,6 +213,8 @@ internal sealed class PolicyRun
     {
         var r = workload.Requests[i];
         rec.Arrival[i] = now;
+        replicaOf[i] = NextReplica();
+        requestsPerReplica[replicaOf[i]]++;
         routing[i] = new RoutingRequest(
             i,
             "r" + i.ToString(CultureInfo.InvariantCulture),
@@ -187,7 +233,10 @@ internal sealed class PolicyRun
     private bool TryPlace(int i, double now)
     {
         var req = routing[i]!;
-        var pick = policy.Pick(req, view);
+        var replica = replicaOf[i];
+        var picker = policies[replica]!;
+        var view = views[replica];
+        var pick = picker.Pick(req, view);
         if (pick == Picks.Defer)
         {
             return false;
@@ -207,14 +256,15 @@ internal sealed class PolicyRun
         rec.Server[i] = pick;
         rec.RequestsPerServer[pick]++;
         view.OutstandingArray[pick]++;
-        policy.OnDispatched(req, pick, view);
+        picker.OnDispatched(req, pick, view);
+        CountDecision(i, replica, now);
         engine.Submit(pick, new EngineRequest(i, req, c => OnEngineCompleted(i, c)));
         return true;
     }
 
     private void OnEngineCompleted(int i, EngineCompletion c)
     {
-        view.OutstandingArray[rec.Server[i]]--;
+        views[replicaOf[i]].OutstandingArray[rec.Server[i]]--;
         rec.FirstToken[i] = c.FirstTokenMs;
         Finish(i, c.FinishedMs, c.StatusCode, c.OutputTokens, c.CachedTokens);
     }
@@ -228,7 +278,7 @@ internal sealed class PolicyRun
         done++;
         lastProgressMs = t;
         var ttft = double.IsNaN(rec.FirstToken[i]) ? double.NaN : rec.FirstToken[i] - rec.Arrival[i];
-        policy.OnCompleted(routing[i]!, rec.Server[i], new RequestOutcome(code, ttft, t - rec.Arrival[i], outTokens, cached));
+        policies[replicaOf[i]]!.OnCompleted(routing[i]!, rec.Server[i], new RequestOutcome(code, ttft, t - rec.Arrival[i], outTokens, cached));
         var next = nextInSession[i];
         if (next >= 0)
         {
@@ -255,27 +305,53 @@ internal sealed class PolicyRun
 
     private void ScrapeAll(double now)
     {
-        var metrics = view.MetricsArray;
+        var metrics = new EndpointMetrics[engine.Count];
         Span<double> usage = metrics.Length <= 256 ? stackalloc double[metrics.Length] : new double[metrics.Length];
         for (var s = 0; s < metrics.Length; s++)
         {
             metrics[s] = engine.Scrape(s);
             usage[s] = metrics[s].KvUsage;
+            overshoot.Sample(metrics[s].Waiting);
         }
 
         rec.SampleKv(usage);
-        if (deferred.Count > 0)
+        if (replicas.SnapshotDelayMs > 0)
         {
-            RetryDeferred(now);
-            if (deferred.Count > 0 && double.IsPositiveInfinity(engine.NextEventMs) && now - lastProgressMs > StuckAfterMs)
-            {
-                FailDeferred(503);
-            }
+            // Pub/sub takes a while: every replica sees this scrape later, all at once.
+            inTransit.Enqueue(metrics);
+            Schedule(now + replicas.SnapshotDelayMs, Kind.Deliver, -1);
+        }
+        else
+        {
+            Deliver(metrics, now);
+        }
+
+        if (deferred.Count > 0 && double.IsPositiveInfinity(engine.NextEventMs) && now - lastProgressMs > StuckAfterMs)
+        {
+            FailDeferred(503);
         }
 
         if (done < workload.Requests.Count)
         {
             Schedule(now + options.ScrapeIntervalMs, Kind.Scrape, -1);
+        }
+    }
+
+    /// <summary>A snapshot reaches every running replica; queued requests get another chance.</summary>
+    private void Deliver(EndpointMetrics[] metrics, double now)
+    {
+        latest = metrics;
+        for (var r = 0; r < views.Length; r++)
+        {
+            if (policies[r] is not null)
+            {
+                Array.Copy(metrics, views[r].MetricsArray, metrics.Length);
+            }
+        }
+
+        if (deferred.Count > 0)
+        {
+            RetryDeferred(now);
         }
     }
 
@@ -301,7 +377,7 @@ internal sealed class PolicyRun
         deferred.Clear();
         foreach (var i in pending)
         {
-            Finish(i, view.NowMs, code, 0, 0);
+            Finish(i, views[0].NowMs, code, 0, 0);
         }
     }
 }

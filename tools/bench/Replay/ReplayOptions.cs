@@ -5,8 +5,10 @@ namespace InferenceMesh.Bench.Replay;
 /// <param name="ScrapeIntervalMs">How often the picker's view of server metrics refreshes (GIE: 50 ms).</param>
 /// <param name="KeepSeries">Keep time series for charts in the JSON.</param>
 /// <param name="MaxSeriesPoints">Cap on points per series (downsampled beyond).</param>
+/// <param name="Replicas">Picker replicas of a virtual replay; null = one picker, no propagation delays.</param>
 public sealed record ReplayOptions(
     int Seed = 1,
     double ScrapeIntervalMs = 50,
     bool KeepSeries = true,
-    int MaxSeriesPoints = 600);
+    int MaxSeriesPoints = 600,
+    ReplicaOptions? Replicas = null);

@@ -29,9 +29,18 @@ public static class ReplayRunner
         foreach (var name in policies)
         {
             var engine = engineFactory(fleet);
-            var policy = PolicyRegistry.Create(name, new PolicyContext(
-                engine.Addresses, options.Seed, fleetInfo.BlockSize, fleetInfo.KvBlocksPerServer, fleetInfo.MaxLoras, new SimulatedTimeProvider(engine)));
-            results.Add(new PolicyRun(workload, engine, policy, options, progress).Run() with { Policy = name });
+            var context = new PolicyContext(
+                engine.Addresses, options.Seed, fleetInfo.BlockSize, fleetInfo.KvBlocksPerServer, fleetInfo.MaxLoras, new SimulatedTimeProvider(engine));
+            var replicas = options.Replicas ?? ReplicaOptions.OnePicker;
+            var shared = new Dictionary<string, object>(StringComparer.Ordinal);
+            // Each replica its own random stream (replica 0 keeps the run's seed, so one replica replays as before).
+            IRoutingPolicy Create(int replica) => PolicyRegistry.Create(name, context with
+            {
+                Seed = options.Seed + (replica * 7919),
+                Replica = new ReplicaContext(replica, Math.Max(1, replicas.Count), replicas.PrefixState == PrefixState.Shared,
+                    replicas.IndexDelayMs, replicas.ShareInFlight, replicas.EventDelayMs, shared),
+            });
+            results.Add(new PolicyRun(workload, engine, Create, options, progress).Run() with { Policy = name });
         }
 
         return new BenchResults(

@@ -167,7 +167,7 @@ public static class MarkdownReport
     private static string Errors(int total, IReadOnlyDictionary<string, int> byStatus) =>
         total == 0 ? "0" : Inv($"{total} ({string.Join(", ", byStatus.Select(kv => $"{kv.Key}: {kv.Value}"))})");
 
-    private static string Ms(double v) => v >= 1000 ? Inv($"{v / 1000.0:F2} s") : Inv($"{v:F1} ms");
+    internal static string Ms(double v) => v >= 1000 ? Inv($"{v / 1000.0:F2} s") : Inv($"{v:F1} ms");
 
     private static string Slug(string s)
     {

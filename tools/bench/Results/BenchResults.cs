@@ -59,7 +59,13 @@ public sealed record PolicyResult(
     [property: JsonPropertyName("preemptions")] long Preemptions,
     [property: JsonPropertyName("servers")] IReadOnlyList<ServerResult> Servers,
     [property: JsonPropertyName("by_criticality")] IReadOnlyDictionary<string, CriticalityResult>? ByCriticality,
-    [property: JsonPropertyName("series")] SeriesData? Series);
+    [property: JsonPropertyName("series")] SeriesData? Series)
+{
+    /// <summary>Picker replicas of a virtual replay (absent in older files and HTTP runs).</summary>
+    [JsonPropertyName("replicas")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReplicaResult? Replicas { get; init; }
+}
 
 /// <summary>One server's share of a policy's run.</summary>
 public sealed record ServerResult(

@@ -1,15 +1,18 @@
 namespace InferenceMesh.Bench.Policies.Mesh;
 
 /// <summary>Approximate prefix index as the reference picker keeps it: per endpoint, an LRU set of block hashes recorded
-/// right after each pick; a match counts the leading blocks an endpoint holds, up to <c>maxBlocks</c>.</summary>
-internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int maxBlocks)
+/// right after each pick; a match counts the leading blocks an endpoint holds, up to <c>maxBlocks</c>. With a clock and
+/// a delay, a record becomes visible only after the delay (a shared index fed through pub/sub).</summary>
+internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int maxBlocks, TimeProvider? clock = null, double visibleAfterMs = 0)
 {
     private readonly Lru[] _sets = CreateSets(endpoints, capacityPerEndpoint);
+    private readonly Queue<(double AtMs, int Endpoint, IReadOnlyList<ulong> Hashes)> _pending = new();
 
     public int MaxBlocks => maxBlocks;
 
     public int Match(int endpoint, IReadOnlyList<ulong> hashes)
     {
+        ApplyDue();
         var set = _sets[endpoint];
         var n = Math.Min(hashes.Count, maxBlocks);
         var matched = 0;
@@ -19,6 +22,34 @@ internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int
     }
 
     public void Record(int endpoint, IReadOnlyList<ulong> hashes)
+    {
+        if (clock is not null && visibleAfterMs > 0)
+        {
+            _pending.Enqueue((NowMs(clock) + visibleAfterMs, endpoint, hashes));
+            return;
+        }
+
+        Apply(endpoint, hashes);
+    }
+
+    private static double NowMs(TimeProvider clock) => clock.GetTimestamp() * 1000.0 / clock.TimestampFrequency;
+
+    private void ApplyDue()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        var now = NowMs(clock!);
+        while (_pending.TryPeek(out var p) && p.AtMs <= now)
+        {
+            _pending.Dequeue();
+            Apply(p.Endpoint, p.Hashes);
+        }
+    }
+
+    private void Apply(int endpoint, IReadOnlyList<ulong> hashes)
     {
         var set = _sets[endpoint];
         var n = Math.Min(hashes.Count, maxBlocks);

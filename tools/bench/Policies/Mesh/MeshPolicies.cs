@@ -78,12 +78,23 @@ internal static class MeshPolicies
             Slo = new SloOptions { DefaultTtftMs = ttftSloMs, ShedStandard = shedStandard },
         };
         var capacity = c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
-        return new MeshPolicy(name, c, options, profile, prefix ? new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks) : null);
+        return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null);
     }
 
+    /// <summary>Our index: one for every replica when the prefix state is shared (records visible after the index delay,
+    /// as through pub/sub and Redis), else the replica's own, recorded at once.</summary>
+    private static LruPrefixIndex IndexFor(PolicyContext c, int capacity)
+    {
+        if (c.Replica is not { SharedPrefixState: true } r)
+            return new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks);
+        return r.Shared("mesh-prefix-index", () => new LruPrefixIndex(c.Endpoints.Count, capacity, MeshMaxBlocks, c.TimeProvider, r.IndexDelayMs));
+    }
+
+    /// <summary>The reference picker's index is in memory per replica, whatever the run's prefix state.</summary>
     private static MeshPolicy CreateGieReference(PolicyContext c)
     {
         var options = new SchedulerOptions { UseQueueing = false, ConfigText = GieConfig };
-        return new MeshPolicy("gie-reference", c, options, "GIE", new LruPrefixIndex(c.Endpoints.Count, GieLruCapacity, GieMaxBlocks));
+        // Nor does it see other replicas' dispatches: without the replica context it gets neither shared index nor events.
+        return new MeshPolicy("gie-reference", c with { Replica = null }, options, "GIE", new LruPrefixIndex(c.Endpoints.Count, GieLruCapacity, GieMaxBlocks));
     }
 }

@@ -16,8 +16,12 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     private readonly Dictionary<int, Task<ScheduleResponse>> _pending = [];
     private readonly Dictionary<string, int> _matches = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _addresses;
+    private readonly TimeProvider _clock;
+    private readonly string _replicaId;
+    private readonly InFlightFeed? _feed;
     private EndpointMetrics? _lastSeen;
     private long _sequence;
+    private int _feedCursor;
 
     public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, LruPrefixIndex? index)
     {
@@ -29,7 +33,15 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
         // The replay drives expiry through Tick(); the wall-clock timer should stay out of the way.
         options.TickMs = 60_000;
         options.RandomSeed = context.Seed;
-        _scheduler = new SchedulingService(options, context.TimeProvider, new Random(context.Seed), "bench-replica");
+        _clock = context.TimeProvider;
+        _replicaId = context.Replica is { } replica ? "bench-replica-" + replica.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) : "bench-replica";
+        if (context.Replica is { ShareInFlight: true, Count: > 1 } r)
+        {
+            // A replica that starts late reads the topic from now on; older dispatches are in the snapshots it gets.
+            _feed = r.Shared("inflight-feed", () => new InFlightFeed(r.EventDelayMs));
+            _feedCursor = _feed.Count;
+        }
+        _scheduler = new SchedulingService(options, context.TimeProvider, new Random(context.Seed), _replicaId);
         _scheduler.ConfigurePool(Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = profile });
     }
 
@@ -57,12 +69,20 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
         return Picks.Defer;
     }
 
-    public void OnDispatched(RoutingRequest request, int endpoint, FleetView fleet) => _index?.Record(endpoint, request.BlockHashes);
+    public void OnDispatched(RoutingRequest request, int endpoint, FleetView fleet)
+    {
+        _index?.Record(endpoint, request.BlockHashes);
+        _feed?.Dispatched(fleet.NowMs, new RoutingDecision(request.RequestId, Pool, request.Model, _addresses[endpoint], [], _replicaId,
+            request.Criticality, _clock.GetUtcNow().ToUnixTimeMilliseconds(), _scheduler.PredictedPrefillMs(request.RequestId)));
+    }
 
     public void OnCompleted(RoutingRequest request, int endpoint, RequestOutcome outcome)
     {
-        if (endpoint >= 0)
-            _scheduler.Complete(new RequestCompletion(request.RequestId, "bench-replica", _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, 0));
+        if (endpoint < 0)
+            return;
+        var completion = new RequestCompletion(request.RequestId, _replicaId, _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, 0);
+        _scheduler.Complete(completion);
+        _feed?.Completed(_clock.GetTimestamp() * 1000.0 / _clock.TimestampFrequency, completion);
     }
 
     public void Dispose() => _scheduler.Dispose();
@@ -90,6 +110,7 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     /// <summary>Feeds each new scrape to the scheduler as a snapshot, then lets it expire and release.</summary>
     private void Sync(FleetView fleet)
     {
+        _feed?.Deliver(ref _feedCursor, fleet.NowMs, _replicaId, _scheduler);
         if (fleet.Count > 0 && !ReferenceEquals(fleet.Metrics[0], _lastSeen))
         {
             _lastSeen = fleet.Metrics[0];

@@ -1,0 +1,132 @@
+using InferenceMesh.Contracts;
+
+namespace InferenceMesh.Scheduling;
+
+/// <summary>In-flight load across replicas: another replica's dispatch counts in the endpoint's load from the moment its
+/// event arrives until a snapshot scraped after the dispatch shows it (or its completion arrives), exactly as this
+/// replica's own dispatches count. Without it R replicas can overshoot a server by R × the headroom between scrapes.</summary>
+public sealed partial class SchedulingService
+{
+    private readonly Dictionary<string, InFlightEntry> _remote = new(StringComparer.Ordinal);
+
+    /// <summary>Dispatches of other replicas counted now (not yet in a snapshot, not completed).</summary>
+    public int RemoteInFlight
+    {
+        get
+        {
+            lock (_gate)
+                return _remote.Count;
+        }
+    }
+
+    /// <summary>Counts another replica's dispatch (an event on the fan-out topic) in the endpoint's load.</summary>
+    /// <returns>False when the decision is this replica's own, names an unknown pool or endpoint, or is already older
+    /// than the endpoint's latest scrape (the scrape shows its load).</returns>
+    public bool ApplyRemoteDispatch(RoutingDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (string.IsNullOrEmpty(decision.RequestId) || string.IsNullOrEmpty(decision.Pool) || string.IsNullOrEmpty(decision.Endpoint)
+            || string.Equals(decision.SchedulerReplica, ReplicaId, StringComparison.Ordinal))
+            return false;
+        lock (_gate)
+        {
+            if (_disposed || !_pools.TryGetValue(decision.Pool, out var pool) || FindEndpoint(pool, decision.Endpoint) is not { } endpoint
+                || decision.DecidedAtUnixMs < endpoint.ScrapedAtMs)
+                return false;
+            // Pub/sub delivers at least once: a redelivered decision replaces its first copy.
+            var redelivered = _remote.Remove(decision.RequestId, out var previous);
+            if (redelivered)
+                FreeRemote(previous!);
+            _remote[decision.RequestId] = new InFlightEntry(pool, endpoint, decision.DecidedAtUnixMs);
+            endpoint.SinceSnapshot++;
+            // The prefill it sent joins the endpoint's virtual queue, which a scrape shows as one running request.
+            if (!redelivered && double.IsFinite(decision.PrefillMs) && decision.PrefillMs > 0)
+                endpoint.BacklogUntilMs = Math.Max(endpoint.BacklogUntilMs, decision.DecidedAtUnixMs) + decision.PrefillMs;
+        }
+        return true;
+    }
+
+    /// <summary>The prefill time the picker predicted for a request this replica dispatched and is still in flight; 0 if none.</summary>
+    public double PredictedPrefillMs(string requestId)
+    {
+        lock (_gate)
+            return _inFlight.TryGetValue(requestId, out var entry) ? entry.PrefillMs : 0;
+    }
+
+    /// <summary>Another replica's completion: its dispatch stops counting, and what waited here for capacity may go.</summary>
+    private void CompleteRemote(string requestId)
+    {
+        List<(QueuedRequest, ScheduleResponse)>? released = null;
+        lock (_gate)
+        {
+            if (!_remote.Remove(requestId, out var entry))
+                return;
+            FreeRemote(entry);
+            ReleaseLocked(entry.Pool, NowMs(), ref released);
+        }
+        CompleteReleased(released);
+    }
+
+    /// <summary>After a snapshot of <paramref name="pool"/>: remote dispatches the scrape shows are forgotten, the rest
+    /// count again on top of the scraped numbers. Caller holds the gate.</summary>
+    private void RecountRemoteLocked(PoolRuntime pool)
+    {
+        if (_remote.Count == 0)
+            return;
+        List<string>? covered = null;
+        foreach (var (id, entry) in _remote)
+        {
+            if (entry.Pool != pool)
+                continue;
+            var e = entry.Endpoint;
+            if (entry.DispatchedAtMs >= e.ScrapedAtMs && FindEndpoint(pool, e.Address) == e)
+                e.SinceSnapshot++;
+            else
+                (covered ??= []).Add(id);
+        }
+        if (covered is null)
+            return;
+        foreach (var id in covered)
+            _remote.Remove(id);
+    }
+
+    /// <summary>Forgets remote dispatches older than <c>InFlightExpiryMs</c> (no snapshot came to cover them). Caller holds the gate.</summary>
+    private void SweepRemoteLocked(long nowMs) => ExpireLocked(_remote, nowMs, FreeRemote);
+
+    /// <summary>Removes and frees the entries dispatched more than <c>InFlightExpiryMs</c> ago; returns how many. Caller holds the gate.</summary>
+    private int ExpireLocked(Dictionary<string, InFlightEntry> entries, long nowMs, Action<InFlightEntry> free)
+    {
+        List<string>? stale = null;
+        foreach (var (id, entry) in entries)
+        {
+            if (nowMs - entry.DispatchedAtMs > _options.InFlightExpiryMs)
+                (stale ??= []).Add(id);
+        }
+        if (stale is null)
+            return 0;
+        foreach (var id in stale)
+        {
+            if (entries.Remove(id, out var entry))
+                free(entry);
+        }
+        return stale.Count;
+    }
+
+    private static void FreeRemote(InFlightEntry entry)
+    {
+        var e = entry.Endpoint;
+        if (entry.DispatchedAtMs >= e.ScrapedAtMs)
+            e.SinceSnapshot = Math.Max(0, e.SinceSnapshot - 1);
+    }
+
+    private static EndpointState? FindEndpoint(PoolRuntime pool, string address)
+    {
+        var endpoints = pool.Endpoints;
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            if (string.Equals(endpoints[i].Address, address, StringComparison.Ordinal))
+                return endpoints[i];
+        }
+        return null;
+    }
+}
