@@ -20,6 +20,9 @@ internal sealed class EndpointFollower : ISequencerActions, IDisposable
         Map.Clear();
     }
 
+    /// <summary>Starts the catch-up replay; call once the follower is registered (its replay answers must find it).</summary>
+    public void Begin() => Sequencer.Begin();
+
     public EndpointSubscription Subscription { get; }
 
     public EngineBlockMap Map { get; }

@@ -32,6 +32,14 @@ internal sealed class KvEventSequencer(ISequencerActions actions)
     /// <summary>True while waiting for a replay's end marker.</summary>
     public bool Replaying { get; private set; }
 
+    /// <summary>A new subscription: ask for the publisher's whole buffer at once (PUB/SUB drops what was sent before
+    /// the connection, and an idle publisher would otherwise never reveal the gap).</summary>
+    public void Begin()
+    {
+        Replaying = true;
+        actions.RequestReplay(0);
+    }
+
     public void OnLive(long sequence, ReadOnlyMemory<byte> payload)
     {
         if (Replaying)

@@ -215,9 +215,20 @@ internal sealed partial class KvEventsConsumer : BackgroundService
         }
     }
 
+    /// <summary>Where an endpoint's publisher is (tests point it at publishers on ephemeral ports); by default
+    /// <see cref="TryPublisherUris"/>.</summary>
+    internal Func<string, (Uri Publisher, Uri Replay)?>? PublisherResolver { get; set; }
+
     private void Start(string address)
     {
-        if (!TryPublisherUris(address, out var pub, out var replay))
+        Uri pub, replay;
+        if (PublisherResolver is { } resolve)
+        {
+            if (resolve(address) is not { } found)
+                return;
+            (pub, replay) = found;
+        }
+        else if (!TryPublisherUris(address, out pub, out replay))
         {
             LogBadAddress(_logger, address);
             return;
@@ -227,6 +238,7 @@ internal sealed partial class KvEventsConsumer : BackgroundService
             (f, ex) => LogBadBatch(_logger, f.Endpoint, ex.Message));
         _followers[address] = follower;
         _dirty.Add(follower);
+        follower.Begin();
         lock (_gate)
             _followingNames.Add(address);
         LogFollowing(_logger, address, pub, ReplicaId);
