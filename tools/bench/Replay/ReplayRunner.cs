@@ -31,6 +31,12 @@ public static class ReplayRunner
             var engine = engineFactory(fleet);
             var policy = PolicyRegistry.Create(name, new PolicyContext(
                 engine.Addresses, options.Seed, fleetInfo.BlockSize, fleetInfo.KvBlocksPerServer, fleetInfo.MaxLoras, new SimulatedTimeProvider(engine)));
+            if (policy is IKvEventSubscriber kv)
+            {
+                if (engine is not SimFleetEngine sim)
+                    throw new InvalidOperationException($"policy {name} needs KV events: only the virtual-time fleet feeds them to the bench");
+                sim.AttachKvEvents(kv);
+            }
             results.Add(new PolicyRun(workload, engine, policy, options, progress).Run() with { Policy = name });
         }
 

@@ -2,7 +2,7 @@ namespace InferenceMesh.Bench.Policies.Mesh;
 
 /// <summary>Approximate prefix index as the reference picker keeps it: per endpoint, an LRU set of block hashes recorded
 /// right after each pick; a match counts the leading blocks an endpoint holds, up to <c>maxBlocks</c>.</summary>
-internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int maxBlocks)
+internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int maxBlocks) : IBenchPrefixIndex
 {
     private readonly Lru[] _sets = CreateSets(endpoints, capacityPerEndpoint);
 
