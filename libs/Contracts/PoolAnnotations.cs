@@ -8,4 +8,5 @@ public static class PoolAnnotations
     public const string EngineTypeLabel = "inference.networking.k8s.io/engine-type";
     public const string StrategyDefault = "DEFAULT";
     public const string StrategyPrefixCache = "PREFIX_CACHE";
+    public const string StrategyPrecisePrefixCache = "PRECISE_PREFIX_CACHE";
 }

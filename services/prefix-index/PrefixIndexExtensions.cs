@@ -32,6 +32,7 @@ public static class PrefixIndexExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         PrefixIndexApi.Map(app);
+        PrecisePrefixApi.Map(app);
         PrefixIndexSubscriptions.Map(app);
         return app;
     }

@@ -24,6 +24,7 @@ internal static class KvEventsServiceCollectionExtensions
         {
             services.AddSingleton(sp => new ExactBlockSets(sp.GetRequiredService<IConnectionMultiplexer>(),
                 sp.GetRequiredService<IOptions<PrefixIndexOptions>>().Value.KeyPrefix));
+            services.AddSingleton<PrecisePrefixMatcher>();
         }
         if (enabled)
         {

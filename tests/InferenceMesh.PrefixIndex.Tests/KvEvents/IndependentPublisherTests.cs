@@ -31,6 +31,14 @@ public sealed class IndependentPublisherTests : IAsyncLifetime
         await _pub.BatchAsync([PythonKvPublisher.Stored(engine[from..to], from == 0 ? null : engine[from - 1], KvTestText.Tokens(text, from, to))], drop);
     }
 
+    /// <summary>Follows the endpoint and waits until <paramref name="text"/>'s first blocks, stored live, are in its set.</summary>
+    private async Task FollowWithAsync(string text, int seed, int blocks)
+    {
+        await FollowAsync();
+        await StoreAsync(text, seed, 0, blocks);
+        await _fx.UntilSetAsync(Endpoint, KvTestText.PromptHashes(text)[..blocks], "the first live batch");
+    }
+
     private async Task<Prefix.Index.Exact.ExactBlockSets> FollowAsync()
     {
         var consumer = await _fx.StartConsumerAsync(Resolve);
@@ -58,9 +66,7 @@ public sealed class IndependentPublisherTests : IAsyncLifetime
     {
         var a = KvTestText.Prompt(2, 2);
         var b = KvTestText.Prompt(3, 1);
-        await FollowAsync();
-        await StoreAsync(a, 2, 0, 2);
-        await _fx.UntilSetAsync(Endpoint, KvTestText.PromptHashes(a), "the first batch");
+        await FollowWithAsync(a, 2, 2);
 
         // Numbered and buffered by the publisher but never sent: the next live batch reveals the gap.
         await _pub.BatchAsync([PythonKvPublisher.Removed(KvTestText.EngineHashes(2, 2)[1])], drop: true);
@@ -73,9 +79,7 @@ public sealed class IndependentPublisherTests : IAsyncLifetime
     {
         var a = KvTestText.Prompt(4, 2);
         var b = KvTestText.Prompt(5, 1);
-        await FollowAsync();
-        await StoreAsync(a, 4, 0, 2);
-        await _fx.UntilSetAsync(Endpoint, KvTestText.PromptHashes(a), "the first process's blocks");
+        await FollowWithAsync(a, 4, 2);
 
         await _pub.RestartAsync();
         await StoreAsync(b, 5, 0, 1);
@@ -87,9 +91,7 @@ public sealed class IndependentPublisherTests : IAsyncLifetime
     {
         var a = KvTestText.Prompt(6, 2);
         var b = KvTestText.Prompt(7, 1);
-        await FollowAsync();
-        await StoreAsync(a, 6, 0, 2);
-        await _fx.UntilSetAsync(Endpoint, KvTestText.PromptHashes(a), "the first batch");
+        await FollowWithAsync(a, 6, 2);
 
         // A removal that never arrives and is no longer replayable: keeping a's blocks would claim evicted cache.
         var lost = await _pub.BatchAsync([PythonKvPublisher.Removed(KvTestText.EngineHashes(6, 2))], drop: true);
@@ -103,9 +105,7 @@ public sealed class IndependentPublisherTests : IAsyncLifetime
     {
         var a = KvTestText.Prompt(8, 1);
         var b = KvTestText.Prompt(9, 1);
-        await FollowAsync();
-        await StoreAsync(a, 8, 0, 1);
-        await _fx.UntilSetAsync(Endpoint, KvTestText.PromptHashes(a), "the store");
+        await FollowWithAsync(a, 8, 1);
         await _pub.BatchAsync([PythonKvPublisher.Cleared()]);
         // vLLM ≥ 0.10 appends lora_name, extra_keys, group_idx… to BlockStored.
         object?[] newer = [.. PythonKvPublisher.Stored(KvTestText.EngineHashes(9, 1), null, KvTestText.Tokens(b, 0, 1)), null, null, 0];
