@@ -12,6 +12,11 @@ prereqs() {
     need_root apt-get update -qq
     need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   fi
+  if ! /usr/bin/python3 -c 'import zmq, msgpack' >/dev/null 2>&1; then
+    echo "==> installing python3-zmq and python3-msgpack (Debian packages; the KV-events test publisher)"
+    need_root apt-get update -qq
+    need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-zmq python3-msgpack >/dev/null
+  fi
   if [ -f tests/peers/package.json ] && command -v npm >/dev/null 2>&1; then
     echo "==> installing node test peers (npm ci)"
     (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)

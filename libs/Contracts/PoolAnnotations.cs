@@ -15,6 +15,7 @@ public static class PoolAnnotations
     public const string EngineTypeLabel = "inference.networking.k8s.io/engine-type";
     public const string StrategyDefault = "DEFAULT";
     public const string StrategyPrefixCache = "PREFIX_CACHE";
+    public const string StrategyPrecisePrefixCache = "PRECISE_PREFIX_CACHE";
 
     /// <summary>Prefixes of the seeds' pool annotations; an annotation under one of them that is not known is most
     /// likely a typo or a feature we lack, and is worth a warning.</summary>

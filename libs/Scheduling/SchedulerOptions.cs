@@ -117,8 +117,8 @@ public sealed record SchedulerOptions : IValidatableObject
             yield return new ValidationResult($"profile '{PrefixCacheProfile}' is defined neither built in nor in ConfigText/ConfigFile", [nameof(PrefixCacheProfile)]);
         foreach (var (name, pool) in Pools)
         {
-            if (pool?.RoutingStrategy is { } s && s != PoolAnnotations.StrategyDefault && s != PoolAnnotations.StrategyPrefixCache && !profiles.ContainsKey(s))
-                yield return new ValidationResult($"routing strategy '{s}' is neither DEFAULT, PREFIX_CACHE nor a profile", [$"{nameof(Pools)}:{name}:{nameof(PoolOptions.RoutingStrategy)}"]);
+            if (pool?.RoutingStrategy is { } s && s != PoolAnnotations.StrategyDefault && s != PoolAnnotations.StrategyPrefixCache && s != PoolAnnotations.StrategyPrecisePrefixCache && !profiles.ContainsKey(s))
+                yield return new ValidationResult($"routing strategy '{s}' is neither DEFAULT, PREFIX_CACHE, PRECISE_PREFIX_CACHE nor a profile", [$"{nameof(Pools)}:{name}:{nameof(PoolOptions.RoutingStrategy)}"]);
         }
         var ttft = new List<ValidationResult>();
         Validator.TryValidateObject(PredictedTtft, new ValidationContext(PredictedTtft), ttft, validateAllProperties: true);

@@ -205,6 +205,8 @@ public sealed partial class SchedulingService
             null => _options.DefaultProfile,
             PoolAnnotations.StrategyDefault => _options.DefaultProfile,
             PoolAnnotations.StrategyPrefixCache => _options.PrefixCacheProfile,
+            // Same weights; the prefix score comes from the exact sets (prefix-index /match-precise, docs/kv-events.md).
+            PoolAnnotations.StrategyPrecisePrefixCache => _options.PrefixCacheProfile,
             _ when _profiles.ContainsKey(strategy) => strategy,
             _ => _options.DefaultProfile,
         };

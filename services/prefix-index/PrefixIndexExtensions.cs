@@ -1,5 +1,6 @@
 using InferenceMesh.Dapr;
 using InferenceMesh.Prefix.Index;
+using InferenceMesh.PrefixIndex.KvEvents;
 
 namespace InferenceMesh.PrefixIndex;
 
@@ -22,6 +23,7 @@ public static class PrefixIndexExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddPrefixIndexCore();
         builder.Services.AddSingleton<EndpointLifecycle>();
+        builder.Services.AddKvEvents(builder.Configuration);
         return builder;
     }
 
@@ -30,6 +32,7 @@ public static class PrefixIndexExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         PrefixIndexApi.Map(app);
+        PrecisePrefixApi.Map(app);
         PrefixIndexSubscriptions.Map(app);
         return app;
     }

@@ -14,6 +14,7 @@ internal static class PrefixIndexSubscriptions
     {
         var service = app.ServiceProvider.GetRequiredService<IPrefixIndexService>();
         var lifecycle = app.ServiceProvider.GetRequiredService<EndpointLifecycle>();
+        var kvEvents = app.ServiceProvider.GetService<KvEvents.KvEventsConsumer>();
         app.MapSubscription(DaprNames.PubSub, DaprNames.RoutingDecisionsTopic, RoutingDecisionsRoute, ContractsJsonContext.Default.RoutingDecision,
             async (d, ct) =>
             {
@@ -34,6 +35,7 @@ internal static class PrefixIndexSubscriptions
             async (snapshot, ct) =>
             {
                 await lifecycle.ApplyAsync(snapshot, ct).ConfigureAwait(false);
+                kvEvents?.Observe(snapshot);
                 return TopicResult.Success;
             });
         app.MapDaprSubscribeHandler();

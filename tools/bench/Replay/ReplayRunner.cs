@@ -33,13 +33,27 @@ public static class ReplayRunner
                 engine.Addresses, options.Seed, fleetInfo.BlockSize, fleetInfo.KvBlocksPerServer, fleetInfo.MaxLoras, new SimulatedTimeProvider(engine));
             var replicas = options.Replicas ?? ReplicaOptions.OnePicker;
             var shared = new Dictionary<string, object>(StringComparer.Ordinal);
+            var kvAttached = false;
             // Each replica its own random stream (replica 0 keeps the run's seed, so one replica replays as before).
-            IRoutingPolicy Create(int replica) => PolicyRegistry.Create(name, context with
+            IRoutingPolicy Create(int replica)
             {
-                Seed = options.Seed + (replica * 7919),
-                Replica = new ReplicaContext(replica, Math.Max(1, replicas.Count), replicas.PrefixState == PrefixState.Shared,
-                    replicas.IndexDelayMs, replicas.ShareInFlight, replicas.EventDelayMs, shared),
-            });
+                var policy = PolicyRegistry.Create(name, context with
+                {
+                    Seed = options.Seed + (replica * 7919),
+                    Replica = new ReplicaContext(replica, Math.Max(1, replicas.Count), replicas.PrefixState == PrefixState.Shared,
+                        replicas.IndexDelayMs, replicas.ShareInFlight, replicas.EventDelayMs, shared),
+                });
+                // The servers' events feed one exact index, shared by every replica (as the sets in Redis are).
+                if (policy is IKvEventSubscriber kv && !kvAttached)
+                {
+                    if (engine is not SimFleetEngine sim)
+                        throw new InvalidOperationException($"policy {name} needs KV events: only the virtual-time fleet feeds them to the bench");
+                    sim.AttachKvEvents(kv);
+                    kvAttached = true;
+                }
+                return policy;
+            }
+
             results.Add(new PolicyRun(workload, engine, Create, options, progress).Run() with { Policy = name });
         }
 

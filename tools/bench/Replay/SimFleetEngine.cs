@@ -56,6 +56,13 @@ internal sealed class SimFleetEngine : IFleetEngine, IFleetOracle
         return new SimFleetEngine(new SimFleet(options));
     }
 
+    /// <summary>Connects every server's KV-event stream to <paramref name="subscriber"/>.</summary>
+    public void AttachKvEvents(IKvEventSubscriber subscriber)
+    {
+        for (var i = 0; i < fleet.Servers.Count; i++)
+            fleet.Servers[i].KvEvents = subscriber.SinkFor(i);
+    }
+
     public void AdvanceTo(double timeMs) => fleet.AdvanceTo(timeMs);
 
     public void RunNextEvent() => fleet.RunNextEvent();

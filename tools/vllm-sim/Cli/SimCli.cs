@@ -27,13 +27,15 @@ public static class SimCli
     private static readonly Option<double?> NewRequestMs = new("--new-request-overhead-ms") { Description = "α: extra ms for a step that starts a request" };
     private static readonly Option<int?> KneeTokens = new("--knee-tokens") { Description = "Tokens a step absorbs within T_w (default T_w/β)" };
     private static readonly Option<double?> LoraLoadMs = new("--lora-load-ms") { Description = "ms to load a LoRA adapter into a slot" };
+    private static readonly Option<int> KvEventsPortOffset = new("--kv-events-port-offset") { Description = "Publish vLLM KV-cache events (ZMQ PUB on HTTP port + K, replay ROUTER on HTTP port + 2K); 0: off", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string> KvEventsTopic = new("--kv-events-topic") { Description = "Topic of the KV-event messages", DefaultValueFactory = _ => "kv-events" };
     private static readonly Option<int> DefaultMaxTokens = new("--default-max-tokens") { Description = "Output tokens of a chat completion without max_tokens", DefaultValueFactory = _ => 256 };
 
     /// <summary>The root command; its action serves the fleet until Ctrl+C.</summary>
     public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("Simulated vLLM fleet: OpenAI-compatible API and vLLM metrics over a discrete-event model of continuous batching, paged KV and prefix caching.");
-        foreach (var o in new Option[] { Servers, Port, Host, Profile, TimeScale, Model, LoraModules, MaxLoras, MaxNumSeqs, MaxNumBatchedTokens, NumGpuBlocks, MaxModelLen, PrefillMs, AttentionMs, StepBaseMs, ContextMs, CpuMs, NewRequestMs, KneeTokens, LoraLoadMs, DefaultMaxTokens })
+        foreach (var o in new Option[] { Servers, Port, Host, Profile, TimeScale, Model, LoraModules, MaxLoras, MaxNumSeqs, MaxNumBatchedTokens, NumGpuBlocks, MaxModelLen, PrefillMs, AttentionMs, StepBaseMs, ContextMs, CpuMs, NewRequestMs, KneeTokens, LoraLoadMs, DefaultMaxTokens, KvEventsPortOffset, KvEventsTopic })
             root.Options.Add(o);
         root.SetAction(RunAsync);
         return root;
@@ -73,6 +75,8 @@ public static class SimCli
             Host = s(Host) ?? "127.0.0.1",
             TimeScale = d(TimeScale),
             DefaultChatMaxTokens = i(DefaultMaxTokens),
+            KvEventsPortOffset = i(KvEventsPortOffset),
+            KvEventsTopic = s(KvEventsTopic) ?? "kv-events",
             Server = new SimServerOptions
             {
                 ModelName = s(Model) ?? "Qwen/Qwen2.5-7B-Instruct",

@@ -45,6 +45,9 @@ internal sealed class KvBlockPool
 
     public long Evictions { get; private set; }
 
+    /// <summary>Called with the (salted) hash of every cached block that allocation evicts (the KV-events hook).</summary>
+    public Action<ulong>? Evicted { get; set; }
+
     public static ulong Salted(ulong hash, ulong salt) => salt == 0 ? hash : StableHash.Combine(hash, salt);
 
     /// <summary>Leading blocks of <paramref name="hashes"/> present in the cache, at most <paramref name="maxBlocks"/>.</summary>
@@ -94,6 +97,7 @@ internal sealed class KvBlockPool
             _cached.Remove(_hash[b]);
             _hashed[b] = false;
             Evictions++;
+            Evicted?.Invoke(_hash[b]);
         }
         _refs[b] = 1;
         return b;
@@ -115,13 +119,25 @@ internal sealed class KvBlockPool
         }
     }
 
-    /// <summary>Registers a just-computed full block under its hash, unless another block already holds that hash.</summary>
-    public void Register(int block, ulong saltedHash)
+    /// <summary>Registers a just-computed full block under its hash, unless another block already holds that hash;
+    /// true when the hash is new to the cache.</summary>
+    public bool Register(int block, ulong saltedHash)
     {
         if (_hashed[block] || !_cached.TryAdd(saltedHash, block))
-            return;
+            return false;
         _hash[block] = saltedHash;
         _hashed[block] = true;
+        return true;
+    }
+
+    /// <summary>Forgets every cached hash (vLLM's <c>reset_prefix_cache</c>); refused (false) while any block is in use.</summary>
+    public bool ResetPrefixCache()
+    {
+        if (FreeCount != Capacity)
+            return false;
+        _cached.Clear();
+        Array.Clear(_hashed);
+        return true;
     }
 
     private void Unlink(int b)

@@ -2,15 +2,16 @@ namespace InferenceMesh.VllmSim;
 
 /// <summary>
 /// A prompt as the KV cache sees it: its length in tokens and the chained hash of every full 16-token block
-/// (block i's hash covers its tokens and block i−1's hash, so equal hashes mean equal prefixes). Token ids themselves
-/// are never kept.
+/// (block i's hash covers its tokens and block i−1's hash, so equal hashes mean equal prefixes). Token ids are not
+/// stored; a prompt keeps its source (text, token ids or Mooncake hash ids) so KV events can recompute a block's tokens.
 /// </summary>
-public sealed class SimPrompt
+public sealed partial class SimPrompt
 {
     /// <summary>Tokens per KV block (vLLM's default block size).</summary>
     public const int BlockSize = 16;
 
     private readonly ulong[] _blockHashes;
+    private TokenSource _source;
 
     /// <summary>Creates a prompt from its token count and the hashes of its full blocks
     /// (<c>tokenCount / 16</c> of them, or fewer if the tail is not cacheable).</summary>
@@ -45,7 +46,7 @@ public sealed class SimPrompt
                 h = StableHash.Combine(h, SimTokenizer.TokenAt(span, baseChar + (t * SimTokenizer.CharsPerToken)));
             hashes[b] = h;
         }
-        return new SimPrompt(tokens, hashes);
+        return new SimPrompt(tokens, hashes) { _source = TokenSource.OfText(text) };
     }
 
     /// <summary>A prompt given as token ids (e.g. an OpenAI <c>prompt</c> array of integers).</summary>
@@ -61,7 +62,7 @@ public sealed class SimPrompt
                 h = StableHash.Combine(h, (ulong)tokenIds[(b * BlockSize) + t] ^ 0x8000_0000_0000_0000UL);
             hashes[b] = h;
         }
-        return new SimPrompt(tokenIds.Length, hashes);
+        return new SimPrompt(tokenIds.Length, hashes) { _source = TokenSource.OfTokenIds(tokenIds.ToArray()) };
     }
 
     /// <summary>
@@ -90,7 +91,7 @@ public sealed class SimPrompt
                 h = StableHash.Combine(h, SimTokenizer.HashIdTokenIdFast(mixed, offset + t));
             hashes[b] = h;
         }
-        return new SimPrompt(inputLength, hashes);
+        return new SimPrompt(inputLength, hashes) { _source = TokenSource.OfHashIds(hashIds.ToArray()) };
     }
 
     /// <summary>A prompt of <paramref name="tokenCount"/> tokens shared by nobody else (unique content keyed by

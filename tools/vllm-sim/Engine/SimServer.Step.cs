@@ -212,7 +212,10 @@ public sealed partial class SimServer
         var hashes = r.Prompt.BlockHashes;
         var full = Math.Min(Math.Min(r.NumComputed, r.Prompt.TokenCount) / Profile.BlockSize, hashes.Length);
         for (var b = r.HashedBlocks; b < full; b++)
-            _pool.Register(r.Blocks[b], KvBlockPool.Salted(hashes[b], r.LoraSalt));
+        {
+            if (_pool.Register(r.Blocks[b], KvBlockPool.Salted(hashes[b], r.LoraSalt)) && KvEvents is not null)
+                PublishStored(r, b);
+        }
         if (full > r.HashedBlocks)
             r.HashedBlocks = full;
     }

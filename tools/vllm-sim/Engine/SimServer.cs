@@ -41,6 +41,7 @@ public sealed partial class SimServer
         _clock = clock;
         _ownsClock = ownsClock;
         _pool = new KvBlockPool(Profile.NumGpuBlocks);
+        _pool.Evicted = OnEvicted;
         _knownLoras = new HashSet<string>(StringComparer.Ordinal);
         _loraModules = [];
         foreach (var m in options.LoraModules)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using InferenceMesh.VllmSim.KvEvents;
 
 namespace InferenceMesh.VllmSim.Http;
 
@@ -15,14 +16,19 @@ public sealed class SimFleetHost : IAsyncDisposable
 {
     private readonly FleetDriver _driver;
     private readonly List<WebApplication> _apps;
+    private readonly List<KvEventPublisher> _kvEvents;
 
-    private SimFleetHost(SimHostOptions options, FleetDriver driver, List<WebApplication> apps, List<Uri> addresses)
+    private SimFleetHost(SimHostOptions options, FleetDriver driver, List<WebApplication> apps, List<Uri> addresses, List<KvEventPublisher> kvEvents)
     {
         Options = options;
         _driver = driver;
         _apps = apps;
         BaseAddresses = addresses;
+        _kvEvents = kvEvents;
     }
+
+    /// <summary>Each server's KV-event publisher (empty unless <see cref="SimHostOptions.KvEventsPortOffset"/> is set).</summary>
+    public IReadOnlyList<KvEventPublisher> KvEventPublishers => _kvEvents;
 
     /// <summary>The options served.</summary>
     public SimHostOptions Options { get; }
@@ -53,6 +59,7 @@ public sealed class SimFleetHost : IAsyncDisposable
         var driver = new FleetDriver(fleet, options.TimeScale, time);
         var apps = new List<WebApplication>(options.Servers);
         var addresses = new List<Uri>(options.Servers);
+        var kvEvents = new List<KvEventPublisher>();
         var address = IPAddress.Parse(options.Host);
         try
         {
@@ -74,16 +81,20 @@ public sealed class SimFleetHost : IAsyncDisposable
                 await app.StartAsync(ct).ConfigureAwait(false);
                 apps.Add(app);
                 addresses.Add(new Uri(app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"));
+                if (options.KvEventsPortOffset > 0)
+                    kvEvents.Add(StartKvEvents(options, fleet.Servers[i], port));
             }
         }
         catch
         {
             foreach (var a in apps)
                 await a.DisposeAsync().ConfigureAwait(false);
+            foreach (var p in kvEvents)
+                p.Dispose();
             throw;
         }
         driver.Start();
-        return new SimFleetHost(options, driver, apps, addresses);
+        return new SimFleetHost(options, driver, apps, addresses, kvEvents);
     }
 
     /// <summary>Completes when every listener has shut down (e.g. Ctrl+C in the CLI).</summary>
@@ -104,5 +115,17 @@ public sealed class SimFleetHost : IAsyncDisposable
             await app.DisposeAsync().ConfigureAwait(false);
         }
         await _driver.DisposeAsync().ConfigureAwait(false);
+        foreach (var p in _kvEvents)
+            p.Dispose();
+    }
+
+    // Before the driver starts: the engine reports to the publisher under the driver's lock from then on.
+    private static KvEventPublisher StartKvEvents(SimHostOptions options, SimServer server, int httpPort)
+    {
+        var k = options.KvEventsPortOffset;
+        var publisher = new KvEventPublisher(options.Host, httpPort == 0 ? 0 : httpPort + k, httpPort == 0 ? 0 : httpPort + (2 * k),
+            options.KvEventsTopic, options.Server.LoraModules);
+        server.KvEvents = publisher;
+        return publisher;
     }
 }

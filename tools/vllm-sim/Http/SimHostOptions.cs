@@ -24,6 +24,13 @@ public sealed record SimHostOptions
     /// <summary>Output length of a completion that gives no <c>max_tokens</c> (vLLM's default is 16).</summary>
     public int DefaultCompletionMaxTokens { get; init; } = 16;
 
+    /// <summary>KV events (vLLM's <c>--kv-events-config</c>, zmq publisher): 0 = off; K &gt; 0 = the server on HTTP port p
+    /// publishes on p + K and answers replays on p + 2K (ephemeral ports when <see cref="Port"/> is 0).</summary>
+    public int KvEventsPortOffset { get; init; }
+
+    /// <summary>Topic of the KV-event messages (vLLM's <c>topic</c>).</summary>
+    public string KvEventsTopic { get; init; } = "kv-events";
+
     /// <summary>Throws if a value is out of range, naming it.</summary>
     public void Validate()
     {
@@ -31,6 +38,8 @@ public sealed record SimHostOptions
             throw new ArgumentException("Servers must be at least 1");
         if (Port is < 0 or > 65535 || (Port > 0 && Port + Servers - 1 > 65535))
             throw new ArgumentException($"Port {Port} with {Servers} servers is out of range");
+        if (KvEventsPortOffset < 0 || (Port > 0 && KvEventsPortOffset > 0 && Port + Servers - 1 + (2 * KvEventsPortOffset) > 65535))
+            throw new ArgumentException($"KvEventsPortOffset {KvEventsPortOffset} puts a KV-event port out of range");
         if (!(TimeScale > 0) || double.IsInfinity(TimeScale))
             throw new ArgumentException("TimeScale must be a positive number");
         if (DefaultChatMaxTokens < 1 || DefaultCompletionMaxTokens < 1)

@@ -3,7 +3,7 @@ namespace InferenceMesh.Bench.Policies.Mesh;
 /// <summary>Approximate prefix index as the reference picker keeps it: per endpoint, an LRU set of block hashes recorded
 /// right after each pick; a match counts the leading blocks an endpoint holds, up to <c>maxBlocks</c>. With a clock and
 /// a delay, a record becomes visible only after the delay (a shared index fed through pub/sub).</summary>
-internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int maxBlocks, TimeProvider? clock = null, double visibleAfterMs = 0)
+internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int maxBlocks, TimeProvider? clock = null, double visibleAfterMs = 0) : IBenchPrefixIndex
 {
     private readonly Lru[] _sets = CreateSets(endpoints, capacityPerEndpoint);
     private readonly Queue<(double AtMs, int Endpoint, IReadOnlyList<ulong> Hashes)> _pending = new();

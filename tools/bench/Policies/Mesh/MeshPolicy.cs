@@ -11,7 +11,7 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
 {
     private const string Pool = "bench";
     private readonly SchedulingService _scheduler;
-    private readonly LruPrefixIndex? _index;
+    private readonly IBenchPrefixIndex? _index;
     private readonly Dictionary<string, int> _indexOf = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Task<ScheduleResponse>> _pending = [];
     private readonly Dictionary<string, int> _matches = new(StringComparer.Ordinal);
@@ -23,7 +23,7 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     private long _sequence;
     private int _feedCursor;
 
-    public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, LruPrefixIndex? index)
+    public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, IBenchPrefixIndex? index)
     {
         Name = name;
         _index = index;

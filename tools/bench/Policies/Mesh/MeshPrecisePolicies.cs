@@ -1,0 +1,35 @@
+using System.Runtime.CompilerServices;
+using InferenceMesh.Contracts;
+using InferenceMesh.Scheduling;
+
+namespace InferenceMesh.Bench.Policies.Mesh;
+
+/// <summary>Registers the precise mode of the mesh policies: the same scheduler and profiles, with prefix matches read
+/// from the servers' KV events instead of the approximate LRU (the PRECISE_PREFIX_CACHE strategy's data).</summary>
+internal static class MeshPrecisePolicies
+{
+    private const int MaxBlocks = 16_384;
+    private const int BenchTtlMs = 3_600_000;
+
+#pragma warning disable CA2255 // As MeshPolicies: the bench registers its policies at load.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register()
+    {
+        PolicyRegistry.Register("mesh-precise", "InferenceMesh PRECISE_PREFIX_CACHE: mesh-prefix's profile (prefix 3 / queue 2 / kv 2 / in-flight 1 / lora 1) with exact per-server block sets from KV events",
+            c => Create("mesh-precise", c, PoolAnnotations.StrategyPrefixCache));
+        PolicyRegistry.Register("mesh-predicted-precise", "InferenceMesh PREDICTED_TTFT with exact per-server block sets from KV events",
+            c => Create("mesh-predicted-precise", c, SchedulerOptions.PredictedTtftProfile));
+    }
+
+    private static MeshPrecisePolicy Create(string name, PolicyContext c, string profile)
+    {
+        var options = new SchedulerOptions
+        {
+            UseQueueing = true,
+            PrefixCacheProfile = profile,
+            DefaultTtlMs = BenchTtlMs,
+        };
+        return new MeshPrecisePolicy(name, c, options, profile, MaxBlocks);
+    }
+}
