@@ -24,6 +24,9 @@ public sealed partial class MetricNamesTests(DistributedEnsemble ensemble)
             var r = await OpenAi.SendAsync(Http, ensemble.Gateways[i % 2], DistributedEnsemble.Model, [("user", prompt)], stream: i % 2 == 0, maxTokens: 8);
             Assert.True(r.Status == 200, $"request {i}: HTTP {r.Status} {r.Body}\n{ensemble.Logs()}");
         }
+        // And one client error, so the error counters have a series: a body without a model is a 400 from ext-proc.
+        var bad = await OpenAi.SendAsync(Http, ensemble.Gateways[0], "", [("user", "no model")], stream: false, maxTokens: 8);
+        Assert.True(bad.Status == 400, $"the request without a model: HTTP {bad.Status} {bad.Body}");
         var wanted = WantedNames();
         // Parsing found the names: the dashboard alone queries more than ten of ours.
         Assert.True(wanted.Count(w => w.Value.Contains("dashboard", StringComparer.Ordinal)) >= 10, "too few names parsed from the dashboard");

@@ -225,6 +225,8 @@ public sealed class ConformanceTests
             "inference_objective_running_requests{", "inference_objective_normalized_time_per_output_token_seconds_bucket{", "inference_extension_scheduler_e2e_duration_seconds_bucket{" })
             Assert.Contains(name, text, StringComparison.Ordinal);
         Assert.Contains("error_code=\"BadRequest\"", text, StringComparison.Ordinal);
-        Assert.Contains("model_name=\"qwen\"", text, StringComparison.Ordinal);
+        // The peer's "qwen" is no InferenceModel of this host: counted under the bounded label, never the client's string.
+        Assert.Contains("model_name=\"_other\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("model_name=\"qwen\"", text, StringComparison.Ordinal);
     }
 }
