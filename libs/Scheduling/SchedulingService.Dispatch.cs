@@ -9,6 +9,8 @@ public sealed partial class SchedulingService
     /// <summary>Runs the pick over the candidates <see cref="EndpointPicker.Filter"/> left and records the dispatch.</summary>
     private ScheduleResponse DispatchLocked(ScheduleRequest request, PoolRuntime pool, PrefixMatchResponse? match, long nowMs, double queuedMs)
     {
+        if (FailingOpenLocked(pool, nowMs))
+            return DispatchFailOpenLocked(request, pool, nowMs, queuedMs);
         var started = _time.GetTimestamp();
         var hashes = request.BlockHashes?.Count ?? 0;
         var totalBlocks = match is { TotalBlocks: > 0 } ? match.TotalBlocks : hashes;

@@ -29,7 +29,7 @@ public sealed partial class SchedulingService
             return Finish(request.Criticality, Reject(ScheduleOutcome.Cancelled, "scheduler shutting down", 0), wasQueued: false);
         if (_picker.Filter(pool.Endpoints, request.Subset, nowMs) == 0)
             return Finish(request.Criticality, NoCandidates(request, pool, 0), wasQueued: false);
-        var saturated = _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(request.Criticality));
+        var saturated = !FailingOpenLocked(pool, nowMs) && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(request.Criticality));
         var queuedAhead = pool.HasQueuedAtOrAbove(request.Criticality);
         if (!saturated && !queuedAhead)
             return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
@@ -80,7 +80,7 @@ public sealed partial class SchedulingService
             else
             {
                 // Strict priority: if the head cannot go, nothing behind it jumps ahead.
-                if (pool.UseQueueing && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(head.Request.Criticality)))
+                if (pool.UseQueueing && !FailingOpenLocked(pool, nowMs) && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(head.Request.Criticality)))
                     return;
                 response = DispatchLocked(head.Request, pool, head.Match, nowMs, QueuedMs(head));
             }

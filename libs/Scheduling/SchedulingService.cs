@@ -18,6 +18,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
     private readonly Dictionary<string, PoolRuntime> _pools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InFlightEntry> _inFlight = new(StringComparer.Ordinal);
     private readonly EndpointPicker _picker;
+    private readonly FailOpenRouting _failOpen;
     private readonly int[] _picked;
     private readonly ITimer _timer;
     private long _lastInFlightSweepMs;
@@ -53,6 +54,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         ReplicaId = replicaId;
         _picker = new EndpointPicker(options, random);
+        _failOpen = new FailOpenRouting(meterFactory, random);
         _picked = new int[1 + options.MaxFallbacks];
         _metrics = new SchedulerMetrics(meterFactory, ObserveQueueLengths);
         var tick = TimeSpan.FromMilliseconds(options.TickMs);
