@@ -35,6 +35,9 @@ public sealed class GatewayHost : IAsyncDisposable
             [prefix + nameof(GatewayOptions.SubsetHint)] = options.SubsetHint,
             [prefix + nameof(GatewayOptions.RequestTimeoutSeconds)] = options.RequestTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        for (var i = 0; i < options.ExtProcAddresses.Count; i++)
+            settings[$"{prefix}{nameof(GatewayOptions.ExtProcAddresses)}:{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}"] = options.ExtProcAddresses[i];
+        settings[prefix + nameof(GatewayOptions.ExtProcRetries)] = options.ExtProcRetries.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Configuration.AddInMemoryCollection(settings);
         if (logging is not null)
             logging(builder.Logging);
