@@ -76,14 +76,21 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         foreach (var pool in view.Pools)
         {
             var endpoints = new List<EndpointMetrics>();
+            var unscraped = false;
             foreach (var state in states)
             {
                 if (state.Endpoint.Pool != pool.Name)
                     continue;
                 var reading = state.Read();
+                unscraped |= reading.Metrics is null && reading.ConsecutiveFailures == 0;
                 if (reading.Health != EndpointHealth.Unhealthy && reading.Metrics is not null)
                     endpoints.Add(reading.Metrics);
             }
+            // A (re)started collector's first snapshot waits until every endpoint was scraped or failed once (bounded
+            // by the scrape timeout): published earlier, the not-yet-scraped endpoints would read as gone to every
+            // scheduler replica, which then answers 503 "no healthy endpoints" while they hold the previous snapshot.
+            if (unscraped && !_latest.ContainsKey(pool.Name))
+                continue;
             var snapshot = new PoolSnapshot(pool.Name, _collectorId, Interlocked.Increment(ref _sequence),
                 _time.GetUtcNow().ToUnixTimeMilliseconds(), endpoints);
             _latest[pool.Name] = snapshot;
