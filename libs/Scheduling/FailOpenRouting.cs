@@ -8,14 +8,13 @@ namespace InferenceMesh.Scheduling;
 /// did not mark unhealthy. Not thread-safe: used under the scheduler lock.</summary>
 internal sealed class FailOpenRouting
 {
-    /// <summary><c>inferencemesh_scheduler_fail_open_decisions_total{pool}</c>.</summary>
+    /// <summary><c>inferencemesh_scheduler_fail_open_decisions_total</c>.</summary>
     public const string DecisionsName = "inferencemesh.scheduler.fail_open.decisions";
 
     /// <summary><c>inferencemesh_scheduler_fail_open_pools</c>: pools this replica routes without metrics now.</summary>
     public const string PoolsName = "inferencemesh.scheduler.fail_open.pools";
 
     private readonly Random _random;
-    private readonly Counter<long> _decisions;
     private readonly HashSet<string> _open = new(StringComparer.Ordinal);
     private long _total;
     private int _openCount;
@@ -23,9 +22,12 @@ internal sealed class FailOpenRouting
     public FailOpenRouting(IMeterFactory? factory, Random random)
     {
         _random = random;
-        // The factory hands back the scheduler's meter (same name); without one the instruments are unobserved.
-        var meter = factory?.Create(SchedulerMetrics.MeterName) ?? new Meter(SchedulerMetrics.MeterName + ".FailOpen");
-        _decisions = meter.CreateCounter<long>(DecisionsName, "{request}", "Requests routed on this replica's in-flight counts because the pool's metrics were stale.");
+        // The factory hands back the scheduler's meter (same name, disposed with it); without one (benches, unit tests)
+        // there is nothing to export to, and a private meter per instance would only leak.
+        if (factory?.Create(SchedulerMetrics.MeterName) is not { } meter)
+            return;
+        // Observable, so the series exists (at 0) before the first outage.
+        meter.CreateObservableCounter(DecisionsName, () => Interlocked.Read(ref _total), "{request}", "Requests routed on this replica's in-flight counts because the pool's metrics were stale.");
         meter.CreateObservableGauge(PoolsName, () => Volatile.Read(ref _openCount), "{pool}", "Pools routed without metrics (fail-open) now.");
     }
 
@@ -54,11 +56,7 @@ internal sealed class FailOpenRouting
         return blind ? 1 : -1;
     }
 
-    public void Count(string pool)
-    {
-        Interlocked.Increment(ref _total);
-        _decisions.Add(1, new KeyValuePair<string, object?>("pool", pool));
-    }
+    public void Count() => Interlocked.Increment(ref _total);
 
     /// <summary>The usable endpoints (in the subset, if any) with the fewest in-flight dispatches of this replica first;
     /// ties broken at random. Writes endpoint indices to <paramref name="picked"/>.</summary>

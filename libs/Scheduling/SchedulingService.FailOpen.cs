@@ -40,7 +40,7 @@ public sealed partial class SchedulingService
         _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs);
         primary.InFlight++;
         primary.SinceSnapshot++;
-        _failOpen.Count(pool.Name);
+        _failOpen.Count();
         return new ScheduleResponse(ScheduleOutcome.Scheduled, primary.Address, fallbacks, 200, null, ReplicaId, queuedMs);
     }
 
