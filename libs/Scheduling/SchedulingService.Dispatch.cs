@@ -22,15 +22,22 @@ public sealed partial class SchedulingService
         for (var i = 1; i < n; i++)
             fallbacks[i - 1] = pool.Endpoints[_picked[i]].Address;
 
-        if (_inFlight.Remove(request.RequestId, out var previous))
-            Free(previous);
-        _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs);
-        primary.InFlight++;
-        primary.SinceSnapshot++;
+        RecordDispatchLocked(request.RequestId, pool, primary, nowMs);
         primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
         _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
         _metrics.Pick(_time.GetElapsedTime(started).TotalMicroseconds, breakdown);
         return new ScheduleResponse(ScheduleOutcome.Scheduled, primary.Address, fallbacks, 200, null, ReplicaId, queuedMs);
+    }
+
+    /// <summary>Records a dispatch of this replica: its in-flight entry (a re-dispatch of the same id replaces the old one)
+    /// and the endpoint's counts, which the saturation gate and the next snapshot read.</summary>
+    private void RecordDispatchLocked(string requestId, PoolRuntime pool, EndpointState primary, long nowMs)
+    {
+        if (_inFlight.Remove(requestId, out var previous))
+            Free(previous);
+        _inFlight[requestId] = new InFlightEntry(pool, primary, nowMs);
+        primary.InFlight++;
+        primary.SinceSnapshot++;
     }
 
     private static string? AdapterOf(ScheduleRequest request) =>

@@ -35,11 +35,7 @@ public sealed partial class SchedulingService
         var fallbacks = new string[n - 1];
         for (var i = 1; i < n; i++)
             fallbacks[i - 1] = pool.Endpoints[_picked[i]].Address;
-        if (_inFlight.Remove(request.RequestId, out var previous))
-            Free(previous);
-        _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs);
-        primary.InFlight++;
-        primary.SinceSnapshot++;
+        RecordDispatchLocked(request.RequestId, pool, primary, nowMs);
         _failOpen.Count();
         return new ScheduleResponse(ScheduleOutcome.Scheduled, primary.Address, fallbacks, 200, null, ReplicaId, queuedMs);
     }

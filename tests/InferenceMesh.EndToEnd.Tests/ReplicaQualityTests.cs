@@ -19,7 +19,7 @@ public sealed class ReplicaQualityTests(ReplicaEnsembles ensembles, ITestOutputH
     public async Task ThreeReplicasOfEachPart_PrefixHitRate_WithinTwoPointsOfOneReplica()
     {
         var replicated = await HitRateAsync(ensembles.Replicated);
-        var single = await HitRateAsync(ensembles.Single);
+        var single = await HitRateAsync(ensembles.OneReplica);
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"prefix hit rate (servers' vllm:prefix_cache_hits_total / queries_total), {Conversations} conversations x {Turns} turns: 3+3+2 replicas {replicated:P2}, 1+1+1 {single:P2}"));

@@ -303,7 +303,9 @@ public class DistributedEnsemble : IAsyncLifetime
 
     private static async Task<bool> AnswersHttp1Async(Uri address)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // Generous: a process just started on a loaded 2-core machine can take many seconds to answer its first request;
+        // the h2c-only listener fails at once (HTTP/1.1 is refused), so only a slow HTTP/1.1 listener waits this long.
+        using var http = new HttpClient { Timeout = StartTimeout };
         try
         {
             using var response = await http.GetAsync(new Uri(address, "healthz/live"));

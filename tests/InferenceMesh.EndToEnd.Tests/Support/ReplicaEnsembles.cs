@@ -6,17 +6,17 @@ public sealed class ReplicaEnsembles : IAsyncLifetime
 {
     public DistributedEnsemble Replicated { get; } = new ScaledEnsemble(new EnsembleTopology(ExtProcs: 3, Schedulers: 3, PrefixIndexes: 2));
 
-    public DistributedEnsemble Single { get; } = new ScaledEnsemble(new EnsembleTopology(ExtProcs: 1, Schedulers: 1, PrefixIndexes: 1));
+    public DistributedEnsemble OneReplica { get; } = new ScaledEnsemble(new EnsembleTopology(ExtProcs: 1, Schedulers: 1, PrefixIndexes: 1));
 
     public async Task InitializeAsync()
     {
         await Replicated.InitializeAsync();
-        await Single.InitializeAsync();
+        await OneReplica.InitializeAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await Single.DisposeAsync();
+        await OneReplica.DisposeAsync();
         await Replicated.DisposeAsync();
     }
 
