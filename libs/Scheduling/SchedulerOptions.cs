@@ -62,6 +62,11 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(1_000, 86_400_000)]
     public int InFlightExpiryMs { get; set; } = 600_000;
 
+    /// <summary>When no metrics snapshot of a pool arrived for this long (Redis, the fan-out or the collector down), route
+    /// fail-open on this replica's in-flight counts instead of queueing everything as saturated; 0 = never (queue, then 503).</summary>
+    [Range(0, 3_600_000)]
+    public int FailOpenAfterMs { get; set; } = 1000;
+
     /// <summary>Seed of the tie-break randomness; null = random per process.</summary>
     public int? RandomSeed { get; set; }
 

@@ -9,6 +9,8 @@ public sealed partial class SchedulingService
     /// <summary>Runs the pick over the candidates <see cref="EndpointPicker.Filter"/> left and records the dispatch.</summary>
     private ScheduleResponse DispatchLocked(ScheduleRequest request, PoolRuntime pool, PrefixMatchResponse? match, long nowMs, double queuedMs)
     {
+        if (FailingOpenLocked(pool, nowMs))
+            return DispatchFailOpenLocked(request, pool, nowMs, queuedMs);
         var started = _time.GetTimestamp();
         if (pool.UseQueueing)
             _picker.RankFullLast(LimitFor(request.Criticality));
@@ -23,15 +25,22 @@ public sealed partial class SchedulingService
         for (var i = 1; i < n; i++)
             fallbacks[i - 1] = pool.Endpoints[_picked[i]].Address;
 
-        if (_inFlight.Remove(request.RequestId, out var previous))
-            Free(previous);
-        _inFlight[request.RequestId] = new InFlightEntry(pool, primary, nowMs, _picker.ChosenPrefillMs);
-        primary.InFlight++;
-        primary.SinceSnapshot++;
+        RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs);
         primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
         _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
         _metrics.Pick(_time.GetElapsedTime(started).TotalMicroseconds, breakdown);
         return new ScheduleResponse(ScheduleOutcome.Scheduled, primary.Address, fallbacks, 200, null, ReplicaId, queuedMs);
+    }
+
+    /// <summary>Records a dispatch of this replica: its in-flight entry (a re-dispatch of the same id replaces the old one)
+    /// and the endpoint's counts, which the saturation gate and the next snapshot read.</summary>
+    private void RecordDispatchLocked(string requestId, PoolRuntime pool, EndpointState primary, long nowMs, double prefillMs)
+    {
+        if (_inFlight.Remove(requestId, out var previous))
+            Free(previous);
+        _inFlight[requestId] = new InFlightEntry(pool, primary, nowMs, prefillMs);
+        primary.InFlight++;
+        primary.SinceSnapshot++;
     }
 
     private static string? AdapterOf(ScheduleRequest request) =>

@@ -33,7 +33,7 @@ public sealed partial class SchedulingService
             return Finish(request.Criticality, NoCandidates(request, pool, 0), wasQueued: false);
         if (SloRejectionLocked(request, pool, match, nowMs) is { } missed)
             return Finish(request.Criticality, missed, wasQueued: false);
-        var saturated = _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(request.Criticality));
+        var saturated = !FailingOpenLocked(pool, nowMs) && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(request.Criticality));
         var queuedAhead = pool.HasQueuedAtOrAbove(request.Criticality);
         if (!saturated && !queuedAhead)
             return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
@@ -84,7 +84,7 @@ public sealed partial class SchedulingService
             else
             {
                 // Strict priority: if the head cannot go, nothing behind it jumps ahead.
-                if (pool.UseQueueing && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(head.Request.Criticality)))
+                if (pool.UseQueueing && !FailingOpenLocked(pool, nowMs) && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(head.Request.Criticality)))
                     return;
                 response = DispatchLocked(head.Request, pool, head.Match, nowMs, QueuedMs(head));
             }

@@ -19,6 +19,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
     private readonly Dictionary<string, InFlightEntry> _inFlight = new(StringComparer.Ordinal);
     private readonly EndpointPicker _picker;
     private readonly Dictionary<string, SchedulingProfile> _profiles;
+    private readonly FailOpenRouting _failOpen;
     private readonly int[] _picked;
     private readonly ITimer _timer;
     private long _lastInFlightSweepMs;
@@ -57,6 +58,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         if (!_profiles.ContainsKey(options.DefaultProfile) || !_profiles.ContainsKey(options.PrefixCacheProfile))
             throw new ArgumentException($"profiles '{options.DefaultProfile}' and '{options.PrefixCacheProfile}' must exist", nameof(options));
         _picker = new EndpointPicker(options, random);
+        _failOpen = new FailOpenRouting(meterFactory, random);
         _picked = new int[1 + options.MaxFallbacks];
         _metrics = new SchedulerMetrics(meterFactory, ObserveQueueLengths);
         var tick = TimeSpan.FromMilliseconds(options.TickMs);

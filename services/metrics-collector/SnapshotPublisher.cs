@@ -76,14 +76,22 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         foreach (var pool in view.Pools)
         {
             var endpoints = new List<EndpointMetrics>();
+            var unscraped = false;
             foreach (var state in states)
             {
                 if (state.Endpoint.Pool != pool.Name)
                     continue;
                 var reading = state.Read();
+                unscraped |= reading.Metrics is null && reading.ConsecutiveFailures < _options.UnhealthyAfterFailures;
                 if (reading.Health != EndpointHealth.Unhealthy && reading.Metrics is not null)
                     endpoints.Add(reading.Metrics);
             }
+            // A (re)started collector's first snapshot waits until every endpoint has numbers or is judged unhealthy
+            // (UnhealthyAfterFailures failed scrapes, so bounded by a few scrape timeouts): published earlier, the endpoints
+            // without numbers yet (a first scrape that timed out on a busy node included) would read as gone to every
+            // scheduler replica, which would answer 503 "no healthy endpoints" while holding the previous snapshot.
+            if (unscraped && !_latest.ContainsKey(pool.Name))
+                continue;
             var snapshot = new PoolSnapshot(pool.Name, _collectorId, Interlocked.Increment(ref _sequence),
                 _time.GetUtcNow().ToUnixTimeMilliseconds(), endpoints);
             _latest[pool.Name] = snapshot;

@@ -58,16 +58,21 @@ internal sealed class PubSubApi(DaprStandInOptions options, IDatabase redis, Htt
             var metadata = Property(s, "metadata");
             var rawPayload = metadata is { ValueKind: JsonValueKind.Object } m && Property(m, "rawPayload")?.GetString() == "true";
             var group = ConsumerGroup(component, metadata);
-            try
-            {
-                await redis.StreamCreateConsumerGroupAsync(topic, group, "0", createStream: true);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
-            {
-                // The group exists: another replica with the same consumerID created it; they will compete.
-            }
+            await CreateGroupAsync(topic, group);
             var subscription = new Subscription(pubsubName, topic, new Uri(appAddress, route), group, group + "-" + _instance, rawPayload);
             _pumps.Add(Task.Run(() => PumpAsync(subscription)));
+        }
+    }
+
+    private async Task CreateGroupAsync(string topic, string group)
+    {
+        try
+        {
+            await redis.StreamCreateConsumerGroupAsync(topic, group, "0", createStream: true);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // The group exists: another replica with the same consumerID created it; they will compete.
         }
     }
 
@@ -152,6 +157,12 @@ internal sealed class PubSubApi(DaprStandInOptions options, IDatabase redis, Htt
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 return;
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal) && !token.IsCancellationRequested)
+            {
+                // The server lost the stream (restarted without persistence): daprd's pubsub.redis recreates the group too.
+                await CreateGroupAsync(s.Topic, s.Group).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(50, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (RedisException) when (!token.IsCancellationRequested)
             {

@@ -36,6 +36,9 @@ public sealed class GatewayHost : IAsyncDisposable
             [prefix + nameof(GatewayOptions.RequestTimeoutSeconds)] = options.RequestTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         GatewayRoutingSettings.Add(settings, options);
+        for (var i = 0; i < options.ExtProcAddresses.Count; i++)
+            settings[$"{prefix}{nameof(GatewayOptions.ExtProcAddresses)}:{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}"] = options.ExtProcAddresses[i];
+        settings[prefix + nameof(GatewayOptions.ExtProcRetries)] = options.ExtProcRetries.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Configuration.AddInMemoryCollection(settings);
         if (logging is not null)
             logging(builder.Logging);

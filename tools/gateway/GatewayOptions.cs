@@ -21,6 +21,16 @@ public sealed record GatewayOptions
     [Url]
     public string ExtProcAddress { get; init; } = "https://127.0.0.1:9002";
 
+    /// <summary>Several ext_proc replicas (gRPC addresses); when set, used instead of <see cref="ExtProcAddress"/>. Streams are
+    /// spread round-robin, and a stream that fails before the request was forwarded upstream is retried on the next replica
+    /// (Envoy: a retry policy on the ext_proc cluster with the <c>previous_hosts</c> predicate; docs/ha.md).</summary>
+    public IReadOnlyList<string> ExtProcAddresses { get; init; } = [];
+
+    /// <summary>Retries of a failed ext_proc stream on another replica (Envoy's <c>num_retries</c>); the request body is
+    /// buffered for them when more than one replica is configured.</summary>
+    [Range(0, 10)]
+    public int ExtProcRetries { get; init; } = 2;
+
     /// <summary>Size of the request-body chunks sent to ext_proc (Envoy sends what it has buffered, typically ≤ 16 KB frames).</summary>
     [Range(1, 1024 * 1024)]
     public int BodyChunkBytes { get; init; } = 16 * 1024;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Net;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -26,8 +27,7 @@ namespace InferenceMesh.Gateway;
 internal sealed partial class GatewayProxy : IDisposable
 {
     private readonly GatewayOptions _options;
-    private readonly GrpcChannel _channel;
-    private readonly ExternalProcessor.ExternalProcessorClient _extProc;
+    private readonly ExtProcReplicas _extProc;
     private readonly HttpMessageInvoker _upstream;
     private readonly ILogger<GatewayProxy> _logger;
     private readonly GatewayRouter _router;
@@ -37,8 +37,7 @@ internal sealed partial class GatewayProxy : IDisposable
         _options = options.Value;
         _router = router;
         _logger = logger;
-        _channel = H2cChannel.Create(new Uri(_options.ExtProcAddress), skipCertificateValidation: true);
-        _extProc = new ExternalProcessor.ExternalProcessorClient(_channel);
+        _extProc = new ExtProcReplicas(_options.ExtProcAddresses.Count > 0 ? _options.ExtProcAddresses : [_options.ExtProcAddress]);
         _upstream = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -52,7 +51,7 @@ internal sealed partial class GatewayProxy : IDisposable
 
     public void Dispose()
     {
-        _channel.Dispose();
+        _extProc.Dispose();
         _upstream.Dispose();
     }
 
@@ -61,33 +60,79 @@ internal sealed partial class GatewayProxy : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(TimeSpan.FromSeconds(_options.RequestTimeoutSeconds));
         var ct = timeout.Token;
-        try
+        var first = _extProc.First();
+        var picker = _extProc.For(first, 0);
+        if (_router.Enabled)
         {
-            // The body router and the route's picker (docs/body-routing.md); null = already answered.
-            var picker = _router.Enabled ? await _router.RouteAsync(context, _extProc, ct).ConfigureAwait(false) : _extProc;
-            if (picker is null)
+            // The body router and the route's picker (docs/body-routing.md); null = already answered. A route's own
+            // picker is one address: only the default pool's replicas are retried.
+            ExternalProcessor.ExternalProcessorClient? routed;
+            try
+            {
+                routed = await _router.RouteAsync(context, picker, ct).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                LogExtProcFailed(_logger, ex.StatusCode, ex.Status.Detail);
+                await FailAsync(context, StatusCodes.Status500InternalServerError, "body router failed: " + ex.Status.Detail).ConfigureAwait(false);
                 return;
+            }
+            catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or RpcException or IOException)
+            {
+                return;
+            }
+            if (routed is null)
+                return;
+            picker = routed;
+        }
+        // With replicas to retry on, the body is kept so a second stream can be sent the same request (Envoy buffers it too).
+        var retries = _extProc.Count > 1 && ReferenceEquals(picker, _extProc.For(first, 0)) ? _options.ExtProcRetries : 0;
+        var body = retries > 0 ? await BufferBodyAsync(context.Request, ct).ConfigureAwait(false) : null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var forwarded = new StrongBox<bool>();
             // Disposing the call resets the ext_proc stream if it is still open, which frees the picker's accounting.
-            using var call = picker.Process(cancellationToken: ct);
-            await ProxyAsync(context, call, ct).ConfigureAwait(false);
-        }
-        catch (RpcException ex) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            LogExtProcFailed(_logger, ex.StatusCode, ex.Status.Detail);
-            await FailAsync(context, StatusCodes.Status500InternalServerError, "ext_proc failed: " + ex.Status.Detail).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            LogTransportFailed(_logger, ex);
-            await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers: " + ex.Message).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or RpcException or IOException)
-        {
-            // The client left; disposing the call resets the ext_proc stream, which frees the picker's accounting.
+            using var call = (attempt == 0 ? picker : _extProc.For(first, attempt)).Process(cancellationToken: ct);
+            try
+            {
+                await ProxyAsync(context, call, body is null ? context.Request.BodyReader : PipeReader.Create(body.Value), forwarded, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException ex) when (attempt < retries && !forwarded.Value && !context.RequestAborted.IsCancellationRequested && Retriable(ex.StatusCode))
+            {
+                LogExtProcRetried(_logger, ex.StatusCode, attempt + 1);
+            }
+            catch (RpcException ex) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                LogExtProcFailed(_logger, ex.StatusCode, ex.Status.Detail);
+                await FailAsync(context, StatusCodes.Status500InternalServerError, "ext_proc failed: " + ex.Status.Detail).ConfigureAwait(false);
+                return;
+            }
+            catch (HttpRequestException ex) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                LogTransportFailed(_logger, ex);
+                await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "upstream connect error or disconnect/reset before headers: " + ex.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or RpcException or IOException)
+            {
+                // The client left; disposing the call resets the ext_proc stream, which frees the picker's accounting.
+                return;
+            }
         }
     }
 
-    private async Task ProxyAsync(HttpContext context, Call call, CancellationToken ct)
+    /// <summary>Envoy's <c>retry_on: unavailable,reset,connect-failure</c>: the replica died or could not be reached.</summary>
+    private static bool Retriable(StatusCode status) => status is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown;
+
+    private static async Task<ReadOnlySequence<byte>?> BufferBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var copy = new MemoryStream();
+        await request.Body.CopyToAsync(copy, ct).ConfigureAwait(false);
+        return new ReadOnlySequence<byte>(copy.ToArray());
+    }
+
+    private async Task ProxyAsync(HttpContext context, Call call, PipeReader requestBody, StrongBox<bool> forwarded, CancellationToken ct)
     {
         var request = context.Request;
         var hasBody = request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
@@ -96,9 +141,11 @@ internal sealed partial class GatewayProxy : IDisposable
             requestId = Guid.NewGuid().ToString();
 
         await call.RequestStream.WriteAsync(RequestHeadersMessage(request, requestId, endOfStream: !hasBody), ct).ConfigureAwait(false);
-        var pump = hasBody ? PumpBodyAsync(request.BodyReader, call, isRequest: true, ct) : Task.CompletedTask;
+        var pump = hasBody ? PumpBodyAsync(requestBody, call, isRequest: true, ct) : Task.CompletedTask;
 
         var decision = await NextAsync(call, ct).ConfigureAwait(false);
+        // From here on the request is answered or sent upstream: a failure is no longer retried on another replica.
+        forwarded.Value = true;
         if (decision.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
         {
             await WriteImmediateAsync(context, decision.ImmediateResponse, ct).ConfigureAwait(false);
@@ -425,6 +472,9 @@ internal sealed partial class GatewayProxy : IDisposable
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "ext_proc call failed with {Status}: {Message}")]
     private static partial void LogExtProcFailed(ILogger logger, StatusCode status, string message);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "ext_proc stream failed with {Status} before a decision; retrying on another replica (retry {Retry})")]
+    private static partial void LogExtProcRetried(ILogger logger, StatusCode status, int retry);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Upstream request failed")]
     private static partial void LogTransportFailed(ILogger logger, Exception exception);

@@ -64,7 +64,7 @@ internal sealed class GatewayRouter : IDisposable
 
     private ExternalProcessor.ExternalProcessorClient Client(string address)
     {
-        var channel = H2cChannel.Create(new Uri(address));
+        var channel = H2cChannel.Create(new Uri(address), skipCertificateValidation: true);
         _channels.Add(channel);
         return new ExternalProcessor.ExternalProcessorClient(channel);
     }

@@ -115,11 +115,15 @@ public static class ExtProcProbe
 
         RowMeasurement m;
         double[] server;
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
         using (var recorder = new PickerLatencyRecorder())
         {
             m = await client.MeasureAsync(w.Chunks, w.Bytes, streams, options.Decisions).ConfigureAwait(false);
             server = recorder.Sorted();
         }
+        self.Refresh();
+        var cpuPer1000 = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds * 1000 / Math.Max(1, m.Decisions);
         var failed = m.Errors > 0 ? $", {m.Errors} errors, first: {m.FirstError}" : "";
         await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{label}: p50 {Micros(m.P50Micros)} µs, p99 {Micros(m.P99Micros)} µs, {m.PerSecond:#,0} decisions/s{failed}")).ConfigureAwait(false);
@@ -130,7 +134,7 @@ public static class ExtProcProbe
             await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{label}: the completions took {Stopwatch.GetElapsedTime(settle).TotalSeconds:0.0} s more to reach the scheduler")).ConfigureAwait(false);
         return new Row(mode, w.Index, streams, m,
             server.Length > 0 ? Percentile.Of(server, 0.50) : double.NaN,
-            server.Length > 0 ? Percentile.Of(server, 0.99) : double.NaN);
+            server.Length > 0 ? Percentile.Of(server, 0.99) : double.NaN, cpuPer1000);
     }
 
     private static async Task WriteTableAsync(TextWriter output, ExtProcProbeOptions options, List<Row> rows, DateTimeOffset started, TimeSpan elapsed)
@@ -140,19 +144,21 @@ public static class ExtProcProbe
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC; {options.Decisions} decisions per row after ≥ {options.WarmupSeconds} s of warm-up " +
             $"(priming pass {options.PrimeSeconds} s per row); {options.Endpoints} endpoints; body in {options.ChunkKilobytes} KB chunks; {elapsed.TotalSeconds:0} s in all")).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
-        await output.WriteLineAsync("| mode | prompt | streams | decisions | p50 µs | p99 µs | decisions/s | server p50 µs | server p99 µs | KB allocated / decision | errors |").ConfigureAwait(false);
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|").ConfigureAwait(false);
+        await output.WriteLineAsync("| mode | prompt | streams | decisions | p50 µs | p99 µs | decisions/s | server p50 µs | server p99 µs | KB allocated / decision | errors | CPU ms / 1,000 decisions |").ConfigureAwait(false);
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|---|").ConfigureAwait(false);
         // Grouped by workload so every mode sits next to the pass-through server of the same run.
         rows.Sort((a, b) => a.Prompt != b.Prompt ? a.Prompt.CompareTo(b.Prompt) : a.Streams != b.Streams ? a.Streams.CompareTo(b.Streams) : a.Mode.CompareTo(b.Mode));
         foreach (var r in rows)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"| {options.Modes[r.Mode]} | {options.PromptKilobytes[r.Prompt]} KB | {r.Streams} | {r.M.Decisions} | {Micros(r.M.P50Micros)} | {Micros(r.M.P99Micros)} | {r.M.PerSecond:#,0} | {Micros(r.ServerP50)} | {Micros(r.ServerP99)} | {Kilobytes(r.M.AllocatedPerDecision)} | {r.M.Errors} |")).ConfigureAwait(false);
+                $"| {options.Modes[r.Mode]} | {options.PromptKilobytes[r.Prompt]} KB | {r.Streams} | {r.M.Decisions} | {Micros(r.M.P50Micros)} | {Micros(r.M.P99Micros)} | {r.M.PerSecond:#,0} | {Micros(r.ServerP50)} | {Micros(r.ServerP99)} | {Kilobytes(r.M.AllocatedPerDecision)} | {r.M.Errors} | {r.CpuMsPer1000:#,0} |")).ConfigureAwait(false);
         }
         await output.WriteLineAsync().ConfigureAwait(false);
         await output.WriteLineAsync("p50/p99: client side, writing the end_of_stream chunk → reading the headers answer. server p50/p99: ext-proc's own " +
             "picker latency metric (end of body read → headers answer written); '-' for the pass-through server, which has none. " +
-            "KB allocated / decision: GC.GetTotalAllocatedBytes(true) over the row ÷ decisions — the whole process (client and server).").ConfigureAwait(false);
+            "KB allocated / decision: GC.GetTotalAllocatedBytes(true) over the row ÷ decisions — the whole process (client and server). " +
+            "CPU ms / 1,000 decisions: the process's CPU time (all cores) over the row ÷ decisions × 1,000 — client, ext-proc and scheduler " +
+            "(and in stand-ins mode the stand-in sidecars; redis-server is a separate process); the pass-through row is the client and protocol floor.").ConfigureAwait(false);
     }
 
     private static string Kilobytes(double bytes) =>
@@ -163,5 +169,5 @@ public static class ExtProcProbe
 
     private sealed record Workload(int Index, int Kilobytes, ProcessingRequest[] Chunks, int Bytes);
 
-    private sealed record Row(int Mode, int Prompt, int Streams, RowMeasurement M, double ServerP50, double ServerP99);
+    private sealed record Row(int Mode, int Prompt, int Streams, RowMeasurement M, double ServerP50, double ServerP99, double CpuMsPer1000);
 }

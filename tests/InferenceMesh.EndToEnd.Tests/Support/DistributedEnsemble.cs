@@ -14,7 +14,7 @@ namespace InferenceMesh.EndToEnd.Tests.Support;
 /// simulated fleet; and one development gateway in front of each ext-proc replica. Every service exports its traces over
 /// OTLP to <see cref="Telemetry"/>.
 /// </summary>
-public sealed class DistributedEnsemble : IAsyncLifetime
+public class DistributedEnsemble : IAsyncLifetime
 {
     public const string Pool = "qwen";
     public const string Model = "Qwen/Qwen2.5-7B-Instruct";
@@ -36,12 +36,55 @@ public sealed class DistributedEnsemble : IAsyncLifetime
     private RedisServerProcess? _redis;
     private OtlpReceiver? _otlp;
     private SimFleetHost? _fleet;
+    private readonly EnsembleTopology _topology;
+    private readonly Dictionary<string, string> _schedulerEnv = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _collectorEnv = new(StringComparer.Ordinal);
     private string? _tempDir;
+    private SimFleetHost? _extraServer;
+
+    public DistributedEnsemble()
+        : this(new EnsembleTopology())
+    {
+    }
+
+    protected DistributedEnsemble(EnsembleTopology topology)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        _topology = topology;
+        foreach (var (key, value) in topology.SchedulerEnvironment)
+            _schedulerEnv[key] = value;
+    }
+
+    /// <summary>The redis-server under every sidecar and the prefix index (faults kill and restart it).</summary>
+    public RedisServerProcess Redis => _redis ?? throw new InvalidOperationException("not started");
+
+    /// <summary>A gateway over every ext-proc replica that retries a failed stream on another one (Envoy with a retry policy).</summary>
+    public Uri RetryingGateway => _gateways[^1].Address;
+
+    /// <summary>The address of the separate one-server fleet (<see cref="EnsembleTopology.ExtraServer"/>), which a test may stop.</summary>
+    public string? ExtraEndpoint { get; private set; }
+
+    /// <summary>Stops the extra one-server fleet: its connections drop as when a model server dies.</summary>
+    public async Task KillExtraServerAsync()
+    {
+        if (_extraServer is { } s)
+        {
+            _extraServer = null;
+            await s.DisposeAsync();
+        }
+    }
+
+    /// <summary>Every started process of <paramref name="appId"/> (replicas and restarts).</summary>
+    public IReadOnlyList<ServiceProcess> ProcessesOf(string appId)
+    {
+        lock (_processes)
+            return [.. _processes.Where(p => p.Name.StartsWith(appId + "-", StringComparison.Ordinal))];
+    }
 
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
 
     /// <summary>One gateway per ext-proc replica (index = replica).</summary>
-    public IReadOnlyList<Uri> Gateways => [.. _gateways.Select(g => g.Address)];
+    public IReadOnlyList<Uri> Gateways => [.. _gateways.Take(_topology.ExtProcs).Select(g => g.Address)];
 
     public List<ServiceProcess> Schedulers { get; } = [];
 
@@ -79,6 +122,12 @@ public sealed class DistributedEnsemble : IAsyncLifetime
             Server = new SimServerOptions { ModelName = Model, LoraModules = [new LoraModule(Adapter, "/adapters/" + Adapter)], MaxLoras = 1 },
         });
         Endpoints = [.. _fleet.BaseAddresses.Select(u => u.Authority)];
+        if (_topology.ExtraServer)
+        {
+            _extraServer = await SimFleetHost.StartAsync(new SimHostOptions { Servers = 1, Port = 0, TimeScale = 10, Server = new SimServerOptions { ModelName = Model } });
+            ExtraEndpoint = _extraServer.BaseAddresses[0].Authority;
+            Endpoints = [.. Endpoints, ExtraEndpoint];
+        }
         var poolFile = Path.Combine(_tempDir, "pool.yaml");
         // The pool file is the one source of pool settings for every service: endpoints (collector), the PREFIX_CACHE
         // annotation (scheduler) and an InferenceModel alias of the adapter (ext-proc), as with `dapr run -f .`.
@@ -101,27 +150,21 @@ public sealed class DistributedEnsemble : IAsyncLifetime
 
         // Start order follows the dependencies (each replica's sidecar first, then the app, then the app channel).
         var redisAddress = $"127.0.0.1:{_redis.Port}";
-        var starts = new List<Task<(ServiceProcess Process, Uri Address, Uri? Grpc)>>
-        {
-            StartReplicaAsync("prefix-index", "prefix-index-0", "InferenceMesh.PrefixIndex", new() { ["PrefixIndex__Backend"] = "redis", ["PrefixIndex__Redis"] = redisAddress }),
-            StartReplicaAsync("prefix-index", "prefix-index-1", "InferenceMesh.PrefixIndex", new() { ["PrefixIndex__Backend"] = "redis", ["PrefixIndex__Redis"] = redisAddress }),
-        };
-        var schedulerEnv = new Dictionary<string, string>
-        {
-            ["Discovery__Mode"] = "File",
-            ["Discovery__PoolFile"] = poolFile,
-            // Invocation through two stand-ins on a loaded machine: a 50 ms prefix lookup would often time out.
-            ["Scheduler__PrefixMatchTimeoutMs"] = "3000",
-        };
-        starts.Add(StartReplicaAsync("scheduler", "scheduler-0", "InferenceMesh.Scheduler", schedulerEnv));
-        starts.Add(StartReplicaAsync("scheduler", "scheduler-1", "InferenceMesh.Scheduler", schedulerEnv));
-        starts.Add(StartReplicaAsync("metrics-collector", "metrics-collector-0", "InferenceMesh.MetricsCollector", new()
-        {
-            ["Collector__Discovery"] = "File",
-            ["Collector__PoolFile"] = poolFile,
-            ["Collector__Pool"] = Pool,
-        }));
-        for (var i = 0; i < 2; i++)
+        var starts = new List<Task<(ServiceProcess Process, Uri Address, Uri? Grpc)>>();
+        for (var i = 0; i < _topology.PrefixIndexes; i++)
+            starts.Add(StartReplicaAsync("prefix-index", $"prefix-index-{i}", "InferenceMesh.PrefixIndex", new() { ["PrefixIndex__Backend"] = "redis", ["PrefixIndex__Redis"] = redisAddress }));
+        _schedulerEnv["Discovery__Mode"] = "File";
+        _schedulerEnv["Discovery__PoolFile"] = poolFile;
+        // Invocation through two stand-ins on a loaded machine: a 50 ms prefix lookup would often time out.
+        _schedulerEnv.TryAdd("Scheduler__PrefixMatchTimeoutMs", "3000");
+        var firstScheduler = starts.Count;
+        for (var i = 0; i < _topology.Schedulers; i++)
+            starts.Add(StartReplicaAsync("scheduler", $"scheduler-{i}", "InferenceMesh.Scheduler", new(_schedulerEnv)));
+        _collectorEnv["Collector__Discovery"] = "File";
+        _collectorEnv["Collector__PoolFile"] = poolFile;
+        _collectorEnv["Collector__Pool"] = Pool;
+        starts.Add(StartReplicaAsync("metrics-collector", "metrics-collector-0", "InferenceMesh.MetricsCollector", new(_collectorEnv)));
+        for (var i = 0; i < _topology.ExtProcs; i++)
         {
             // Port 0 for both listeners: the bound ports are read back, so no port can be taken between choice and bind.
             starts.Add(StartReplicaAsync("ext-proc", $"ext-proc-{i}", "InferenceMesh.ExtProc", new()
@@ -138,7 +181,7 @@ public sealed class DistributedEnsemble : IAsyncLifetime
             }, urls: false));
         }
         var started = await Task.WhenAll(starts);
-        for (var i = 2; i <= 3; i++)
+        for (var i = firstScheduler; i < firstScheduler + _topology.Schedulers; i++)
         {
             Schedulers.Add(started[i].Process);
             SchedulerAddresses.Add(started[i].Address);
@@ -153,6 +196,12 @@ public sealed class DistributedEnsemble : IAsyncLifetime
                 RequestTimeoutSeconds = 120,
             }));
         }
+        _gateways.Add(await GatewayHost.StartAsync(new GatewayOptions
+        {
+            Port = 0,
+            ExtProcAddresses = [.. started.Where(s => s.Grpc is not null).Select(s => s.Grpc!.ToString().TrimEnd('/'))],
+            RequestTimeoutSeconds = 120,
+        }));
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         foreach (var scheduler in SchedulerAddresses)
@@ -165,6 +214,29 @@ public sealed class DistributedEnsemble : IAsyncLifetime
                 return r.Status == 200;
             }, $"a first request through the gateway {gateway}", StartTimeout);
         }
+    }
+
+    /// <summary>Starts a new metrics-collector (and sidecar) after the old one was killed.</summary>
+    public Task RestartCollectorAsync() =>
+        StartReplicaAsync("metrics-collector", $"metrics-collector-{ProcessesOf("metrics-collector").Count}", "InferenceMesh.MetricsCollector", new(_collectorEnv));
+
+    /// <summary>True when the scheduler at <paramref name="scheduler"/> holds fresh metrics of every endpoint but <paramref name="except"/>.</summary>
+    public async Task<bool> PoolIsFreshAsync(HttpClient http, Uri scheduler, string? except = null)
+    {
+        using var doc = JsonDocument.Parse(await GetFromAppAsync(http, new Uri(scheduler, "pool")));
+        foreach (var pool in doc.RootElement.EnumerateArray())
+        {
+            if (pool.GetProperty("pool").GetString() != Pool)
+                continue;
+            var fresh = 0;
+            foreach (var e in pool.GetProperty("endpoints").EnumerateArray())
+            {
+                if (e.GetProperty("fresh").GetBoolean() && e.GetProperty("address").GetString() != except)
+                    fresh++;
+            }
+            return fresh >= Endpoints.Count - (except is null ? 0 : 1);
+        }
+        return false;
     }
 
     /// <summary>Every process's output, for failure messages.</summary>
@@ -235,7 +307,9 @@ public sealed class DistributedEnsemble : IAsyncLifetime
 
     private static async Task<bool> AnswersHttp1Async(Uri address)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // Generous: a process just started on a loaded 2-core machine can take many seconds to answer its first request;
+        // the h2c-only listener fails at once (HTTP/1.1 is refused), so only a slow HTTP/1.1 listener waits this long.
+        using var http = new HttpClient { Timeout = StartTimeout };
         try
         {
             using var response = await http.GetAsync(new Uri(address, "healthz/live"));
@@ -253,6 +327,9 @@ public sealed class DistributedEnsemble : IAsyncLifetime
             return _replicas.TryGetValue(appId, out var list) ? [.. list] : [];
     }
 
+    /// <summary>The token the sidecars present to the apps (<c>dapr-api-token</c>), for calls a test makes as the sidecar.</summary>
+    public string AppToken => _appToken;
+
     /// <summary>GET of an app route that only the sidecar may call (it carries the app token, as the sidecar does).</summary>
     public async Task<string> GetFromAppAsync(HttpClient http, Uri uri)
     {
@@ -264,26 +341,9 @@ public sealed class DistributedEnsemble : IAsyncLifetime
         return await response.Content.ReadAsStringAsync();
     }
 
-    private async Task<bool> PoolIsFreshAsync(HttpClient http, Uri scheduler)
-    {
-        using var doc = JsonDocument.Parse(await GetFromAppAsync(http, new Uri(scheduler, "pool")));
-        foreach (var pool in doc.RootElement.EnumerateArray())
-        {
-            if (pool.GetProperty("pool").GetString() != Pool)
-                continue;
-            var fresh = 0;
-            foreach (var e in pool.GetProperty("endpoints").EnumerateArray())
-            {
-                if (e.GetProperty("fresh").GetBoolean())
-                    fresh++;
-            }
-            return fresh >= Endpoints.Count;
-        }
-        return false;
-    }
-
     public async Task DisposeAsync()
     {
+        await KillExtraServerAsync();
         foreach (var g in _gateways)
             await g.DisposeAsync();
         foreach (var p in _processes)
