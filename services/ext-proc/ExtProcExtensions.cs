@@ -38,7 +38,7 @@ public static class ExtProcExtensions
         return builder;
     }
 
-    /// <summary>Registers options (<c>ExtProc</c>), the two listeners (gRPC h2c and HTTP/1.1), pool discovery (<c>Discovery</c>,
+    /// <summary>Registers options (<c>ExtProc</c>), the listeners (gRPC ext_proc: TLS or h2c; HTTP/1.1 app; gRPC health; metrics), pool discovery (<c>Discovery</c>,
     /// off by default) and the picker, without an <see cref="ISchedulingService"/>: the host adds the one it composes.
     /// <see cref="IInferenceModelSource"/> and <see cref="IPromptHasher"/> are only added when not registered already.</summary>
     public static WebApplicationBuilder AddExtProcCore(this WebApplicationBuilder builder)
@@ -54,19 +54,11 @@ public static class ExtProcExtensions
             var options = context.Configuration.GetSection(ExtProcOptions.Section).Get<ExtProcOptions>() ?? new ExtProcOptions();
             var address = IPAddress.TryParse(options.ListenAddress, out var a) ? a : IPAddress.Any;
             kestrel.ConfigureForGrpc();
-            // HTTP first, so the first "Now listening on" line is the app channel (health, metrics, Dapr).
-            kestrel.Listen(address, options.HttpPort, lo =>
+            listeners.GrpcTls = options.SecureServing;
+            listeners.ListenAppAndGrpc(kestrel, address, options.HttpPort, options.GrpcPort, lo =>
             {
-                lo.Protocols = HttpProtocols.Http1;
-                listeners.Http = lo;
-            });
-            kestrel.Listen(address, options.GrpcPort, lo =>
-            {
-                lo.Protocols = HttpProtocols.Http2;
                 if (options.SecureServing)
                     lo.UseHttps(ExtProcCertificate.Load(options, TimeProvider.System));
-                listeners.GrpcTls = options.SecureServing;
-                listeners.Grpc = lo;
             });
             // The reference's probe port: plaintext gRPC health (kubelet's grpc probe speaks no TLS).
             kestrel.Listen(address, options.HealthPort, lo =>

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace InferenceMesh.ExtProc;
@@ -27,4 +28,21 @@ public sealed class ExtProcListeners
 
     /// <summary>The bound metrics port (HTTP/1.1, <c>/metrics</c>).</summary>
     public int MetricsPort => Metrics?.IPEndPoint?.Port ?? 0;
+
+    /// <summary>Listens on the HTTP/1.1 app port first (so the first "Now listening on" line is the app channel: health,
+    /// metrics, Dapr), then on the gRPC port (HTTP/2; <paramref name="configureGrpc"/> adds TLS), and records both.</summary>
+    internal void ListenAppAndGrpc(KestrelServerOptions kestrel, IPAddress address, int httpPort, int grpcPort, Action<ListenOptions>? configureGrpc = null)
+    {
+        kestrel.Listen(address, httpPort, lo =>
+        {
+            lo.Protocols = HttpProtocols.Http1;
+            Http = lo;
+        });
+        kestrel.Listen(address, grpcPort, lo =>
+        {
+            lo.Protocols = HttpProtocols.Http2;
+            configureGrpc?.Invoke(lo);
+            Grpc = lo;
+        });
+    }
 }

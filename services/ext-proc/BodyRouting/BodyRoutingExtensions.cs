@@ -52,16 +52,7 @@ public static class BodyRoutingExtensions
             var options = context.Configuration.GetSection(BodyRoutingOptions.Section).Get<BodyRoutingOptions>() ?? new BodyRoutingOptions();
             var address = IPAddress.TryParse(options.ListenAddress, out var a) ? a : IPAddress.Any;
             kestrel.ConfigureForGrpc();
-            kestrel.Listen(address, options.HttpPort, lo =>
-            {
-                lo.Protocols = HttpProtocols.Http1;
-                listeners.Http = lo;
-            });
-            kestrel.Listen(address, options.GrpcPort, lo =>
-            {
-                lo.Protocols = HttpProtocols.Http2;
-                listeners.Grpc = lo;
-            });
+            listeners.ListenAppAndGrpc(kestrel, address, options.HttpPort, options.GrpcPort);
         });
         services.AddMetrics();
         services.AddSingleton<BodyRoutingMetrics>();
