@@ -45,6 +45,19 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>A picker whose InferenceModel <c>chat</c> is rewritten to <c>served-model</c> and whose scheduler places
+    /// every request on <paramref name="model"/>: the set-up of the development-gateway tests.</summary>
+    public static async Task<ExtProcTestHost> StartChatPickerAsync(FakeModelServer model)
+    {
+        var picker = await StartAsync(new Dictionary<string, string?>
+        {
+            ["ExtProc:Models:0:ModelName"] = "chat",
+            ["ExtProc:Models:0:TargetModels:0:Name"] = "served-model",
+        });
+        picker.Scheduler.Handler = (_, _) => Task.FromResult(FakeSchedulingService.Scheduled(model.Address));
+        return picker;
+    }
+
     public static async Task<ExtProcTestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder();

@@ -17,12 +17,7 @@ public sealed class GatewayRetryTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _model = await FakeModelServer.StartAsync();
-        _picker = await ExtProcTestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ExtProc:Models:0:ModelName"] = "chat",
-            ["ExtProc:Models:0:TargetModels:0:Name"] = "served-model",
-        });
-        _picker.Scheduler.Handler = (_, _) => Task.FromResult(FakeSchedulingService.Scheduled(_model.Address));
+        _picker = await ExtProcTestHost.StartChatPickerAsync(_model);
         // A port that was just free and that nothing listens on: a replica that died.
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

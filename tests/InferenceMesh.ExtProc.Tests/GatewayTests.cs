@@ -16,12 +16,7 @@ public sealed class GatewayTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _model = await FakeModelServer.StartAsync();
-        _picker = await ExtProcTestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["ExtProc:Models:0:ModelName"] = "chat",
-            ["ExtProc:Models:0:TargetModels:0:Name"] = "served-model",
-        });
-        _picker.Scheduler.Handler = (_, _) => Task.FromResult(FakeSchedulingService.Scheduled(_model.Address));
+        _picker = await ExtProcTestHost.StartChatPickerAsync(_model);
         _gateway = await GatewayHost.StartAsync(new GatewayOptions { Port = 0, ExtProcAddress = _picker.GrpcAddress.ToString() });
         _client = new HttpClient { BaseAddress = _gateway.Address, Timeout = TimeSpan.FromSeconds(60) };
     }
