@@ -163,35 +163,8 @@ public static class InferenceResources
         return true;
     }
 
-    /// <summary>Reads a Pod's name, labels, IP and readiness (Ready condition True, not being deleted).</summary>
-    public static bool TryParsePod(JsonElement obj, out PodInfo pod)
-    {
-        pod = null!;
-        var name = Name(obj);
-        if (name is null)
-            return false;
-        string? ip = null;
-        var ready = false;
-        if (Json.TryGetObject(obj, "status", out var status))
-        {
-            ip = Json.GetString(status, "podIP");
-            if (Json.TryGetArray(status, "conditions", out var conditions))
-            {
-                foreach (var condition in conditions.EnumerateArray())
-                {
-                    if (Json.GetString(condition, "type") == "Ready")
-                        ready = string.Equals(Json.GetString(condition, "status"), "True", StringComparison.OrdinalIgnoreCase);
-                }
-            }
-        }
-        if (Json.TryGetObject(obj, "metadata", out var meta) && meta.TryGetProperty("deletionTimestamp", out var deleting)
-            && deleting.ValueKind == JsonValueKind.String)
-            ready = false;
-        pod = new PodInfo(name, Namespace(obj), Metadata(obj, "labels"), string.IsNullOrEmpty(ip) ? null : ip, ready);
-        return true;
-    }
-
-    /// <summary>Reads a Pod from the API server the same way as <see cref="TryParsePod(JsonElement, out PodInfo)"/>.</summary>
+    /// <summary>Reads a Pod's name, labels, IP and readiness (Ready condition True, not being deleted); from the API
+    /// server or the pool file (<see cref="PoolFile"/>).</summary>
     public static bool TryParsePod(V1Pod obj, out PodInfo pod)
     {
         ArgumentNullException.ThrowIfNull(obj);

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using InferenceMesh.Contracts;
+using k8s;
+using k8s.Models;
 using YamlDotNet.Core;
 
 namespace InferenceMesh.Kubernetes;
@@ -93,7 +95,7 @@ public static class PoolFile
                 models.Add(model);
                 break;
             case InferenceApiVersions.PodKind:
-                if (!InferenceResources.TryParsePod(doc, out var pod))
+                if (!InferenceResources.TryParsePod(ReadPod(doc, index), out var pod))
                     throw new PoolFileException($"document {index}: Pod without metadata.name");
                 pods.Add(pod);
                 break;
@@ -103,6 +105,20 @@ public static class PoolFile
             default:
                 throw new PoolFileException(
                     $"document {index}: unsupported kind '{kind}' (expected InferencePool, InferenceModel, Pod, LocalEndpoints or List)");
+        }
+    }
+
+    /// <summary>A Pod document as the API server's client reads it, so one mapper serves both sources; like kubectl, a
+    /// field of the wrong type (a number as a label value) is an error.</summary>
+    private static V1Pod ReadPod(JsonElement doc, int index)
+    {
+        try
+        {
+            return KubernetesJson.Deserialize<V1Pod>(doc.GetRawText());
+        }
+        catch (JsonException ex)
+        {
+            throw new PoolFileException($"document {index}: invalid Pod: {ex.Message}");
         }
     }
 

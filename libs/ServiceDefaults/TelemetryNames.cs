@@ -9,7 +9,4 @@ public static class TelemetryNames
     /// <summary>Environment variable (or configuration key) that switches OTLP export on; the exporter reads it and the
     /// other <c>OTEL_EXPORTER_OTLP_*</c> variables (protocol, headers, timeout) itself.</summary>
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
-
-    /// <summary>OTLP protocol: <c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
-    public const string OtlpProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
 }

@@ -1,27 +1,42 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace InferenceMesh.ExtProc;
 
-/// <summary>The ext_proc listener's certificate: <c>tls.crt</c> + <c>tls.key</c> from <see cref="ExtProcOptions.CertPath"/>,
-/// or, like the reference picker without <c>--cert-path</c>, a self-signed one made at start (gateways connect to the
-/// picker over TLS without verifying it).</summary>
+/// <summary>The ext_proc listener's certificate (the picker's and the body router's): <c>tls.crt</c> + <c>tls.key</c> from
+/// the options' <c>CertPath</c>, or, like the reference servers without <c>--cert-path</c>, a self-signed one made at start
+/// (gateways connect to them over TLS without verifying it).</summary>
 internal static class ExtProcCertificate
 {
     public const string SubjectName = "CN=inference-mesh-ext-proc, O=InferenceMesh";
 
     /// <exception cref="InvalidOperationException">CertPath lacks tls.crt or tls.key (Kestrel is configured before the
     /// options are validated, so the message names the key here too).</exception>
-    public static X509Certificate2 Load(ExtProcOptions options, TimeProvider time)
+    public static X509Certificate2 Load(string? certPath, string section, TimeProvider time)
     {
-        if (string.IsNullOrEmpty(options.CertPath))
+        if (string.IsNullOrEmpty(certPath))
             return CreateSelfSigned(time);
-        var crt = Path.Combine(options.CertPath, "tls.crt");
-        var key = Path.Combine(options.CertPath, "tls.key");
-        if (!File.Exists(crt) || !File.Exists(key))
-            throw new InvalidOperationException($"{ExtProcOptions.Section}:{nameof(ExtProcOptions.CertPath)}: must be a directory holding tls.crt and tls.key");
-        return X509Certificate2.CreateFromPemFile(crt, key);
+        if (!HasFiles(certPath))
+            throw new InvalidOperationException($"{section}:CertPath: {MissingFiles}");
+        return X509Certificate2.CreateFromPemFile(Path.Combine(certPath, "tls.crt"), Path.Combine(certPath, "tls.key"));
     }
+
+    /// <summary>The options' checks of <c>SecureServing</c> and <c>CertPath</c> (results name <c>CertPath</c>).</summary>
+    public static IEnumerable<ValidationResult> Validate(bool secureServing, string? certPath)
+    {
+        if (string.IsNullOrEmpty(certPath))
+            yield break;
+        if (!secureServing)
+            yield return new ValidationResult("is set but SecureServing is off", ["CertPath"]);
+        if (!HasFiles(certPath))
+            yield return new ValidationResult(MissingFiles, ["CertPath"]);
+    }
+
+    private const string MissingFiles = "must be a directory holding tls.crt and tls.key";
+
+    private static bool HasFiles(string certPath) =>
+        File.Exists(Path.Combine(certPath, "tls.crt")) && File.Exists(Path.Combine(certPath, "tls.key"));
 
     public static X509Certificate2 CreateSelfSigned(TimeProvider time)
     {

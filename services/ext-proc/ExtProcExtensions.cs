@@ -54,12 +54,7 @@ public static class ExtProcExtensions
             var options = context.Configuration.GetSection(ExtProcOptions.Section).Get<ExtProcOptions>() ?? new ExtProcOptions();
             var address = IPAddress.TryParse(options.ListenAddress, out var a) ? a : IPAddress.Any;
             kestrel.ConfigureForGrpc();
-            listeners.GrpcTls = options.SecureServing;
-            listeners.ListenAppAndGrpc(kestrel, address, options.HttpPort, options.GrpcPort, lo =>
-            {
-                if (options.SecureServing)
-                    lo.UseHttps(ExtProcCertificate.Load(options, TimeProvider.System));
-            });
+            listeners.ListenAppAndGrpc(kestrel, address, options.HttpPort, options.GrpcPort, options.SecureServing, options.CertPath, ExtProcOptions.Section);
             // The reference's probe port: plaintext gRPC health (kubelet's grpc probe speaks no TLS).
             kestrel.Listen(address, options.HealthPort, lo =>
             {

@@ -14,7 +14,7 @@ public sealed class ExtProcListeners
 
     internal ListenOptions? Metrics { get; set; }
 
-    /// <summary>Whether the gRPC port serves TLS (<see cref="ExtProcOptions.SecureServing"/>) rather than h2c.</summary>
+    /// <summary>Whether the gRPC port serves TLS (<c>SecureServing</c>, the default) rather than h2c.</summary>
     public bool GrpcTls { get; internal set; }
 
     /// <summary>The bound gRPC (ext_proc) port.</summary>
@@ -30,18 +30,22 @@ public sealed class ExtProcListeners
     public int MetricsPort => Metrics?.IPEndPoint?.Port ?? 0;
 
     /// <summary>Listens on the HTTP/1.1 app port first (so the first "Now listening on" line is the app channel: health,
-    /// metrics, Dapr), then on the gRPC port (HTTP/2; <paramref name="configureGrpc"/> adds TLS), and records both.</summary>
-    internal void ListenAppAndGrpc(KestrelServerOptions kestrel, IPAddress address, int httpPort, int grpcPort, Action<ListenOptions>? configureGrpc = null)
+    /// metrics, Dapr), then on the gRPC port (HTTP/2; TLS when <paramref name="secureServing"/>, with the certificate in
+    /// <paramref name="certPath"/> or a self-signed one, else h2c), and records both. <paramref name="section"/> names
+    /// the options' section in errors.</summary>
+    internal void ListenAppAndGrpc(KestrelServerOptions kestrel, IPAddress address, int httpPort, int grpcPort, bool secureServing, string? certPath, string section)
     {
         kestrel.Listen(address, httpPort, lo =>
         {
             lo.Protocols = HttpProtocols.Http1;
             Http = lo;
         });
+        GrpcTls = secureServing;
         kestrel.Listen(address, grpcPort, lo =>
         {
             lo.Protocols = HttpProtocols.Http2;
-            configureGrpc?.Invoke(lo);
+            if (secureServing)
+                lo.UseHttps(ExtProcCertificate.Load(certPath, section, TimeProvider.System));
             Grpc = lo;
         });
     }

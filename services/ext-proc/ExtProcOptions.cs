@@ -113,10 +113,8 @@ public sealed record ExtProcOptions : IValidatableObject
     {
         if (QueueTtlMs > 0 && DecisionTimeoutMs <= QueueTtlMs)
             yield return new ValidationResult("must exceed QueueTtlMs (a queued request would be given up before it expires)", [nameof(DecisionTimeoutMs)]);
-        if (!string.IsNullOrEmpty(CertPath) && !SecureServing)
-            yield return new ValidationResult("is set but SecureServing is off", [nameof(CertPath)]);
-        if (!string.IsNullOrEmpty(CertPath) && (!File.Exists(Path.Combine(CertPath, "tls.crt")) || !File.Exists(Path.Combine(CertPath, "tls.key"))))
-            yield return new ValidationResult("must be a directory holding tls.crt and tls.key", [nameof(CertPath)]);
+        foreach (var result in ExtProcCertificate.Validate(SecureServing, CertPath))
+            yield return result;
     }
 
     /// <summary>InferenceModels configured here; each wins over a discovered InferenceModel of the same name (see <c>Discovery</c>).</summary>

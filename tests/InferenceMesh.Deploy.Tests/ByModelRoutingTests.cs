@@ -32,7 +32,7 @@ public sealed class ByModelRoutingTests
     }
 
     [Fact]
-    public async Task BodyRouter_IsChainedOnTheListener_ToItsOwnH2cPort_InBodyRoutingMode()
+    public async Task BodyRouter_IsChainedOnTheListener_OverTlsToItsOwnPort_InBodyRoutingMode()
     {
         var docs = await Rendered.Of(Dir);
         var spec = docs.Single("EnvoyExtensionPolicy", "body-based-router").Obj("spec");
@@ -41,15 +41,24 @@ public sealed class ByModelRoutingTests
         var extProc = spec.Arr("extProc").Objects().Single();
         Assert.Equal("FullDuplexStreamed", extProc.Obj("processingMode").Obj("request").Str("body"));
         Assert.Null(extProc.Obj("processingMode")["response"]);
-        var backend = extProc.Arr("backendRefs").Objects().Single();
-        var port = docs.Single("Service", backend.Str("name")!).Obj("spec").Arr("ports").Objects().Single(p => p["port"].Int() == backend["port"].Int());
-        Assert.Equal("kubernetes.io/h2c", port.Str("appProtocol"));
+        // The router serves TLS with a self-signed certificate by default: a Backend originates TLS to the Service port, unverified.
+        var backendRef = extProc.Arr("backendRefs").Objects().Single();
+        Assert.Equal(("gateway.envoyproxy.io", "Backend"), (backendRef.Str("group"), backendRef.Str("kind")));
+        var backend = docs.Single("Backend", backendRef.Str("name")!).Obj("spec");
+        Assert.Equal("true", backend.Obj("tls").Str("insecureSkipVerify"));
+        var fqdn = backend.Arr("endpoints").Objects().Single().Obj("fqdn");
+        Assert.Equal("body-based-router.inference-mesh.svc.cluster.local", fqdn.Str("hostname"));
+        var port = docs.Single("Service", "body-based-router").Obj("spec").Arr("ports").Objects().Single(p => p["port"].Int() == fqdn["port"].Int());
 
         var container = docs.Single("Deployment", "body-based-router").Container("body-based-router");
         var env = container.Arr("env").Objects().ToDictionary(e => e.Str("name")!, e => e.Str("value"));
         Assert.Equal("true", env["BodyRouting__Enabled"]);
+        Assert.False(env.ContainsKey("BodyRouting__SecureServing"));
         var grpcPort = container.Arr("ports").Objects().Single(p => p.Str("name") == port.Str("targetPort"))["containerPort"].Int();
         Assert.Equal(grpcPort, env["BodyRouting__GrpcPort"].Int());
+        // kubelet's gRPC probe speaks no TLS: both probes ask the plaintext HTTP port.
+        Assert.Equal("/healthz/live", container.Obj("livenessProbe").Obj("httpGet").Str("path"));
+        Assert.Equal("/healthz/ready", container.Obj("readinessProbe").Obj("httpGet").Str("path"));
     }
 
     [Fact]
@@ -61,6 +70,12 @@ public sealed class ByModelRoutingTests
         var filters = hcm.Arr("http_filters").Objects().Select(f => f.Str("name")).ToList();
         Assert.Equal(["body-based-router", "endpoint-picker", "envoy.filters.http.router"], filters);
         var clusters = root.Obj("static_resources").Arr("clusters").Objects().Select(c => c.Str("name")).ToHashSet();
+        // The router and the pickers serve TLS by default: every ext_proc cluster originates it (ALPN h2).
+        foreach (var cluster in root.Obj("static_resources").Arr("clusters").Objects().Where(c => c.Str("name") != "original_destination_cluster"))
+        {
+            Assert.Equal("envoy.transport_sockets.tls", cluster.Obj("transport_socket").Str("name"));
+            Assert.Equal("h2", Assert.Single(cluster.Obj("transport_socket").Obj("typed_config").Obj("common_tls_context").Arr("alpn_protocols").Strings()));
+        }
         var routes = hcm.Obj("route_config").Arr("virtual_hosts").Objects().Single().Arr("routes").Objects().ToList();
         var overrides = routes.Where(r => r["typed_per_filter_config"] is not null)
             .Select(r => r.Obj("typed_per_filter_config").Obj("endpoint-picker").Obj("overrides").Obj("grpc_service").Obj("envoy_grpc").Str("cluster_name"))

@@ -15,6 +15,7 @@ public sealed class KubectlDryRunTests
         "deploy/k8s/overlays/ha",
         "deploy/k8s/envoy",
         "deploy/k8s/observability",
+        "deploy/k8s/examples/by-model",
     ];
 
     [Theory]
@@ -25,26 +26,13 @@ public sealed class KubectlDryRunTests
         var rendered = await Rendered.TextOf(dir);
 
         await using var api = await FakeApiServer.StartAsync(KnownKinds.All);
-        var kubeconfig = api.WriteKubeconfig();
-        try
-        {
-            var apply = await Kubectl.RunAsync(
-                ["apply", "--dry-run=client", "--validate=false", "--cache-dir", kubeconfig + ".cache", "-f", "-"],
-                stdin: rendered,
-                env: new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
-            Assert.True(apply.ExitCode == 0, apply.ToString());
-            var created = apply.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Count(l => l.EndsWith("created (dry run)", StringComparison.Ordinal));
-            Assert.Equal(docs.Count, created);
-            // Client dry-run must only read: no create/patch ever reaches the server.
-            Assert.All(api.Requests, r => Assert.StartsWith("GET ", r, StringComparison.Ordinal));
-        }
-        finally
-        {
-            File.Delete(kubeconfig);
-            if (Directory.Exists(kubeconfig + ".cache"))
-                Directory.Delete(kubeconfig + ".cache", recursive: true); // discovery cache, keyed by our random port
-        }
+        var apply = await ApplyDryRunAsync(api, rendered);
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        var created = apply.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Count(l => l.EndsWith("created (dry run)", StringComparison.Ordinal));
+        Assert.Equal(docs.Count, created);
+        // Client dry-run must only read: no create/patch ever reaches the server.
+        Assert.All(api.Requests, r => Assert.StartsWith("GET ", r, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -59,15 +47,22 @@ public sealed class KubectlDryRunTests
             rules: []
             """;
         await using var api = await FakeApiServer.StartAsync(KnownKinds.All);
+        var apply = await ApplyDryRunAsync(api, Unknown);
+        Assert.NotEqual(0, apply.ExitCode);
+        Assert.Contains("ClusterRole", apply.StdErr, StringComparison.Ordinal);
+    }
+
+    /// <summary><c>kubectl apply --dry-run=client</c> of <paramref name="yaml"/> against <paramref name="api"/> through a
+    /// throwaway kubeconfig (and discovery cache), both deleted afterwards.</summary>
+    private static async Task<ProcessResult> ApplyDryRunAsync(FakeApiServer api, string yaml)
+    {
         var kubeconfig = api.WriteKubeconfig();
         try
         {
-            var apply = await Kubectl.RunAsync(
+            return await Kubectl.RunAsync(
                 ["apply", "--dry-run=client", "--validate=false", "--cache-dir", kubeconfig + ".cache", "-f", "-"],
-                stdin: Unknown,
+                stdin: yaml,
                 env: new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
-            Assert.NotEqual(0, apply.ExitCode);
-            Assert.Contains("ClusterRole", apply.StdErr, StringComparison.Ordinal);
         }
         finally
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using InferenceMesh.Contracts;
 using InferenceMesh.Embedded.Ensemble;
 using InferenceMesh.EndToEnd.Tests.Support;
+using InferenceMesh.Garnet;
 using StackExchange.Redis;
 
 namespace InferenceMesh.EndToEnd.Tests;
@@ -18,7 +19,7 @@ public sealed class EmbeddedPrefixStoreTests
     public async Task Default_RecordsRoutingDecisionsInTheInProcessGarnet()
     {
         await using var ensemble = await EmbeddedEnsemble.StartAsync(new EnsembleOptions { Servers = 2, TimeScale = 20 }, RoutingMode.InferenceMesh, CancellationToken.None);
-        var garnet = Assert.IsType<EmbeddedGarnet>(ensemble.Garnet);
+        var garnet = Assert.IsType<InProcessGarnet>(ensemble.Garnet);
 
         await SendAsync(ensemble, 3);
 

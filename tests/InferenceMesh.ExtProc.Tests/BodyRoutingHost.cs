@@ -11,7 +11,8 @@ using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.ExtProc.Tests;
 
-/// <summary>ext-proc in body-routing mode (as Program.cs composes it with <c>BodyRouting:Enabled=true</c>) on loopback port 0.</summary>
+/// <summary>ext-proc in body-routing mode (as Program.cs composes it with <c>BodyRouting:Enabled=true</c>) on loopback port 0,
+/// serving TLS by default like the deployed router.</summary>
 internal sealed class BodyRoutingHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -19,11 +20,16 @@ internal sealed class BodyRoutingHost : IAsyncDisposable
     private BodyRoutingHost(WebApplication app, ExtProcListeners listeners)
     {
         _app = app;
-        GrpcAddress = new Uri($"http://127.0.0.1:{listeners.GrpcPort}");
-        Channel = H2cChannel.Create(GrpcAddress);
+        Listeners = listeners;
+        GrpcAddress = new Uri($"{(listeners.GrpcTls ? "https" : "http")}://127.0.0.1:{listeners.GrpcPort}");
+        // The router's default certificate is self-signed, as the gateways that call it do not verify it.
+        Channel = H2cChannel.Create(GrpcAddress, skipCertificateValidation: true);
         Client = new ExternalProcessor.ExternalProcessorClient(Channel);
     }
 
+    public ExtProcListeners Listeners { get; }
+
+    /// <summary>https:// with TLS (the router's default), http:// with <c>BodyRouting:SecureServing=false</c> (h2c).</summary>
     public Uri GrpcAddress { get; }
 
     public GrpcChannel Channel { get; }

@@ -44,21 +44,10 @@ public sealed class ConformanceTests
     {
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:SecureServing"] = "true" });
         Assert.True(host.Listeners.GrpcTls);
-        using var client = new System.Net.Sockets.TcpClient();
-        await client.ConnectAsync(System.Net.IPAddress.Loopback, host.Listeners.GrpcPort);
-        X509Certificate? seen = null;
-        await using var ssl = new System.Net.Security.SslStream(client.GetStream(), false);
-        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
-        {
-            TargetHost = "localhost",
-            ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http2],
-            // Only captures the certificate: the test inspects it instead of validating it.
-            RemoteCertificateValidationCallback = (_, cert, _, _) => (seen = cert) is not null,
-        });
-        Assert.Equal(System.Net.Security.SslApplicationProtocol.Http2, ssl.NegotiatedApplicationProtocol);
-        Assert.NotNull(seen);
-        Assert.Equal(seen!.Subject, seen.Issuer);
-        Assert.Equal(ExtProcCertificate.SubjectName, seen.Subject);
+        var (subject, issuer, protocol) = await TlsProbe.HandshakeAsync(host.Listeners.GrpcPort);
+        Assert.Equal(System.Net.Security.SslApplicationProtocol.Http2, protocol);
+        Assert.Equal(subject, issuer);
+        Assert.Equal(ExtProcCertificate.SubjectName, subject);
     }
 
     [Fact]

@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.ExtProc.Tests;
 
@@ -31,38 +26,35 @@ internal sealed class FakeModelServer : IAsyncDisposable
 
     public static async Task<FakeModelServer> StartAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var app = builder.Build();
         FakeModelServer? self = null;
-        app.MapGet("/v1/models", () => Results.Json(new { data = new[] { new { id = "served" } } }));
-        app.MapPost("/v1/completions", async (HttpContext ctx) =>
+        var (started, address) = await TestServers.StartAsync(app =>
         {
-            using var ms = new MemoryStream();
-            await ctx.Request.Body.CopyToAsync(ms);
-            var body = ms.ToArray();
-            self!.Bodies.Enqueue(body);
-            self.RequestIds.Enqueue(ctx.Request.Headers["x-request-id"].ToString());
-            using var doc = JsonDocument.Parse(body);
-            var model = doc.RootElement.GetProperty("model").GetString();
-            var stream = doc.RootElement.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
-            if (!stream)
+            app.MapGet("/v1/models", () => Results.Json(new { data = new[] { new { id = "served" } } }));
+            app.MapPost("/v1/completions", async (HttpContext ctx) =>
             {
-                await ctx.Response.WriteAsJsonAsync(new { id = "c1", model, choices = new[] { new { text = "ok" } }, usage = new { prompt_tokens = 21, completion_tokens = 4 } });
-                return;
-            }
-            ctx.Response.ContentType = "text/event-stream";
-            for (var i = 0; i < 3; i++)
-            {
-                await ctx.Response.WriteAsync($"data: {{\"model\":\"{model}\",\"choices\":[{{\"text\":\"t{i}\"}}]}}\n\n");
-                await ctx.Response.Body.FlushAsync();
-            }
-            await ctx.Response.WriteAsync($"data: {{\"model\":\"{model}\",\"choices\":[],\"usage\":{{\"prompt_tokens\":9,\"completion_tokens\":3}}}}\n\ndata: [DONE]\n\n");
+                using var ms = new MemoryStream();
+                await ctx.Request.Body.CopyToAsync(ms);
+                var body = ms.ToArray();
+                self!.Bodies.Enqueue(body);
+                self.RequestIds.Enqueue(ctx.Request.Headers["x-request-id"].ToString());
+                using var doc = JsonDocument.Parse(body);
+                var model = doc.RootElement.GetProperty("model").GetString();
+                var stream = doc.RootElement.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+                if (!stream)
+                {
+                    await ctx.Response.WriteAsJsonAsync(new { id = "c1", model, choices = new[] { new { text = "ok" } }, usage = new { prompt_tokens = 21, completion_tokens = 4 } });
+                    return;
+                }
+                ctx.Response.ContentType = "text/event-stream";
+                for (var i = 0; i < 3; i++)
+                {
+                    await ctx.Response.WriteAsync($"data: {{\"model\":\"{model}\",\"choices\":[{{\"text\":\"t{i}\"}}]}}\n\n");
+                    await ctx.Response.Body.FlushAsync();
+                }
+                await ctx.Response.WriteAsync($"data: {{\"model\":\"{model}\",\"choices\":[],\"usage\":{{\"prompt_tokens\":9,\"completion_tokens\":3}}}}\n\ndata: [DONE]\n\n");
+            });
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new FakeModelServer(app, new Uri(address).Authority);
+        self = new FakeModelServer(started, address.Authority);
         return self;
     }
 

@@ -119,8 +119,7 @@ internal sealed class CollectorHost : IAsyncDisposable
             Directory.Delete(dir, true);
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new CollectorHost(app, new HttpClient { BaseAddress = new Uri(address) }, dir, bus, store, ownsBus);
+        return new CollectorHost(app, new HttpClient { BaseAddress = TestServers.AddressOf(app) }, dir, bus, store, ownsBus);
     }
 
     public async Task<IReadOnlyList<EndpointStatus>> EndpointsAsync() =>

@@ -73,6 +73,7 @@ public sealed class PoolFileTests : IDisposable
     [InlineData("kind: LocalEndpoints\nmetadata: {name: l}\nspec: {poolRef: {name: p}, endpoints: [{address: nohost}]}", "needs an address")]
     [InlineData("kind: InferencePool\n  bad: [indent", "invalid YAML at line")]
     [InlineData("- just\n- a list", "document 1 is not a mapping")]
+    [InlineData("kind: Pod\nmetadata: {name: p, labels: {version: 1}}", "document 1: invalid Pod")]
     [InlineData("", "no YAML document")]
     [InlineData("\n---\n", "no YAML document")]
     public void Parse_InvalidFile_ThrowsNamingTheProblem(string yaml, string expected)

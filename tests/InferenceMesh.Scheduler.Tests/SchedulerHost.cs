@@ -56,8 +56,7 @@ internal sealed class SchedulerHost : IAsyncDisposable
     {
         var app = Build(config, services);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SchedulerHost(app, new Uri(address));
+        return new SchedulerHost(app, TestServers.AddressOf(app));
     }
 
     /// <summary>Delivers a message as the Dapr sidecar does: a CloudEvent POSTed to the subscription route.</summary>

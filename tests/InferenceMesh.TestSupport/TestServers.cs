@@ -21,7 +21,14 @@ public static class TestServers
         var app = builder.Build();
         configure(app);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return (app, new Uri(address.EndsWith('/') ? address : address + "/"));
+        return (app, AddressOf(app));
+    }
+
+    /// <summary>The first address a started <paramref name="app"/> listens on (with port 0, the bound port), e.g.
+    /// <c>http://127.0.0.1:41234/</c>.</summary>
+    public static Uri AddressOf(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
     }
 }

@@ -1,11 +1,4 @@
-using Google.Protobuf;
-using InferenceMesh.Grpc.Envoy.Config.Core.V3;
-using InferenceMesh.Grpc.Envoy.Extensions.Filters.Http.ExtProc.V3;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
-using HttpHeaders = InferenceMesh.Grpc.Envoy.Service.ExtProc.V3.HttpHeaders;
-using RpcException = Grpc.Core.RpcException;
-using Status = Grpc.Core.Status;
-using StatusCode = Grpc.Core.StatusCode;
 
 namespace InferenceMesh.Gateway;
 
@@ -14,6 +7,8 @@ namespace InferenceMesh.Gateway;
 /// <c>X-Gateway-Model-Name</c>), and the body it streams back replaces the request body for the next filter.</summary>
 internal sealed class BodyRoutingCall
 {
+    private const string Peer = "body router";
+
     private readonly ExternalProcessor.ExternalProcessorClient _client;
     private readonly int _chunkBytes;
 
@@ -29,33 +24,28 @@ internal sealed class BodyRoutingCall
         var request = context.Request;
         var hasBody = request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
         using var call = _client.Process(cancellationToken: ct);
-        await call.RequestStream.WriteAsync(new ProcessingRequest
-        {
-            RequestHeaders = new HttpHeaders { Headers = GatewayMessages.RequestHeaderMap(request, null), EndOfStream = !hasBody },
-            ProtocolConfig = new ProtocolConfiguration { RequestBodyMode = ProcessingMode.Types.BodySendMode.FullDuplexStreamed },
-        }, ct).ConfigureAwait(false);
-        var pump = hasBody ? PumpAsync(request.Body, call.RequestStream, ct) : Task.CompletedTask;
+        await call.RequestStream.WriteAsync(GatewayMessages.RouterRequestHeaders(request, endOfStream: !hasBody), ct).ConfigureAwait(false);
+        var pump = hasBody ? ExtProcCalls.PumpBodyAsync(request.BodyReader, call.RequestStream, isRequest: true, _chunkBytes, ct) : Task.CompletedTask;
 
-        var answer = await NextAsync(call.ResponseStream, ct).ConfigureAwait(false);
+        var answer = await ExtProcCalls.NextAsync(call.ResponseStream, Peer, ct).ConfigureAwait(false);
         if (answer.ResponseCase == ProcessingResponse.ResponseOneofCase.ImmediateResponse)
         {
             // The router may have ended the call while body chunks were still being written; that failure is expected.
             _ = pump.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            await GatewayProxy.WriteImmediateAsync(context, answer.ImmediateResponse, ct).ConfigureAwait(false);
+            await GatewayResponses.WriteImmediateAsync(context, answer.ImmediateResponse, ct).ConfigureAwait(false);
             return false;
         }
-        if (answer.ResponseCase != ProcessingResponse.ResponseOneofCase.RequestHeaders)
-            throw new RpcException(new Status(StatusCode.Internal, $"body router answered {answer.ResponseCase} where RequestHeaders was expected"));
-        Apply(request, answer.RequestHeaders.Response?.HeaderMutation);
+        ExtProcCalls.Expect(answer, ProcessingResponse.ResponseOneofCase.RequestHeaders, Peer);
+        var headers = new IncomingRequestHeaders(request);
+        HeaderMutations.Apply(answer.RequestHeaders.Response?.HeaderMutation, ref headers, setsHopByHop: false);
 
         if (hasBody)
         {
             var body = new MemoryStream();
             while (true)
             {
-                var r = await NextAsync(call.ResponseStream, ct).ConfigureAwait(false);
-                var streamed = r.RequestBody?.Response?.BodyMutation?.StreamedResponse
-                    ?? throw new RpcException(new Status(StatusCode.Internal, "body router sent a body answer without streamed_response"));
+                var r = await ExtProcCalls.NextAsync(call.ResponseStream, Peer, ct).ConfigureAwait(false);
+                var streamed = ExtProcCalls.Streamed(r.RequestBody, Peer);
                 body.Write(streamed.Body.Span);
                 if (streamed.EndOfStream)
                     break;
@@ -73,37 +63,4 @@ internal sealed class BodyRoutingCall
         }
         return true;
     }
-
-    private async Task PumpAsync(Stream body, global::Grpc.Core.IClientStreamWriter<ProcessingRequest> writer, CancellationToken ct)
-    {
-        var buffer = new byte[_chunkBytes];
-        while (true)
-        {
-            var n = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-            var last = n < buffer.Length;
-            await writer.WriteAsync(new ProcessingRequest { RequestBody = new HttpBody { Body = ByteString.CopyFrom(buffer, 0, n), EndOfStream = last } }, ct).ConfigureAwait(false);
-            if (last)
-                return;
-        }
-    }
-
-    private static void Apply(HttpRequest request, HeaderMutation? mutation)
-    {
-        if (mutation is null)
-            return;
-        foreach (var name in mutation.RemoveHeaders)
-            request.Headers.Remove(name);
-        foreach (var h in mutation.SetHeaders)
-        {
-            var key = h.Header.Key;
-            if (key.StartsWith(':') || GatewayHeaders.HopByHop.Contains(key))
-                continue;
-            request.Headers[key] = h.Header.Text();
-        }
-    }
-
-    private static async Task<ProcessingResponse> NextAsync(global::Grpc.Core.IAsyncStreamReader<ProcessingResponse> reader, CancellationToken ct) =>
-        await reader.MoveNext(ct).ConfigureAwait(false)
-            ? reader.Current
-            : throw new RpcException(new Status(StatusCode.Internal, "body router stream ended before the request was answered"));
 }

@@ -38,8 +38,9 @@ public sealed record GatewayOptions
     /// <summary>Optional subset hint sent as <c>envoy.lb.subset_hint</c> metadata (comma-separated "ip:port" list).</summary>
     public string? SubsetHint { get; init; }
 
-    /// <summary>Optional body-based router (ext-proc with <c>BodyRouting:Enabled</c>, gRPC h2c address) called before route
-    /// selection, like Envoy's first ext_proc filter in the seeds' Gateway (docs/body-routing.md).</summary>
+    /// <summary>Optional body-based router (ext-proc with <c>BodyRouting:Enabled</c>) called before route selection, like
+    /// Envoy's first ext_proc filter in the seeds' Gateway (docs/body-routing.md): <c>https://</c> = TLS (the router's
+    /// default; certificate not verified), <c>http://</c> = h2c (<c>BodyRouting:SecureServing=false</c>).</summary>
     public string? BodyRoutingAddress { get; init; }
 
     /// <summary>Header-matched routes to InferencePools' pickers, first match wins; empty = every request to <see cref="ExtProcAddress"/>.</summary>

@@ -16,7 +16,7 @@ public sealed record GatewayRouteOptions
     /// <summary>The whole value must match this regular expression (HTTPRoute <c>type: RegularExpression</c>, full match as in Envoy).</summary>
     public string? RegularExpression { get; init; }
 
-    /// <summary>The pool's Endpoint Picker (gRPC h2c address).</summary>
+    /// <summary>The pool's Endpoint Picker: <c>https://</c> = TLS (certificate not verified), <c>http://</c> = h2c.</summary>
     [Required]
     [Url]
     public string ExtProcAddress { get; init; } = "";

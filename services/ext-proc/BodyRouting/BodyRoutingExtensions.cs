@@ -39,7 +39,7 @@ public static class BodyRoutingExtensions
         return app;
     }
 
-    /// <summary>Options (<c>BodyRouting</c>), the gRPC (h2c) and HTTP/1.1 listeners, and the router.</summary>
+    /// <summary>Options (<c>BodyRouting</c>), the gRPC (TLS by default, or h2c) and HTTP/1.1 listeners, and the router.</summary>
     public static WebApplicationBuilder AddBodyRouting(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -52,7 +52,7 @@ public static class BodyRoutingExtensions
             var options = context.Configuration.GetSection(BodyRoutingOptions.Section).Get<BodyRoutingOptions>() ?? new BodyRoutingOptions();
             var address = IPAddress.TryParse(options.ListenAddress, out var a) ? a : IPAddress.Any;
             kestrel.ConfigureForGrpc();
-            listeners.ListenAppAndGrpc(kestrel, address, options.HttpPort, options.GrpcPort);
+            listeners.ListenAppAndGrpc(kestrel, address, options.HttpPort, options.GrpcPort, options.SecureServing, options.CertPath, BodyRoutingOptions.Section);
         });
         services.AddMetrics();
         services.AddSingleton<BodyRoutingMetrics>();

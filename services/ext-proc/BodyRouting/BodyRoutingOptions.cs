@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace InferenceMesh.ExtProc.BodyRouting;
 
 /// <summary>Configuration section <c>BodyRouting</c>: the body-based-routing mode of ext-proc (docs/body-routing.md).</summary>
-public sealed record BodyRoutingOptions
+public sealed record BodyRoutingOptions : IValidatableObject
 {
     public const string Section = "BodyRouting";
 
@@ -17,9 +17,18 @@ public sealed record BodyRoutingOptions
     [Required]
     public string ListenAddress { get; init; } = "0.0.0.0";
 
-    /// <summary>gRPC ext_proc port (h2c); the reference's body-based router listens on 9004. 0 picks a free port.</summary>
+    /// <summary>gRPC ext_proc port (TLS unless <see cref="SecureServing"/> is off, then h2c); the reference's body-based
+    /// router listens on 9004. 0 picks a free port.</summary>
     [Range(0, 65535)]
     public int GrpcPort { get; init; } = 9004;
+
+    /// <summary>Serve ext_proc over TLS (the reference router's <c>--secure-serving</c>, on by default, as the picker's
+    /// <c>ExtProc:SecureServing</c>); off = h2c.</summary>
+    public bool SecureServing { get; init; } = true;
+
+    /// <summary>Directory holding <c>tls.crt</c> and <c>tls.key</c> (PEM) for <see cref="SecureServing"/>; unset = a
+    /// self-signed certificate made at start.</summary>
+    public string? CertPath { get; init; }
 
     /// <summary>HTTP/1.1 port for <c>/healthz</c> and metrics; the reference's health port is 9005. 0 picks a free port.</summary>
     [Range(0, 65535)]
@@ -37,4 +46,7 @@ public sealed record BodyRoutingOptions
     /// <summary>Size of re-streamed body chunks in FULL_DUPLEX_STREAMED mode (at most 62,000).</summary>
     [Range(1, ExtProcOptions.MaxStreamedChunkBytes)]
     public int ChunkBytes { get; init; } = ExtProcOptions.MaxStreamedChunkBytes;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        ExtProcCertificate.Validate(SecureServing, CertPath);
 }

@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.Deploy.Tests.Support;
 
@@ -32,36 +27,33 @@ internal sealed class FakeApiServer : IAsyncDisposable
 
     public static async Task<FakeApiServer> StartAsync(IReadOnlyList<ApiKind> kinds)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
         FakeApiServer? self = null;
-        app.Use(async (ctx, next) =>
+        var (started, address) = await TestServers.StartAsync(app =>
         {
-            self!.Requests.Enqueue($"{ctx.Request.Method} {ctx.Request.Path}");
-            await next(ctx);
+            app.Use(async (ctx, next) =>
+            {
+                self!.Requests.Enqueue($"{ctx.Request.Method} {ctx.Request.Path}");
+                await next(ctx);
+            });
+            app.MapGet("/api", () => Json(new JsonObject
+            {
+                ["kind"] = "APIVersions",
+                ["versions"] = new JsonArray("v1"),
+                ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = "127.0.0.1" }),
+            }));
+            app.MapGet("/apis", () => Json(GroupList(kinds)));
+            app.MapGet("/api/{version}", (string version) => ResourceList(kinds, "", version));
+            app.MapGet("/apis/{group}/{version}", (string group, string version) => ResourceList(kinds, group, version));
+            app.MapFallback(() => Json(new JsonObject
+            {
+                ["kind"] = "Status",
+                ["apiVersion"] = "v1",
+                ["status"] = "Failure",
+                ["reason"] = "NotFound",
+                ["code"] = 404,
+            }, StatusCodes.Status404NotFound));
         });
-        app.MapGet("/api", () => Json(new JsonObject
-        {
-            ["kind"] = "APIVersions",
-            ["versions"] = new JsonArray("v1"),
-            ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = "127.0.0.1" }),
-        }));
-        app.MapGet("/apis", () => Json(GroupList(kinds)));
-        app.MapGet("/api/{version}", (string version) => ResourceList(kinds, "", version));
-        app.MapGet("/apis/{group}/{version}", (string group, string version) => ResourceList(kinds, group, version));
-        app.MapFallback(() => Json(new JsonObject
-        {
-            ["kind"] = "Status",
-            ["apiVersion"] = "v1",
-            ["status"] = "Failure",
-            ["reason"] = "NotFound",
-            ["code"] = 404,
-        }, StatusCodes.Status404NotFound));
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new FakeApiServer(app, url);
+        self = new FakeApiServer(started, address.GetLeftPart(UriPartial.Authority));
         return self;
     }
 

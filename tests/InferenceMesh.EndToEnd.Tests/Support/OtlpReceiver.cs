@@ -48,8 +48,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
         });
         app.MapPost("/v1/{signal}", () => Results.Ok());
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        receiver.Address = new Uri(address);
+        receiver.Address = TestServers.AddressOf(app);
         return receiver;
     }
 

@@ -147,7 +147,8 @@ public sealed class ServiceDefaultsTests
         var builder = TestHost.CreateBuilder(new Dictionary<string, string?>
         {
             [TelemetryNames.OtlpEndpointVariable] = collector.Address.ToString(),
-            [TelemetryNames.OtlpProtocolVariable] = "http/protobuf",
+            // Read by the OTLP exporter itself (see TelemetryNames.OtlpEndpointVariable), not by our code.
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         });
         builder.AddServiceDefaults("scheduler");
         var app = builder.Build();

@@ -39,8 +39,7 @@ internal sealed class TestHost : IAsyncDisposable
     public static async Task<TestHost> StartAsync(WebApplication app)
     {
         await app.StartAsync();
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-        return new TestHost(app, new Uri(addresses.First()));
+        return new TestHost(app, TestServers.AddressOf(app));
     }
 
     public async ValueTask DisposeAsync()

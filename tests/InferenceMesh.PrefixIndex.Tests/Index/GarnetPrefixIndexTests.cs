@@ -1,25 +1,19 @@
-using InferenceMesh.PrefixIndex.Tests.Infrastructure;
-using InferenceMesh.Prefix.Index;
+using InferenceMesh.Garnet;
 using StackExchange.Redis;
 
 namespace InferenceMesh.PrefixIndex.Tests.Index;
 
-public sealed class GarnetFixture : IAsyncLifetime
+/// <summary>Garnet in this process, small, counting commands for <c>INFO commandstats</c>.</summary>
+public sealed class GarnetFixture : RedisBackendFixture
 {
-    public InProcessGarnet Server { get; } = InProcessGarnet.Start();
-
-    public IConnectionMultiplexer Redis { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    public GarnetFixture()
+        : this(InProcessGarnet.Start(new InProcessGarnetOptions { Memory = "16m", Index = "1m", CommandStats = true }))
     {
-        var configuration = PrefixIndexFactory.RedisConfigurationFor(new PrefixIndexOptions { Backend = "redis", Redis = Server.ConnectionString, RedisTimeoutMs = 30_000 });
-        Redis = await ConnectionMultiplexer.ConnectAsync(configuration);
     }
 
-    public async Task DisposeAsync()
+    private GarnetFixture(InProcessGarnet server)
+        : base(server, server.ConnectionString)
     {
-        await Redis.DisposeAsync();
-        Server.Dispose();
     }
 }
 

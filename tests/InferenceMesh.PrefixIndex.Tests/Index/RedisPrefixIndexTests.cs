@@ -1,24 +1,19 @@
-using InferenceMesh.Prefix.Index;
+using System.Globalization;
 using StackExchange.Redis;
 
 namespace InferenceMesh.PrefixIndex.Tests.Index;
 
-public sealed class RedisIndexFixture : IAsyncLifetime
+/// <summary>A throw-away redis-server.</summary>
+public sealed class RedisIndexFixture : RedisBackendFixture
 {
-    public RedisServer Server { get; } = RedisServer.Start();
-
-    public IConnectionMultiplexer Redis { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    public RedisIndexFixture()
+        : this(RedisServer.Start())
     {
-        var configuration = PrefixIndexFactory.RedisConfigurationFor(new PrefixIndexOptions { Backend = "redis", Redis = $"127.0.0.1:{Server.Port},allowAdmin=true", RedisTimeoutMs = 30_000 });
-        Redis = await ConnectionMultiplexer.ConnectAsync(configuration);
     }
 
-    public async Task DisposeAsync()
+    private RedisIndexFixture(RedisServer server)
+        : base(server, string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{server.Port}"))
     {
-        await Redis.DisposeAsync();
-        Server.Dispose();
     }
 }
 

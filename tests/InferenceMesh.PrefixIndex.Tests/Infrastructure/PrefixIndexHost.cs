@@ -38,8 +38,7 @@ public sealed class PrefixIndexHost : IAsyncDisposable
         app.MapDefaultEndpoints();
         app.MapPrefixIndexApi();
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new PrefixIndexHost(app, new Uri(address));
+        return new PrefixIndexHost(app, TestServers.AddressOf(app));
     }
 
     public async ValueTask DisposeAsync()

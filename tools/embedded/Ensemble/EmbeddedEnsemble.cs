@@ -3,6 +3,7 @@ using System.Text;
 using InferenceMesh.Contracts;
 using InferenceMesh.Dapr;
 using InferenceMesh.ExtProc;
+using InferenceMesh.Garnet;
 using InferenceMesh.Gateway;
 using InferenceMesh.MetricsCollector;
 using InferenceMesh.PrefixIndex;
@@ -42,7 +43,7 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
     public Dictionary<string, Uri> ServiceAddresses { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The in-process Garnet behind the prefix index (null with the memory backend or in least-request mode).</summary>
-    public EmbeddedGarnet? Garnet { get; private set; }
+    public InProcessGarnet? Garnet { get; private set; }
 
     /// <summary>"ip:port" of every fleet server, by server index.</summary>
     public IReadOnlyList<string> Endpoints { get; private set; } = [];
@@ -210,7 +211,8 @@ internal sealed class EmbeddedEnsemble : IAsyncDisposable
             return new() { ["PrefixIndex:Backend"] = "memory" };
         if (options.PrefixBackend != PrefixBackend.Garnet)
             throw new InvalidOperationException($"unknown prefix backend '{options.PrefixBackend}'; known: {string.Join(", ", PrefixBackend.All)}");
-        Garnet = EmbeddedGarnet.Start(Path.Combine(_tempDir!, "garnet"), options.LogLevel);
+        // Sized for a demo's index (a few MB); its own folder under the ensemble's temp directory.
+        Garnet = InProcessGarnet.Start(new InProcessGarnetOptions { CheckpointDirectory = Path.Combine(_tempDir!, "garnet"), LogLevel = options.LogLevel });
         _owned.Add(Garnet);
         return new()
         {
