@@ -5,7 +5,7 @@ using k8s.Models;
 namespace InferenceMesh.Kubernetes;
 
 /// <summary>Maps Kubernetes-shaped JSON (from the API server or the local YAML file) to the contract records.</summary>
-public static class InferenceResources
+public static partial class InferenceResources
 {
     /// <summary>Reads an InferencePool of either API version: v1alpha2 (<c>spec.selector</c> map, <c>spec.targetPortNumber</c>,
     /// <c>spec.extensionRef</c> with <c>portNumber</c>) or GA v1 (<c>spec.selector.matchLabels</c>, up to 8
