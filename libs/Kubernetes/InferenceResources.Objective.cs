@@ -11,18 +11,8 @@ public static partial class InferenceResources
     public static bool TryParseObjective(JsonElement obj, out InferenceObjectiveSpec objective, out string? problem)
     {
         objective = null!;
-        problem = null;
-        var name = Name(obj);
-        if (name is null)
-        {
-            problem = "InferenceObjective without metadata.name";
+        if (!TryNameAndSpec(obj, "InferenceObjective", out var name, out var spec, out problem))
             return false;
-        }
-        if (!Json.TryGetObject(obj, "spec", out var spec))
-        {
-            problem = $"InferenceObjective {name} has no spec";
-            return false;
-        }
         long priority = 0;
         if (spec.TryGetProperty("priority", out var p) && p.ValueKind != JsonValueKind.Null && !Json.TryGetLong(spec, "priority", out priority))
         {

@@ -86,6 +86,18 @@ public sealed class ModelDiscoveryTests : IDisposable
         return (host.Scheduler.Requests.ToArray()[^1], Encoding.UTF8.GetString(echoed));
     }
 
+    /// <summary>Discovery of namespace "default" on <paramref name="apiServer"/> with a token file, without pod watches.</summary>
+    private async Task<KubernetesPoolDiscovery> DiscoveryAsync(Uri apiServer)
+    {
+        var token = Path.Combine(_dir, "token");
+        await File.WriteAllTextAsync(token, "t");
+        return new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(apiServer, token)), "default", null,
+            NullLoggerFactory.Instance, watchPods: false);
+    }
+
+    private static Task<ExtProcTestHost> StartPickerAsync(IPoolDiscovery discovery) =>
+        ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" }, s => s.AddSingleton(discovery));
+
     [Fact]
     public async Task PoolFile_ResolvesCriticalityAndRewrite_AndFollowsEdits()
     {
@@ -240,14 +252,10 @@ public sealed class ModelDiscoveryTests : IDisposable
         const string models = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels";
         const string pools = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools";
         await using var api = await FakeKubernetesApi.StartAsync();
-        var token = Path.Combine(_dir, "token");
-        await File.WriteAllTextAsync(token, "t");
         api.Upsert(pools, FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
-            NullLoggerFactory.Instance, watchPods: false);
-        await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
-            s => s.AddSingleton<IPoolDiscovery>(discovery));
+        var discovery = await DiscoveryAsync(api.BaseAddress);
+        await using var host = await StartPickerAsync(discovery);
         var source = host.Services.GetRequiredService<IInferenceModelSource>();
         await Poll.UntilAsync(() => source.Find("chat") is not null, "the models were listed");
 
@@ -270,14 +278,10 @@ public sealed class ModelDiscoveryTests : IDisposable
         const string objectives = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferenceobjectives";
         const string models = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels";
         await using var api = await FakeKubernetesApi.StartAsync();
-        var token = Path.Combine(_dir, "token");
-        await File.WriteAllTextAsync(token, "t");
         api.Upsert("apis/inference.networking.k8s.io/v1/namespaces/default/inferencepools", FakeKubernetesApi.GaPool("qwen", "qwen", 8000));
         api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Standard", "qwen", ("qwen-lora-a", 100)));
-        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
-            NullLoggerFactory.Instance, watchPods: false);
-        await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
-            s => s.AddSingleton<IPoolDiscovery>(discovery));
+        var discovery = await DiscoveryAsync(api.BaseAddress);
+        await using var host = await StartPickerAsync(discovery);
         var source = host.Services.GetRequiredService<IInferenceModelSource>();
         await Poll.UntilAsync(() => discovery.HasSynced && source.Find("chat") is not null, "the first list");
         Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
@@ -309,12 +313,9 @@ public sealed class ModelDiscoveryTests : IDisposable
     public async Task KubernetesDiscovery_ReadinessWaitsForTheFirstList_OrTheTimeout()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
-        var token = Path.Combine(_dir, "token");
-        await File.WriteAllTextAsync(token, "t");
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools", FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels", FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
-            NullLoggerFactory.Instance, watchPods: false);
+        var discovery = await DiscoveryAsync(api.BaseAddress);
         var time = new FakeTimeProvider();
         var options = Microsoft.Extensions.Options.Options.Create(new DiscoveryOptions { Mode = DiscoveryMode.Kubernetes, ReadyTimeout = TimeSpan.FromSeconds(30) });
         var check = new PoolDiscoveryHealthCheck(discovery, options, time, NullLogger<PoolDiscoveryHealthCheck>.Instance);
@@ -340,8 +341,6 @@ public sealed class ModelDiscoveryTests : IDisposable
     [Fact]
     public async Task KubernetesDiscovery_ApiUnreachable_ExtProcIsNotReady()
     {
-        var token = Path.Combine(_dir, "token");
-        await File.WriteAllTextAsync(token, "t");
         // Nothing listens on a port just released: every list fails, the discovery never syncs.
         int port;
         using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
@@ -349,8 +348,7 @@ public sealed class ModelDiscoveryTests : IDisposable
             probe.Start();
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
-        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(new Uri($"http://127.0.0.1:{port}/"), token)), "default", null,
-            NullLoggerFactory.Instance, watchPods: false);
+        var discovery = await DiscoveryAsync(new Uri($"http://127.0.0.1:{port}/"));
         var time = new FakeTimeProvider();
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
             s => s.AddSingleton<IPoolDiscovery>(discovery).AddSingleton<TimeProvider>(time));
