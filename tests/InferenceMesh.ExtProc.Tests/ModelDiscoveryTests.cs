@@ -151,6 +151,18 @@ public sealed class ModelDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task PoolFile_ObjectiveHeader_IsIgnored_WhenTheGatewayHeadersAreNotTrusted()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Model("chat", "Standard", "qwen", "qwen-lora-a"), Objective("interactive", "10", "qwen"));
+        var settings = FileDiscovery(file);
+        settings["ExtProc:TrustGatewayHeaders"] = "false";
+        await using var host = await ExtProcTestHost.StartAsync(settings);
+
+        Assert.NotNull(host.Services.GetRequiredService<IInferenceModelSource>().FindObjective("interactive"));
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "interactive")).Scheduled.Criticality);
+    }
+
+    [Fact]
     public async Task PoolFile_ObjectiveWithABadPriority_IsRefusedNamingTheKey_AndTheLastGoodObjectivesStay()
     {
         var file = await WritePoolFileAsync(Pool("qwen"), Objective("interactive", "10", "qwen"));
@@ -286,8 +298,13 @@ public sealed class ModelDiscoveryTests : IDisposable
         await Poll.UntilAsync(() => discovery.HasSynced && source.Find("chat") is not null, "the first list");
         Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
 
+        // An objective whose priority is not an integer is skipped (logged); it does not hide the valid ones.
+        var broken = FakeKubernetesApi.Objective("broken", 1, "qwen");
+        broken["spec"]!["priority"] = "high";
+        api.Upsert(objectives, broken);
         api.Upsert(objectives, FakeKubernetesApi.Objective("gold", 10, "qwen"));
         await Poll.UntilAsync(() => source.FindObjective("gold") is not null, "the watch delivered the objective");
+        Assert.Null(source.FindObjective("broken"));
         Assert.Equal(Criticality.Critical, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
 
         api.Upsert(objectives, FakeKubernetesApi.Objective("gold", -3, "qwen"));
