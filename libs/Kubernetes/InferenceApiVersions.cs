@@ -17,8 +17,10 @@ public static class InferenceApiVersions
 
     public const string PoolPlural = "inferencepools";
     public const string ModelPlural = "inferencemodels";
+    public const string ObjectivePlural = "inferenceobjectives";
     public const string PoolKind = "InferencePool";
     public const string ModelKind = "InferenceModel";
+    public const string ObjectiveKind = "InferenceObjective";
     public const string PodKind = "Pod";
 
     /// <summary>Local-only kind listing endpoints by address for runs without Kubernetes (see docs/metrics-collector.md).</summary>

@@ -5,7 +5,7 @@ using k8s.Models;
 namespace InferenceMesh.Kubernetes;
 
 /// <summary>Maps Kubernetes-shaped JSON (from the API server or the local YAML file) to the contract records.</summary>
-public static class InferenceResources
+public static partial class InferenceResources
 {
     /// <summary>Reads an InferencePool of either API version: v1alpha2 (<c>spec.selector</c> map, <c>spec.targetPortNumber</c>,
     /// <c>spec.extensionRef</c> with <c>portNumber</c>) or GA v1 (<c>spec.selector.matchLabels</c>, up to 8
@@ -13,18 +13,8 @@ public static class InferenceResources
     public static bool TryParsePool(JsonElement obj, out InferencePoolSpec pool, out string? problem)
     {
         pool = null!;
-        problem = null;
-        var name = Name(obj);
-        if (name is null)
-        {
-            problem = "InferencePool without metadata.name";
+        if (!TryNameAndSpec(obj, "InferencePool", out var name, out var spec, out problem))
             return false;
-        }
-        if (!Json.TryGetObject(obj, "spec", out var spec))
-        {
-            problem = $"InferencePool {name} has no spec";
-            return false;
-        }
         Dictionary<string, string> selector;
         if (Json.TryGetObject(spec, "selector", out var sel) && Json.TryGetObject(sel, "matchLabels", out _))
             selector = Json.GetStringMap(sel, "matchLabels");
@@ -105,18 +95,8 @@ public static class InferenceResources
     public static bool TryParseModel(JsonElement obj, out InferenceModelSpec model, out string? problem)
     {
         model = null!;
-        problem = null;
-        var name = Name(obj);
-        if (name is null)
-        {
-            problem = "InferenceModel without metadata.name";
+        if (!TryNameAndSpec(obj, "InferenceModel", out var name, out var spec, out problem))
             return false;
-        }
-        if (!Json.TryGetObject(obj, "spec", out var spec))
-        {
-            problem = $"InferenceModel {name} has no spec";
-            return false;
-        }
         var modelName = Json.GetString(spec, "modelName");
         if (string.IsNullOrEmpty(modelName))
         {
@@ -237,6 +217,25 @@ public static class InferenceResources
     {
         var name = Name(obj);
         return name is null ? null : $"{Namespace(obj)}/{name}";
+    }
+
+    /// <summary>metadata.name and spec of a <paramref name="kind"/> object; the problem names what is missing.</summary>
+    private static bool TryNameAndSpec(JsonElement obj, string kind, out string name, out JsonElement spec, out string? problem)
+    {
+        spec = default;
+        problem = null;
+        name = Name(obj)!;
+        if (name is null)
+        {
+            problem = $"{kind} without metadata.name";
+            return false;
+        }
+        if (!Json.TryGetObject(obj, "spec", out spec))
+        {
+            problem = $"{kind} {name} has no spec";
+            return false;
+        }
+        return true;
     }
 
     internal static string? Name(JsonElement obj) =>

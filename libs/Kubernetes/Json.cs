@@ -32,13 +32,20 @@ internal static class Json
 
     public static bool TryGetInt(JsonElement obj, string name, out int value)
     {
+        var ok = TryGetLong(obj, name, out var l) && l is >= int.MinValue and <= int.MaxValue;
+        value = ok ? (int)l : 0;
+        return ok;
+    }
+
+    public static bool TryGetLong(JsonElement obj, string name, out long value)
+    {
         value = 0;
         if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out var v))
             return false;
         return v.ValueKind switch
         {
-            JsonValueKind.Number => v.TryGetInt32(out value),
-            JsonValueKind.String => int.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out value),
+            JsonValueKind.Number => v.TryGetInt64(out value),
+            JsonValueKind.String => long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out value),
             _ => false,
         };
     }

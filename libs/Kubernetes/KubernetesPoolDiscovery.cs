@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.Kubernetes;
 
-/// <summary>Discovery from the API server through KubernetesClient: watches InferencePools (GA v1 and v1alpha2), v1alpha2 InferenceModels, and for each
+/// <summary>Discovery from the API server through KubernetesClient: watches InferencePools (GA v1 and v1alpha2), v1alpha2 InferenceModels
+/// and InferenceObjectives, and for each
 /// pool the Pods matching its selector; the view holds one endpoint per target port of every Ready pod with an IP.</summary>
 public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
 {
@@ -23,6 +24,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     private KubernetesInformer<JsonElement>? _gaPools;
     private KubernetesInformer<JsonElement>? _alphaPools;
     private KubernetesInformer<JsonElement>? _models;
+    private KubernetesInformer<JsonElement>? _objectives;
     private CancellationToken _stopping;
     private volatile PoolView _current = PoolView.Empty;
     private volatile bool _viewSynced;
@@ -48,7 +50,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
     /// <inheritdoc />
     public PoolView Current => _current;
 
-    /// <summary>True once <see cref="Current"/> was computed from listed InferenceModels and InferencePools of both API
+    /// <summary>True once <see cref="Current"/> was computed from listed InferenceModels, InferenceObjectives and InferencePools of both API
     /// versions (a version the server does not serve counts as listed): until then it may lack models that exist.</summary>
     public bool HasSynced => _viewSynced;
 
@@ -66,14 +68,18 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
             InferenceApiVersions.PoolPlural, informerLogger, _options, _time);
         _models = KubernetesInformers.CustomObjects(_client, _namespace, InferenceApiVersions.AlphaGroup, InferenceApiVersions.AlphaVersion,
             InferenceApiVersions.ModelPlural, informerLogger, _options, _time);
+        _objectives = KubernetesInformers.CustomObjects(_client, _namespace, InferenceApiVersions.AlphaGroup, InferenceApiVersions.AlphaVersion,
+            InferenceApiVersions.ObjectivePlural, informerLogger, _options, _time);
         _gaPools.Changed += _ => Recompute();
         _alphaPools.Changed += _ => Recompute();
         _models.Changed += _ => Recompute();
+        _objectives.Changed += _ => Recompute();
         var tasks = new[]
         {
             Task.Run(() => _gaPools.RunAsync(cancellationToken), CancellationToken.None),
             Task.Run(() => _alphaPools.RunAsync(cancellationToken), CancellationToken.None),
             Task.Run(() => _models.RunAsync(cancellationToken), CancellationToken.None),
+            Task.Run(() => _objectives.RunAsync(cancellationToken), CancellationToken.None),
         };
         await Task.WhenAll(tasks).ConfigureAwait(false);
         Task[] podTasks;
@@ -105,7 +111,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
         {
             // Read before the items: an informer marks itself synced after its snapshot, so the items read below
             // include every list that counted here. A resource the server does not serve (404) counts as listed.
-            var synced = Listed(_models) && Listed(_gaPools) && Listed(_alphaPools);
+            var synced = Listed(_models) && Listed(_objectives) && Listed(_gaPools) && Listed(_alphaPools);
             var pools = CollectPools();
             ReconcilePodWatches(pools);
             var models = new List<InferenceModelSpec>();
@@ -123,6 +129,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
                 }
             }
             models.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            var objectives = CollectObjectives(pools);
             var endpoints = new List<DiscoveredEndpoint>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var pool in pools)
@@ -142,7 +149,7 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
                 }
             }
             endpoints.Sort((a, b) => string.CompareOrdinal(a.Address, b.Address));
-            view = new PoolView(pools, models, endpoints);
+            view = new PoolView(pools, models, endpoints, objectives);
             _current = view;
             if (synced)
                 _viewSynced = true;
@@ -150,6 +157,25 @@ public sealed partial class KubernetesPoolDiscovery : IPoolDiscovery
             // view after a newer one.
             Changed?.Invoke(view);
         }
+    }
+
+    private List<InferenceObjectiveSpec> CollectObjectives(List<InferencePoolSpec> pools)
+    {
+        var objectives = new List<InferenceObjectiveSpec>();
+        if (_objectives is null)
+            return objectives;
+        foreach (var item in _objectives.Items.Values)
+        {
+            if (!InferenceResources.TryParseObjective(item, out var objective, out var problem))
+            {
+                LogInvalid(_logger, problem!);
+                continue;
+            }
+            if (pools.Exists(p => objective.AppliesTo(p.Name)))
+                objectives.Add(objective);
+        }
+        objectives.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return objectives;
     }
 
     private List<InferencePoolSpec> CollectPools()

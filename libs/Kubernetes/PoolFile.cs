@@ -6,7 +6,8 @@ using YamlDotNet.Core;
 
 namespace InferenceMesh.Kubernetes;
 
-/// <summary>Reads the local pool file: a multi-document YAML of Kubernetes-shaped resources (InferencePool, InferenceModel, Pod)
+/// <summary>Reads the local pool file: a multi-document YAML of Kubernetes-shaped resources (InferencePool, InferenceModel,
+/// InferenceObjective, Pod)
 /// plus the local-only <c>LocalEndpoints</c> kind that lists endpoints by address (docs/metrics-collector.md).</summary>
 public static class PoolFile
 {
@@ -31,13 +32,14 @@ public static class PoolFile
 
         var pools = new List<InferencePoolSpec>();
         var models = new List<InferenceModelSpec>();
+        var objectives = new List<InferenceObjectiveSpec>();
         var pods = new List<PodInfo>();
         var local = new List<(string Pool, DiscoveredEndpoint Endpoint)>();
         var index = 0;
         foreach (var doc in documents)
         {
             index++;
-            Read(doc, index, pools, models, pods, local);
+            Read(doc, index, new Found(pools, models, objectives, pods, local));
         }
 
         if (poolName is not null)
@@ -49,6 +51,7 @@ public static class PoolFile
                 throw new PoolFileException($"InferencePool {pool.Name} is defined twice");
         }
         models.RemoveAll(m => !names.Contains(m.PoolRef));
+        objectives.RemoveAll(o => !o.PoolRefs.Any(names.Contains));
 
         var endpoints = new List<DiscoveredEndpoint>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -66,11 +69,13 @@ public static class PoolFile
             }
         }
         endpoints.RemoveAll(e => !seen.Add(e.Pool + "|" + e.Address));
-        return new PoolView(pools, models, endpoints);
+        return new PoolView(pools, models, endpoints, objectives);
     }
 
-    private static void Read(JsonElement doc, int index, List<InferencePoolSpec> pools, List<InferenceModelSpec> models,
-        List<PodInfo> pods, List<(string, DiscoveredEndpoint)> local)
+    private sealed record Found(List<InferencePoolSpec> Pools, List<InferenceModelSpec> Models, List<InferenceObjectiveSpec> Objectives,
+        List<PodInfo> Pods, List<(string Pool, DiscoveredEndpoint Endpoint)> Local);
+
+    private static void Read(JsonElement doc, int index, Found found)
     {
         if (doc.ValueKind != JsonValueKind.Object)
             throw new PoolFileException($"document {index} is not a mapping");
@@ -81,30 +86,35 @@ public static class PoolFile
                 if (Json.TryGetArray(doc, "items", out var items))
                 {
                     foreach (var item in items.EnumerateArray())
-                        Read(item, index, pools, models, pods, local);
+                        Read(item, index, found);
                 }
                 break;
             case InferenceApiVersions.PoolKind:
                 if (!InferenceResources.TryParsePool(doc, out var pool, out var poolProblem))
                     throw new PoolFileException($"document {index}: {poolProblem}");
-                pools.Add(pool);
+                found.Pools.Add(pool);
                 break;
             case InferenceApiVersions.ModelKind:
                 if (!InferenceResources.TryParseModel(doc, out var model, out var modelProblem))
                     throw new PoolFileException($"document {index}: {modelProblem}");
-                models.Add(model);
+                found.Models.Add(model);
+                break;
+            case InferenceApiVersions.ObjectiveKind:
+                if (!InferenceResources.TryParseObjective(doc, out var objective, out var objectiveProblem))
+                    throw new PoolFileException($"document {index}: {objectiveProblem}");
+                found.Objectives.Add(objective);
                 break;
             case InferenceApiVersions.PodKind:
                 if (!InferenceResources.TryParsePod(ReadPod(doc, index), out var pod))
                     throw new PoolFileException($"document {index}: Pod without metadata.name");
-                pods.Add(pod);
+                found.Pods.Add(pod);
                 break;
             case InferenceApiVersions.LocalEndpointsKind:
-                ReadLocalEndpoints(doc, index, local);
+                ReadLocalEndpoints(doc, index, found.Local);
                 break;
             default:
                 throw new PoolFileException(
-                    $"document {index}: unsupported kind '{kind}' (expected InferencePool, InferenceModel, Pod, LocalEndpoints or List)");
+                    $"document {index}: unsupported kind '{kind}' (expected InferencePool, InferenceModel, InferenceObjective, Pod, LocalEndpoints or List)");
         }
     }
 

@@ -75,7 +75,7 @@ public sealed partial class PoolFileDiscovery : IPoolDiscovery, IDisposable
         _lastText = text;
         LastError = null;
         _current = view;
-        LogLoaded(_logger, _path, view.Pools.Count, view.Models.Count, view.Endpoints.Count);
+        LogLoaded(_logger, _path, view.Pools.Count, view.Models.Count, view.Objectives.Count, view.Endpoints.Count);
         Changed?.Invoke(view);
         return true;
     }
@@ -139,8 +139,8 @@ public sealed partial class PoolFileDiscovery : IPoolDiscovery, IDisposable
     /// <inheritdoc />
     public void Dispose() => _signal.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded pool file {Path}: {Pools} pools, {Models} models, {Endpoints} endpoints")]
-    private static partial void LogLoaded(ILogger logger, string path, int pools, int models, int endpoints);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded pool file {Path}: {Pools} pools, {Models} models, {Objectives} objectives, {Endpoints} endpoints")]
+    private static partial void LogLoaded(ILogger logger, string path, int pools, int models, int objectives, int endpoints);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pool file {Path} not loaded (keeping the previous view): {Reason}")]
     private static partial void LogLoadFailed(ILogger logger, string path, string reason);

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 
 namespace InferenceMesh.ExtProc;
 
-/// <summary>InferenceModels of this picker's pool (<c>ExtProc:Pool</c>): an <c>ExtProc:Models</c> entry wins for the names it
-/// defines (a local override), the rest come from discovery (pool file or Kubernetes) and follow its changes.</summary>
+/// <summary>InferenceModels and InferenceObjectives of this picker's pool (<c>ExtProc:Pool</c>): an <c>ExtProc:Models</c> entry
+/// wins for the model names it defines (a local override), the rest come from discovery (pool file or Kubernetes) and
+/// follow its changes.</summary>
 internal sealed partial class DiscoveryInferenceModelSource : IInferenceModelSource, IDisposable
 {
     private readonly OptionsInferenceModelSource _configured;
@@ -15,6 +16,7 @@ internal sealed partial class DiscoveryInferenceModelSource : IInferenceModelSou
     private readonly ILogger _logger;
     private readonly Lock _rebuildLock = new();
     private volatile FrozenDictionary<string, InferenceModelSpec> _discovered = FrozenDictionary<string, InferenceModelSpec>.Empty;
+    private volatile FrozenDictionary<string, InferenceObjectiveSpec> _objectives = FrozenDictionary<string, InferenceObjectiveSpec>.Empty;
 
     public DiscoveryInferenceModelSource(IOptions<ExtProcOptions> options, IPoolDiscovery discovery, ILogger<DiscoveryInferenceModelSource> logger)
     {
@@ -31,6 +33,8 @@ internal sealed partial class DiscoveryInferenceModelSource : IInferenceModelSou
     public int DiscoveredCount => _discovered.Count;
 
     public InferenceModelSpec? Find(string name) => _configured.Find(name) ?? _discovered.GetValueOrDefault(name);
+
+    public InferenceObjectiveSpec? FindObjective(string name) => _objectives.GetValueOrDefault(name);
 
     private void OnChanged(PoolView view) => Rebuild();
 
@@ -58,13 +62,21 @@ internal sealed partial class DiscoveryInferenceModelSource : IInferenceModelSou
                     map.TryAdd(m.Name, m);
             }
             _discovered = map.ToFrozenDictionary(StringComparer.Ordinal);
-            if (view.Models.Count > 0)
-                LogModelsDiscovered(_logger, view.Models.Count - others, _pool, others);
+            var objectives = new Dictionary<string, InferenceObjectiveSpec>(StringComparer.Ordinal);
+            foreach (var o in view.Objectives)
+            {
+                if (o.AppliesTo(_pool))
+                    objectives[o.Name] = o;
+            }
+            _objectives = objectives.ToFrozenDictionary(StringComparer.Ordinal);
+            if (view.Models.Count > 0 || view.Objectives.Count > 0)
+                LogModelsDiscovered(_logger, view.Models.Count - others, objectives.Count, _pool, others + view.Objectives.Count - objectives.Count);
         }
     }
 
     public void Dispose() => _discovery.Changed -= OnChanged;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Discovered {Models} InferenceModels for pool {Pool} ({Others} for other pools ignored)")]
-    private static partial void LogModelsDiscovered(ILogger logger, int models, string pool, int others);
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Discovered {Models} InferenceModels and {Objectives} InferenceObjectives for pool {Pool} ({Others} for other pools ignored)")]
+    private static partial void LogModelsDiscovered(ILogger logger, int models, int objectives, string pool, int others);
 }

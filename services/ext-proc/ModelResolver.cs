@@ -3,7 +3,8 @@ using InferenceMesh.Contracts;
 namespace InferenceMesh.ExtProc;
 
 /// <summary>The outcome of resolving a request's model against the InferenceModels.</summary>
-/// <param name="Criticality">Band.</param>
+/// <param name="Criticality">Band: the InferenceObjective's (by priority) when the objective header names one, else the
+/// InferenceModel's criticality, else <c>ExtProc:DefaultCriticality</c>.</param>
 /// <param name="TargetModel">The model to send to the server (the requested one when there is no rewrite).</param>
 /// <param name="Known">Whether the model is one the pool serves: the body's model names an InferenceModel, or the request
 /// goes out under a configured name (an InferenceModel's target, or the gateway's rewrite), not the client's own string.</param>
@@ -12,7 +13,7 @@ namespace InferenceMesh.ExtProc;
 /// on: the target when known, else <see cref="ModelResolver.OtherModel"/>, so clients cannot create buckets.</param>
 internal readonly record struct ResolvedModel(Criticality Criticality, string TargetModel, bool Known, string Label, string IndexModel);
 
-/// <summary>Criticality and the weighted target-model rewrite (GIE: weighted random pick over targetModels).</summary>
+/// <summary>Band and the weighted target-model rewrite (GIE: weighted random pick over targetModels).</summary>
 internal sealed class ModelResolver
 {
     /// <summary>The one name every model outside the configured set is counted and indexed under.</summary>
@@ -35,7 +36,9 @@ internal sealed class ModelResolver
     }
 
     /// <param name="model">The body's <c>model</c>.</param>
-    /// <param name="objective"><c>x-gateway-inference-objective</c>, when sent; it selects the InferenceModel by name.</param>
+    /// <param name="objective"><c>x-gateway-inference-objective</c>, when sent: the InferenceObjective it names sets the band
+    /// (as in the reference picker); an InferenceModel of that name (the pre-InferenceObjective use of the header) supplies
+    /// the targets and, without an objective, the band.</param>
     /// <param name="rewrite"><c>x-gateway-model-name-rewrite</c>, when sent; as in the reference picker a rewrite resource
     /// (the InferenceModel's targetModels) wins over it, so the header only applies to models without targets.</param>
     public ResolvedModel Resolve(string model, string? objective, string? rewrite)
@@ -47,7 +50,8 @@ internal sealed class ModelResolver
         var target = spec is { TargetModels.Count: > 0 } ? PickTarget(spec, model) : !string.IsNullOrEmpty(rewrite) ? rewrite : model;
         // Unknown: the request would go out under the client's own string, which no InferenceModel names.
         var known = byModel is not null || !string.Equals(target, model, StringComparison.Ordinal);
-        return new ResolvedModel(spec?.Criticality ?? _default, target, known, spec?.ModelName ?? OtherModel, known ? target : OtherModel);
+        var band = (objective is null ? null : _source.FindObjective(objective))?.Band ?? spec?.Criticality ?? _default;
+        return new ResolvedModel(band, target, known, spec?.ModelName ?? OtherModel, known ? target : OtherModel);
     }
 
     private string PickTarget(InferenceModelSpec spec, string model)

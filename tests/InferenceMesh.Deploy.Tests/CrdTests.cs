@@ -3,7 +3,7 @@ using InferenceMesh.Deploy.Tests.Support;
 
 namespace InferenceMesh.Deploy.Tests;
 
-/// <summary>Our CRDs are valid structural schemas, and the example pools and models are stored exactly as written.</summary>
+/// <summary>Our CRDs are valid structural schemas, and the example pools, models and objectives are stored exactly as written.</summary>
 public sealed class CrdTests
 {
     private static async Task<IReadOnlyList<YamlDoc>> Crds() => await Rendered.Of("deploy/k8s/cluster");
@@ -12,7 +12,7 @@ public sealed class CrdTests
     public async Task Crds_AreStructural_ServeOneStorageVersion_AndMatchTheirNames()
     {
         var crds = (await Crds()).OfKind("CustomResourceDefinition").ToList();
-        Assert.Equal(3, crds.Count);
+        Assert.Equal(4, crds.Count);
         foreach (var crd in crds)
         {
             var spec = crd.Obj("spec");
@@ -40,7 +40,7 @@ public sealed class CrdTests
     {
         var crds = (await Crds()).OfKind("CustomResourceDefinition").ToList();
         var checkedCount = 0;
-        foreach (var doc in (await Rendered.Of(dir)).Where(d => d.Kind is "InferencePool" or "InferenceModel"))
+        foreach (var doc in (await Rendered.Of(dir)).Where(d => d.Kind is "InferencePool" or "InferenceModel" or "InferenceObjective"))
         {
             var group = doc.ApiVersion!.Split('/')[0];
             var version = doc.ApiVersion.Split('/')[1];
@@ -52,7 +52,33 @@ public sealed class CrdTests
             Assert.True(problems.Count == 0, string.Join('\n', problems));
             checkedCount++;
         }
-        Assert.Equal(4, checkedCount);
+        Assert.Equal(6, checkedCount);
+    }
+
+    [Fact]
+    public async Task InferenceObjectiveCrd_IsTheInferenceExtensionsV1alpha2Shape()
+    {
+        var crd = (await Crds()).Single("CustomResourceDefinition", "inferenceobjectives.inference.networking.x-k8s.io");
+        var version = Assert.Single(crd.Obj("spec").Arr("versions").Objects());
+        Assert.Equal("v1alpha2", version.Str("name"));
+        var schema = version.Obj("schema").Obj("openAPIV3Schema");
+        var spec = schema.Obj("properties").Obj("spec");
+        Assert.Equal(["poolRef"], spec.Arr("required").Strings());
+        Assert.Equal(["poolRef", "priority"], spec.Obj("properties").Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("integer", spec.Obj("properties").Obj("priority").Str("type"));
+        var poolRef = spec.Obj("properties").Obj("poolRef");
+        Assert.Equal(("inference.networking.k8s.io", "InferencePool"),
+            (poolRef.Obj("properties").Obj("group").Str("default"), poolRef.Obj("properties").Obj("kind").Str("default")));
+        Assert.Equal(["name"], poolRef.Arr("required").Strings());
+
+        // What the API server would store (scalars as the YAML reader gives them, strings): negative priorities are
+        // allowed; a non-integer or a missing poolRef is refused; InferenceModel's criticality is not a field here.
+        string Check(string json) => string.Join('\n', StructuralSchema.Validate(schema, JsonNode.Parse(json), "$"));
+        Assert.Empty(Check("""{"spec":{"priority":"-10","poolRef":{"name":"p"}}}"""));
+        Assert.Empty(Check("""{"spec":{"poolRef":{"group":"inference.networking.x-k8s.io","kind":"InferencePool","name":"p"}}}"""));
+        Assert.Contains("not an integer", Check("""{"spec":{"priority":"high","poolRef":{"name":"p"}}}"""), StringComparison.Ordinal);
+        Assert.Contains("$.spec.poolRef: required", Check("""{"spec":{"priority":"1"}}"""), StringComparison.Ordinal);
+        Assert.Contains("would be pruned", Check("""{"spec":{"criticality":"Critical","poolRef":{"name":"p"}}}"""), StringComparison.Ordinal);
     }
 
     [Fact]

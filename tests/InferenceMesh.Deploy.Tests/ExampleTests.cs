@@ -3,7 +3,7 @@ using InferenceMesh.Deploy.Tests.Support;
 
 namespace InferenceMesh.Deploy.Tests;
 
-/// <summary>The Qwen example matches the seeds and our own contracts (annotations, pool name, ports).</summary>
+/// <summary>The Qwen example matches the seeds and our own contracts (annotations, pool name, ports, objective bands).</summary>
 public sealed class ExampleTests
 {
     [Fact]
@@ -66,5 +66,22 @@ public sealed class ExampleTests
         var pool = env.Single(e => e.Str("name") == "Collector__Pool").Str("value");
         Assert.Contains(docs.OfKind("InferencePool"), p => p.Obj("metadata").Str("name") == pool);
         Assert.Equal("kubernetes", env.Single(e => e.Str("name") == "Collector__Discovery").Str("value"));
+    }
+
+    [Fact]
+    public async Task ExampleObjectives_ReferToQwenPool_OneAboveAndOneBelowZero()
+    {
+        var docs = await Rendered.Of("deploy/k8s/examples");
+        var pools = docs.OfKind("InferencePool").Select(p => p.Obj("metadata").Str("name")).ToHashSet(StringComparer.Ordinal);
+        var bands = new Dictionary<string, Criticality>(StringComparer.Ordinal);
+        foreach (var objective in docs.OfKind("InferenceObjective"))
+        {
+            var spec = objective.Obj("spec");
+            Assert.Contains(spec.Obj("poolRef").Str("name")!, pools);
+            bands[objective.Obj("metadata").Str("name")!] = InferenceObjectiveSpec.BandOf(spec["priority"].Int());
+        }
+        Assert.Equal(Criticality.Critical, bands["interactive"]);
+        Assert.Equal(Criticality.Sheddable, bands["batch"]);
+        Assert.Equal(2, bands.Count);
     }
 }

@@ -12,6 +12,7 @@ public sealed class RbacTests
         "inference.networking.k8s.io/inferencemodels",
         "inference.networking.k8s.io/inferencepools",
         "inference.networking.x-k8s.io/inferencemodels",
+        "inference.networking.x-k8s.io/inferenceobjectives",
         "inference.networking.x-k8s.io/inferencepools",
     ];
 

@@ -51,12 +51,13 @@ public sealed class RenderTests
             docs.Single("PodDisruptionBudget", app);
         }
         docs.Single("Namespace", "inference-mesh");
-        Assert.Equal(3, docs.OfKind("CustomResourceDefinition").Count());
+        Assert.Equal(4, docs.OfKind("CustomResourceDefinition").Count());
         docs.Single("Gateway", "inference-gateway");
         docs.Single("EnvoyExtensionPolicy", "ext-proc");
         docs.Single("EnvoyPatchPolicy", "original-destination");
         Assert.Equal(2, docs.OfKind("InferencePool").Count());
         Assert.Equal(2, docs.OfKind("InferenceModel").Count());
+        Assert.Equal(2, docs.OfKind("InferenceObjective").Count());
         var names = docs.Select(d => $"{d.Kind}/{d.Namespace}/{d.Name}/{d.ApiVersion}").ToList();
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
     }

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceMesh.ExtProc.Tests;
 
-/// <summary>ext-proc on real Kestrel resolving InferenceModels from discovery: the local pool file (live edits) and the
-/// Kubernetes API (through the API stand-in), with <c>ExtProc:Models</c> winning for the names it defines.</summary>
+/// <summary>ext-proc on real Kestrel resolving InferenceModels and InferenceObjectives from discovery: the local pool file
+/// (live edits) and the Kubernetes API (through the API stand-in), with <c>ExtProc:Models</c> winning for the model names
+/// it defines and the objective named by <c>x-gateway-inference-objective</c> setting the band.</summary>
 public sealed class ModelDiscoveryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("extproc-discovery-").FullName;
@@ -43,6 +44,17 @@ public sealed class ModelDiscoveryTests : IDisposable
             app: {name}
         """;
 
+    private static string Objective(string name, string priority, string pool) => $"""
+        apiVersion: inference.networking.x-k8s.io/v1alpha2
+        kind: InferenceObjective
+        metadata:
+          name: {name}
+        spec:
+          priority: {priority}
+          poolRef:
+            name: {pool}
+        """;
+
     private async Task<string> WritePoolFileAsync(params string[] documents)
     {
         var path = Path.Combine(_dir, "pool.yaml");
@@ -61,18 +73,30 @@ public sealed class ModelDiscoveryTests : IDisposable
     };
 
     /// <summary>One request through the picker; returns what reached the scheduler and the body forwarded upstream.</summary>
-    private static async Task<(ScheduleRequest Scheduled, string Body)> PickAsync(ExtProcTestHost host, string model)
+    private static async Task<(ScheduleRequest Scheduled, string Body)> PickAsync(ExtProcTestHost host, string model, string? objective = null)
     {
         var before = host.Scheduler.Requests.Count;
         var body = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","prompt":"hello"}""");
         await using var call = ExtProcCall.Open(host);
-        await call.WriteAsync(RequestHeaders(endOfStream: false));
+        await call.WriteAsync(RequestHeaders(endOfStream: false, extra: objective is null ? null : [(HeaderNames.InferenceObjective, objective)]));
         await call.WriteAsync(RequestBody(body, true));
         await call.NextAsync();
         var (echoed, _, _) = await call.ReadStreamedRequestBodyAsync();
         Assert.Equal(before + 1, host.Scheduler.Requests.Count);
         return (host.Scheduler.Requests.ToArray()[^1], Encoding.UTF8.GetString(echoed));
     }
+
+    /// <summary>Discovery of namespace "default" on <paramref name="apiServer"/> with a token file, without pod watches.</summary>
+    private async Task<KubernetesPoolDiscovery> DiscoveryAsync(Uri apiServer)
+    {
+        var token = Path.Combine(_dir, "token");
+        await File.WriteAllTextAsync(token, "t");
+        return new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(apiServer, token)), "default", null,
+            NullLoggerFactory.Instance, watchPods: false);
+    }
+
+    private static Task<ExtProcTestHost> StartPickerAsync(IPoolDiscovery discovery) =>
+        ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" }, s => s.AddSingleton(discovery));
 
     [Fact]
     public async Task PoolFile_ResolvesCriticalityAndRewrite_AndFollowsEdits()
@@ -94,6 +118,62 @@ public sealed class ModelDiscoveryTests : IDisposable
         Assert.Equal(Criticality.Sheddable, scheduled.Criticality);
         Assert.Equal("qwen-lora-b", scheduled.TargetModel);
         Assert.Equal("""{"model":"qwen-lora-b","prompt":"hello"}""", body);
+    }
+
+    [Fact]
+    public async Task PoolFile_ObjectiveHeader_SelectsTheObjectivesBand_AndFollowsEdits()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Pool("llama"), Model("chat", "Standard", "qwen", "qwen-lora-a"),
+            Objective("interactive", "10", "qwen"), Objective("batch", "-1", "qwen"), Objective("zero", "0", "qwen"),
+            Objective("elsewhere", "100", "llama"));
+        await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
+        var source = host.Services.GetRequiredService<IInferenceModelSource>();
+
+        // The objective sets the band; the InferenceModel still rewrites the model.
+        var interactive = await PickAsync(host, "chat", "interactive");
+        Assert.Equal((Criticality.Critical, "qwen-lora-a"), (interactive.Scheduled.Criticality, interactive.Scheduled.TargetModel));
+        Assert.Equal(Criticality.Sheddable, (await PickAsync(host, "chat", "batch")).Scheduled.Criticality);
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "zero")).Scheduled.Criticality);
+        // No header, an unknown objective, or one of another pool: the InferenceModel's criticality.
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat")).Scheduled.Criticality);
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "missing")).Scheduled.Criticality);
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "elsewhere")).Scheduled.Criticality);
+        Assert.Null(source.FindObjective("elsewhere"));
+        // A model no InferenceModel names still gets its objective's band.
+        var unlisted = (await PickAsync(host, "unlisted", "batch")).Scheduled;
+        Assert.Equal((Criticality.Sheddable, ModelResolver.OtherModel), (unlisted.Criticality, unlisted.TargetModel));
+
+        await WritePoolFileAsync(Pool("qwen"), Model("chat", "Standard", "qwen", "qwen-lora-a"), Objective("interactive", "-5", "qwen"));
+        await Poll.UntilAsync(() => source.FindObjective("batch") is null, "the edit was picked up");
+
+        Assert.Equal(Criticality.Sheddable, (await PickAsync(host, "chat", "interactive")).Scheduled.Criticality);
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "batch")).Scheduled.Criticality);
+    }
+
+    [Fact]
+    public async Task PoolFile_ObjectiveHeader_IsIgnored_WhenTheGatewayHeadersAreNotTrusted()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Model("chat", "Standard", "qwen", "qwen-lora-a"), Objective("interactive", "10", "qwen"));
+        var settings = FileDiscovery(file);
+        settings["ExtProc:TrustGatewayHeaders"] = "false";
+        await using var host = await ExtProcTestHost.StartAsync(settings);
+
+        Assert.NotNull(host.Services.GetRequiredService<IInferenceModelSource>().FindObjective("interactive"));
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "interactive")).Scheduled.Criticality);
+    }
+
+    [Fact]
+    public async Task PoolFile_ObjectiveWithABadPriority_IsRefusedNamingTheKey_AndTheLastGoodObjectivesStay()
+    {
+        var file = await WritePoolFileAsync(Pool("qwen"), Objective("interactive", "10", "qwen"));
+        await using var host = await ExtProcTestHost.StartAsync(FileDiscovery(file));
+        var discovery = Assert.IsType<PoolFileDiscovery>(host.Services.GetRequiredService<IPoolDiscovery>());
+
+        await WritePoolFileAsync(Pool("qwen"), Objective("interactive", "urgent", "qwen"));
+        await Poll.UntilAsync(() => discovery.LastError is not null, "the broken edit was read");
+
+        Assert.Contains("InferenceObjective interactive has spec.priority 'urgent', which is not an integer", discovery.LastError, StringComparison.Ordinal);
+        Assert.Equal(Criticality.Critical, (await PickAsync(host, "chat", "interactive")).Scheduled.Criticality);
     }
 
     [Fact]
@@ -184,14 +264,10 @@ public sealed class ModelDiscoveryTests : IDisposable
         const string models = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels";
         const string pools = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools";
         await using var api = await FakeKubernetesApi.StartAsync();
-        var token = Path.Combine(_dir, "token");
-        await File.WriteAllTextAsync(token, "t");
         api.Upsert(pools, FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
-            NullLoggerFactory.Instance, watchPods: false);
-        await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
-            s => s.AddSingleton<IPoolDiscovery>(discovery));
+        var discovery = await DiscoveryAsync(api.BaseAddress);
+        await using var host = await StartPickerAsync(discovery);
         var source = host.Services.GetRequiredService<IInferenceModelSource>();
         await Poll.UntilAsync(() => source.Find("chat") is not null, "the models were listed");
 
@@ -209,15 +285,54 @@ public sealed class ModelDiscoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task KubernetesDiscovery_ObjectivesFromTheApi_AddedChangedDeleted_ChangeTheRequestsBand_AcrossARelist()
+    {
+        const string objectives = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferenceobjectives";
+        const string models = "apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels";
+        await using var api = await FakeKubernetesApi.StartAsync();
+        api.Upsert("apis/inference.networking.k8s.io/v1/namespaces/default/inferencepools", FakeKubernetesApi.GaPool("qwen", "qwen", 8000));
+        api.Upsert(models, FakeKubernetesApi.Model("chat", "chat", "Standard", "qwen", ("qwen-lora-a", 100)));
+        var discovery = await DiscoveryAsync(api.BaseAddress);
+        await using var host = await StartPickerAsync(discovery);
+        var source = host.Services.GetRequiredService<IInferenceModelSource>();
+        await Poll.UntilAsync(() => discovery.HasSynced && source.Find("chat") is not null, "the first list");
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
+
+        // An objective whose priority is not an integer is skipped (logged); it does not hide the valid ones.
+        var broken = FakeKubernetesApi.Objective("broken", 1, "qwen");
+        broken["spec"]!["priority"] = "high";
+        api.Upsert(objectives, broken);
+        api.Upsert(objectives, FakeKubernetesApi.Objective("gold", 10, "qwen"));
+        await Poll.UntilAsync(() => source.FindObjective("gold") is not null, "the watch delivered the objective");
+        Assert.Null(source.FindObjective("broken"));
+        Assert.Equal(Criticality.Critical, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
+
+        api.Upsert(objectives, FakeKubernetesApi.Objective("gold", -3, "qwen"));
+        await Poll.UntilAsync(() => source.FindObjective("gold")?.Priority == -3, "the watch delivered the change");
+        Assert.Equal(Criticality.Sheddable, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
+
+        // History compacted (410): the informer relists and still follows changes.
+        var lists = api.ListCalls(objectives);
+        api.ExpireHistory();
+        api.Upsert(objectives, FakeKubernetesApi.Objective("gold", null, "qwen"));
+        await Poll.UntilAsync(() => source.FindObjective("gold")?.Priority == 0, "the relist delivered the change");
+        Assert.True(api.ListCalls(objectives) > lists);
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
+
+        api.Upsert(objectives, FakeKubernetesApi.Objective("gold", 7, "qwen"));
+        await Poll.UntilAsync(() => source.FindObjective("gold")?.Priority == 7, "the watch resumed");
+        api.Delete(objectives, "gold");
+        await Poll.UntilAsync(() => source.FindObjective("gold") is null, "the deletion arrived");
+        Assert.Equal(Criticality.Standard, (await PickAsync(host, "chat", "gold")).Scheduled.Criticality);
+    }
+
+    [Fact]
     public async Task KubernetesDiscovery_ReadinessWaitsForTheFirstList_OrTheTimeout()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
-        var token = Path.Combine(_dir, "token");
-        await File.WriteAllTextAsync(token, "t");
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencepools", FakeKubernetesApi.AlphaPool("qwen", "qwen", 8000));
         api.Upsert("apis/inference.networking.x-k8s.io/v1alpha2/namespaces/default/inferencemodels", FakeKubernetesApi.Model("chat", "chat", "Critical", "qwen", ("qwen-lora-a", 100)));
-        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(api.BaseAddress, token)), "default", null,
-            NullLoggerFactory.Instance, watchPods: false);
+        var discovery = await DiscoveryAsync(api.BaseAddress);
         var time = new FakeTimeProvider();
         var options = Microsoft.Extensions.Options.Options.Create(new DiscoveryOptions { Mode = DiscoveryMode.Kubernetes, ReadyTimeout = TimeSpan.FromSeconds(30) });
         var check = new PoolDiscoveryHealthCheck(discovery, options, time, NullLogger<PoolDiscoveryHealthCheck>.Instance);
@@ -243,8 +358,6 @@ public sealed class ModelDiscoveryTests : IDisposable
     [Fact]
     public async Task KubernetesDiscovery_ApiUnreachable_ExtProcIsNotReady()
     {
-        var token = Path.Combine(_dir, "token");
-        await File.WriteAllTextAsync(token, "t");
         // Nothing listens on a port just released: every list fails, the discovery never syncs.
         int port;
         using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
@@ -252,8 +365,7 @@ public sealed class ModelDiscoveryTests : IDisposable
             probe.Start();
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         }
-        var discovery = new KubernetesPoolDiscovery(new k8s.Kubernetes(KubernetesConfig.ForApiServer(new Uri($"http://127.0.0.1:{port}/"), token)), "default", null,
-            NullLoggerFactory.Instance, watchPods: false);
+        var discovery = await DiscoveryAsync(new Uri($"http://127.0.0.1:{port}/"));
         var time = new FakeTimeProvider();
         await using var host = await ExtProcTestHost.StartAsync(new Dictionary<string, string?> { ["ExtProc:Pool"] = "qwen" },
             s => s.AddSingleton<IPoolDiscovery>(discovery).AddSingleton<TimeProvider>(time));

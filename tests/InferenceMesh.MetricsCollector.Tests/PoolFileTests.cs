@@ -26,6 +26,9 @@ public sealed class PoolFileTests : IDisposable
         var travel = view.Models.Single(m => m.ModelName == "travel-helper");
         Assert.Equal(Criticality.Standard, travel.Criticality);
         Assert.Equal("travel-helper-v1", Assert.Single(travel.TargetModels).Name);
+        Assert.Equal([("batch", -10, Criticality.Sheddable), ("interactive", 10, Criticality.Critical)],
+            view.Objectives.Select(o => (o.Name, o.Priority, o.Band)).Order());
+        Assert.All(view.Objectives, o => Assert.Equal(["qwen"], o.PoolRefs));
         Assert.Equal(["127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003", "127.0.0.1:8004"],
             view.Endpoints.Select(e => e.Address));
         Assert.All(view.Endpoints, e => Assert.Equal("qwen", e.Pool));
@@ -71,6 +74,14 @@ public sealed class PoolFileTests : IDisposable
     [InlineData("kind: InferenceModel\nmetadata: {name: m}\nspec: {modelName: m, criticality: Urgent, poolRef: {name: p}}", "unknown criticality 'Urgent'")]
     [InlineData("kind: InferenceModel\nmetadata: {name: m}\nspec: {modelName: m}", "no spec.poolRef.name")]
     [InlineData("kind: LocalEndpoints\nmetadata: {name: l}\nspec: {poolRef: {name: p}, endpoints: [{address: nohost}]}", "needs an address")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}\nspec: {priority: high, poolRef: {name: p}}", "document 1: InferenceObjective o has spec.priority 'high', which is not an integer")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}\nspec: {priority: 1.5, poolRef: {name: p}}", "spec.priority '1.5', which is not an integer")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}\nspec: {priority: [1], poolRef: {name: p}}", "spec.priority '[1]', which is not an integer")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}\nspec: {priority: 1}", "InferenceObjective o has no spec.poolRef.name")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}\nspec: {poolSelector: {matchLabels: {a: b}}}", "spec.poolSelector, which is not supported")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}\nspec: {poolRef: {group: gateway.networking.k8s.io, name: p}}", "spec.poolRef.group 'gateway.networking.k8s.io'")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}\nspec: {poolRefs: [{name: p}, {kind: Service, name: s}]}", "spec.poolRefs[1].kind 'Service'")]
+    [InlineData("kind: InferenceObjective\nmetadata: {name: o}", "InferenceObjective o has no spec")]
     [InlineData("kind: InferencePool\n  bad: [indent", "invalid YAML at line")]
     [InlineData("- just\n- a list", "document 1 is not a mapping")]
     [InlineData("kind: Pod\nmetadata: {name: p, labels: {version: 1}}", "document 1: invalid Pod")]
@@ -80,6 +91,44 @@ public sealed class PoolFileTests : IDisposable
     {
         var ex = Assert.Throws<PoolFileException>(() => PoolFile.Parse(yaml));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_InferenceObjectives_PriorityDefaultsToZero_BandsFollowTheSign_AndOtherPoolsAreDropped()
+    {
+        var yaml = """
+            kind: InferencePool
+            metadata: {name: p}
+            spec: {selector: {app: a}, targetPortNumber: 8000}
+            ---
+            kind: InferenceObjective
+            metadata: {name: plain}
+            spec: {poolRef: {name: p}}
+            ---
+            kind: InferenceObjective
+            metadata: {name: nulled}
+            spec: {priority: null, poolRef: {group: inference.networking.x-k8s.io, kind: InferencePool, name: p}}
+            ---
+            kind: InferenceObjective
+            metadata: {name: urgent}
+            spec: {priority: 1, poolRef: {name: p}}
+            ---
+            kind: InferenceObjective
+            metadata: {name: huge}
+            spec: {priority: "-3000000000", poolRefs: [{name: other}, {name: p}]}
+            ---
+            kind: InferenceObjective
+            metadata: {name: elsewhere}
+            spec: {priority: 5, poolRef: {name: other}}
+            """;
+
+        var view = PoolFile.Parse(yaml);
+
+        Assert.Equal(
+            [("huge", int.MinValue, Criticality.Sheddable), ("nulled", 0, Criticality.Standard), ("plain", 0, Criticality.Standard), ("urgent", 1, Criticality.Critical)],
+            view.Objectives.Select(o => (o.Name, o.Priority, o.Band)).Order());
+        Assert.Equal(["other", "p"], view.Objectives.Single(o => o.Name == "huge").PoolRefs);
+        Assert.Empty(PoolFile.Parse(yaml, "missing").Objectives);
     }
 
     private const string OneEndpoint = """
@@ -177,6 +226,7 @@ public sealed class PoolFileTests : IDisposable
         var view = PoolFile.Parse(yaml, "missing");
         Assert.Empty(view.Pools);
         Assert.Empty(view.Models);
+        Assert.Empty(view.Objectives);
         Assert.Empty(view.Endpoints);
     }
 }

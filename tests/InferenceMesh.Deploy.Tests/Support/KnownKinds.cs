@@ -28,6 +28,7 @@ internal static class KnownKinds
         new("dapr.io", "v1alpha1", "Resiliency", "resiliencies", true),
         new("inference.networking.x-k8s.io", "v1alpha2", "InferencePool", "inferencepools", true),
         new("inference.networking.x-k8s.io", "v1alpha2", "InferenceModel", "inferencemodels", true),
+        new("inference.networking.x-k8s.io", "v1alpha2", "InferenceObjective", "inferenceobjectives", true),
         new("inference.networking.k8s.io", "v1", "InferencePool", "inferencepools", true),
         new("gateway.networking.k8s.io", "v1", "GatewayClass", "gatewayclasses", false),
         new("gateway.networking.k8s.io", "v1", "Gateway", "gateways", true),

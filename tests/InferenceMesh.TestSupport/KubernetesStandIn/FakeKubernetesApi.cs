@@ -368,6 +368,21 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         };
     }
 
+    /// <summary>A v1alpha2 InferenceObjective of <paramref name="pool"/>; a null <paramref name="priority"/> leaves the field out.</summary>
+    public static JsonObject Objective(string name, int? priority, string pool)
+    {
+        var spec = new JsonObject { ["poolRef"] = new JsonObject { ["group"] = "inference.networking.k8s.io", ["kind"] = "InferencePool", ["name"] = pool } };
+        if (priority is { } p)
+            spec["priority"] = p;
+        return new JsonObject
+        {
+            ["apiVersion"] = "inference.networking.x-k8s.io/v1alpha2",
+            ["kind"] = "InferenceObjective",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "default" },
+            ["spec"] = spec,
+        };
+    }
+
     public static JsonObject Model(string name, string modelName, string criticality, string pool, params (string Name, int Weight)[] targets)
     {
         var t = new JsonArray();
