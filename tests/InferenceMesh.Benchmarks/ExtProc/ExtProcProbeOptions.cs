@@ -41,6 +41,8 @@ internal sealed record ExtProcProbeOptions
           --streams LIST       concurrent streams (default 1,50,150)
           --endpoints N        endpoints in the scheduler's pool snapshot (default 8)
           --chunk-kb N         request body chunk size in KB, as Envoy forwards it (default 16)
+          --rounds N           measure every row N times, the modes interleaved (round r starts with mode r, so
+                               no mode always runs first); each round starts the mode's hosts afresh (default 1)
           --help               this text
 
         The Markdown table goes to stdout, progress to stderr.
@@ -63,6 +65,8 @@ internal sealed record ExtProcProbeOptions
     public int Endpoints { get; init; } = 8;
 
     public int ChunkKilobytes { get; init; } = 16;
+
+    public int Rounds { get; init; } = 1;
 
     public bool ShowHelp { get; init; }
 
@@ -90,6 +94,7 @@ internal sealed record ExtProcProbeOptions
                 "--streams" => o with { Streams = List(name, value) },
                 "--endpoints" => o with { Endpoints = Positive(name, value) },
                 "--chunk-kb" => o with { ChunkKilobytes = Positive(name, value) },
+                "--rounds" => o with { Rounds = Positive(name, value) },
                 _ => throw new ArgumentException($"unknown option {name} (see --help)"),
             };
         }
