@@ -32,7 +32,8 @@ internal sealed record ExtProcProbeOptions
         Options:
           --decisions N        measured decisions per row (default 3000)
           --warmup N           decisions per warm-up round, at least 2 per stream; 0 = no warm-up at all (default 300)
-          --warmup-seconds S   warm-up rounds before each measured row, for at least S s (default 1)
+          --warmup-seconds S   warm-up rounds before each measured row, for at least S s, then on until half a
+                               second of them compiles at most 10 methods (fresh hosts bring new code; default 1)
           --prime-seconds S    first a priming pass (not measured) through every mode and row, S s each, so tiered
                                JIT has promoted the shared hot paths before any row is measured; 0 = none (default 4;
                                with 1 s, on 2 loaded cores, whichever mode ran first measured up to 5x slower)
