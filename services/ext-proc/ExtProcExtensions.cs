@@ -20,7 +20,7 @@ public static class ExtProcExtensions
     public const string PrefixHashSection = "PrefixHash";
 
     /// <summary>Room for a body message's framing and fields beyond <see cref="ExtProcOptions.MaxBodyBytes"/>.</summary>
-    private const int MessageOverheadBytes = 64 * 1024;
+    internal const int MessageOverheadBytes = 64 * 1024;
 
     /// <summary>The health check that is healthy while the process runs (gRPC liveness).</summary>
     private const string ProcessCheck = "process";

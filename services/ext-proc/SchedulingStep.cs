@@ -40,11 +40,12 @@ internal sealed partial class SchedulingStep
     public async ValueTask<ScheduleResult> ScheduleAsync(ScheduleRequest request, CancellationToken cancellationToken)
     {
         ScheduleResponse response;
+        // One source per call: the deadline, which the caller's token also cancels (a linked source would be a second one).
         using var deadline = new CancellationTokenSource(_timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        using var callerGone = cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline);
         try
         {
-            response = await _scheduling.ScheduleAsync(request, linked.Token).ConfigureAwait(false);
+            response = await _scheduling.ScheduleAsync(request, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

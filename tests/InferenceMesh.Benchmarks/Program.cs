@@ -11,6 +11,9 @@ if (args.Length > 0 && args[0] == "probe-prefix")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "probe-extproc-handler")
+    return await ExtProcHandlerProbe.RunAsync(args[1..], Console.Out, Console.Error);
+
 if (args.Length > 0 && args[0] == "probe-extproc")
     return await ExtProcProbe.RunAsync(args[1..], Console.Out, Console.Error);
 

@@ -42,17 +42,25 @@ internal static class ExtProcBenchHosts
         return (app, new Uri($"http://127.0.0.1:{port}"));
     }
 
+    /// <summary>The pass-through server in the same host as the picker's: the service defaults (OpenTelemetry metrics
+    /// with the ASP.NET Core, HttpClient and runtime instrumentation; health endpoints), the same Kestrel HTTP/2 limits
+    /// (<c>ConfigureForGrpc</c>) and the same gRPC receive limit as ext-proc's default; only the handler differs. (Until
+    /// 2026-12-04 it had no service defaults, so the picker's rows alone paid the per-request metrics — including those of
+    /// the probe's own client calls, which the picker host's HttpClient instrumentation recorded.)</summary>
     public static async Task<(WebApplication App, Uri Address)> StartPassThroughAsync()
     {
-        var builder = WebApplication.CreateBuilder();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Production" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Service:MeterPrefix"] = "InferenceMesh.PassThrough" });
         builder.Logging.ClearProviders();
+        builder.AddServiceDefaults("pass-through");
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ConfigureForGrpc();
             k.Listen(System.Net.IPAddress.Loopback, 0, lo => lo.Protocols = HttpProtocols.Http2);
         });
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = new ExtProcOptions().MaxBodyBytes + ExtProcExtensions.MessageOverheadBytes);
         var app = builder.Build();
+        app.MapDefaultEndpoints();
         app.MapGrpcService<PassThroughProcessor>();
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -12,6 +12,9 @@ namespace InferenceMesh.Benchmarks.ExtProc;
 public static class ExtProcProbe
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan JitQuietWindow = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan JitQuietLimit = TimeSpan.FromSeconds(30);
+    private const int JitQuietMethods = 10;
 
     /// <summary>Runs the probe with command-line <paramref name="args"/> (the command name excluded); the Markdown table
     /// goes to <paramref name="output"/>, progress to <paramref name="progress"/>. Returns the process exit code.</summary>
@@ -58,12 +61,18 @@ public static class ExtProcProbe
         }
 
         var rows = new List<Row>();
-        for (var m = 0; m < options.Modes.Count; m++)
+        for (var round = 0; round < options.Rounds; round++)
         {
-            var mode = m;
-            await progress.WriteLineAsync($"[{options.Modes[m]}] measuring").ConfigureAwait(false);
-            await ForEachRowAsync(options, options.Modes[m], workloads, async (target, client, w, streams, label) =>
-                rows.Add(await RunRowAsync(target, client, options, mode, w, streams, label, progress).ConfigureAwait(false))).ConfigureAwait(false);
+            // Interleaved: round r starts with mode r, so a drift in the machine's load (or a late JIT tier-up) does not
+            // always land on the same mode.
+            for (var k = 0; k < options.Modes.Count; k++)
+            {
+                var mode = (round + k) % options.Modes.Count;
+                var r = round;
+                await progress.WriteLineAsync($"[{options.Modes[mode]}] measuring" + (options.Rounds > 1 ? $", round {round + 1} of {options.Rounds}" : "")).ConfigureAwait(false);
+                await ForEachRowAsync(options, options.Modes[mode], workloads, async (target, client, w, streams, label) =>
+                    rows.Add(await RunRowAsync(target, client, options, mode, r, w, streams, label, progress).ConfigureAwait(false))).ConfigureAwait(false);
+            }
         }
 
         await WriteTableAsync(output, options, rows, started, total.Elapsed).ConfigureAwait(false);
@@ -102,12 +111,40 @@ public static class ExtProcProbe
         while (Stopwatch.GetElapsedTime(start).TotalSeconds < seconds);
     }
 
+    /// <summary>Every mode starts fresh hosts, which bring their own dynamic methods (dependency-injection factories,
+    /// gRPC and minimal-API invokers) and restart tiered JIT's quiet-period clock; the JIT's CPU would land in the
+    /// measured row (hundreds of methods and up to half the row's CPU were seen). So warm-up goes on, in windows of at
+    /// least <see cref="JitQuietWindow"/>, until a window compiles at most <see cref="JitQuietMethods"/> methods.</summary>
+    private static async Task WarmUntilJitQuietAsync(ExtProcProbeClient client, ExtProcProbeOptions options, Workload w, int streams, string label, TextWriter progress)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var methods = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var window = Stopwatch.GetTimestamp();
+            do
+                await client.MeasureAsync(w.Chunks, w.Bytes, streams, Math.Max(options.Warmup, 2 * streams)).ConfigureAwait(false);
+            while (Stopwatch.GetElapsedTime(window) < JitQuietWindow);
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - methods;
+            if (compiled <= JitQuietMethods)
+                return;
+            if (Stopwatch.GetElapsedTime(start) > JitQuietLimit)
+            {
+                await progress.WriteLineAsync($"{label}: the JIT still compiled {compiled} methods in the last warm-up window after {JitQuietLimit.TotalSeconds:0} s; measuring anyway").ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
     private static async Task<Row> RunRowAsync(
-        ExtProcProbeTarget target, ExtProcProbeClient client, ExtProcProbeOptions options, int mode, Workload w, int streams, string label, TextWriter progress)
+        ExtProcProbeTarget target, ExtProcProbeClient client, ExtProcProbeOptions options, int mode, int round, Workload w, int streams, string label, TextWriter progress)
     {
         // Connections, pools and the scheduler's in-flight table in steady state at this row's concurrency.
         if (options.Warmup > 0)
+        {
             await WarmAsync(client, options, w, streams, options.WarmupSeconds, label, progress).ConfigureAwait(false);
+            await WarmUntilJitQuietAsync(client, options, w, streams, label, progress).ConfigureAwait(false);
+        }
         if (await target.SettleAsync(SettleTimeout).ConfigureAwait(false) is > 0 and var before)
             await progress.WriteLineAsync($"{label}: {before} completions still outstanding after {SettleTimeout.TotalSeconds:0} s; measuring anyway").ConfigureAwait(false);
         GC.Collect();
@@ -117,6 +154,7 @@ public static class ExtProcProbe
         double[] server;
         using var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
+        var runtimeBefore = RuntimeCost.Now();
         using (var recorder = new PickerLatencyRecorder())
         {
             m = await client.MeasureAsync(w.Chunks, w.Bytes, streams, options.Decisions).ConfigureAwait(false);
@@ -124,6 +162,7 @@ public static class ExtProcProbe
         }
         self.Refresh();
         var cpuPer1000 = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds * 1000 / Math.Max(1, m.Decisions);
+        var runtime = RuntimeCost.Now() - runtimeBefore;
         var failed = m.Errors > 0 ? $", {m.Errors} errors, first: {m.FirstError}" : "";
         await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{label}: p50 {Micros(m.P50Micros)} µs, p99 {Micros(m.P99Micros)} µs, {m.PerSecond:#,0} decisions/s{failed}")).ConfigureAwait(false);
@@ -132,9 +171,9 @@ public static class ExtProcProbe
             await progress.WriteLineAsync($"{label}: {after} completions still outstanding after {SettleTimeout.TotalSeconds:0} s").ConfigureAwait(false);
         else if (Stopwatch.GetElapsedTime(settle).TotalSeconds >= 1)
             await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{label}: the completions took {Stopwatch.GetElapsedTime(settle).TotalSeconds:0.0} s more to reach the scheduler")).ConfigureAwait(false);
-        return new Row(mode, w.Index, streams, m,
+        return new Row(mode, round, w.Index, streams, m,
             server.Length > 0 ? Percentile.Of(server, 0.50) : double.NaN,
-            server.Length > 0 ? Percentile.Of(server, 0.99) : double.NaN, cpuPer1000);
+            server.Length > 0 ? Percentile.Of(server, 0.99) : double.NaN, cpuPer1000, runtime);
     }
 
     private static async Task WriteTableAsync(TextWriter output, ExtProcProbeOptions options, List<Row> rows, DateTimeOffset started, TimeSpan elapsed)
@@ -144,22 +183,79 @@ public static class ExtProcProbe
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC; {options.Decisions} decisions per row after ≥ {options.WarmupSeconds} s of warm-up " +
             $"(priming pass {options.PrimeSeconds} s per row); {options.Endpoints} endpoints; body in {options.ChunkKilobytes} KB chunks; {elapsed.TotalSeconds:0} s in all")).ConfigureAwait(false);
         await output.WriteLineAsync().ConfigureAwait(false);
-        await output.WriteLineAsync("| mode | prompt | streams | decisions | p50 µs | p99 µs | decisions/s | server p50 µs | server p99 µs | KB allocated / decision | errors | CPU ms / 1,000 decisions |").ConfigureAwait(false);
-        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|---|").ConfigureAwait(false);
-        // Grouped by workload so every mode sits next to the pass-through server of the same run.
-        rows.Sort((a, b) => a.Prompt != b.Prompt ? a.Prompt.CompareTo(b.Prompt) : a.Streams != b.Streams ? a.Streams.CompareTo(b.Streams) : a.Mode.CompareTo(b.Mode));
+        var rounds = options.Rounds > 1;
+        await output.WriteLineAsync((rounds ? "| round " : "") + "| mode | prompt | streams | decisions | p50 µs | p99 µs | decisions/s | server p50 µs | server p99 µs | KB allocated / decision | errors | CPU ms / 1,000 decisions | JIT ms (methods) | GCs gen0/1/2 (pause ms) |").ConfigureAwait(false);
+        await output.WriteLineAsync((rounds ? "|---" : "") + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|").ConfigureAwait(false);
+        // Grouped by workload (and round) so every mode sits next to the pass-through server of the same run.
+        rows.Sort((a, b) => a.Prompt != b.Prompt ? a.Prompt.CompareTo(b.Prompt) : a.Streams != b.Streams ? a.Streams.CompareTo(b.Streams)
+            : a.Round != b.Round ? a.Round.CompareTo(b.Round) : a.Mode.CompareTo(b.Mode));
         foreach (var r in rows)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"| {options.Modes[r.Mode]} | {options.PromptKilobytes[r.Prompt]} KB | {r.Streams} | {r.M.Decisions} | {Micros(r.M.P50Micros)} | {Micros(r.M.P99Micros)} | {r.M.PerSecond:#,0} | {Micros(r.ServerP50)} | {Micros(r.ServerP99)} | {Kilobytes(r.M.AllocatedPerDecision)} | {r.M.Errors} | {r.CpuMsPer1000:#,0} |")).ConfigureAwait(false);
+                $"{(rounds ? $"| {r.Round + 1} " : "")}| {options.Modes[r.Mode]} | {options.PromptKilobytes[r.Prompt]} KB | {r.Streams} | {r.M.Decisions} | {Micros(r.M.P50Micros)} | {Micros(r.M.P99Micros)} | {r.M.PerSecond:#,0} | {Micros(r.ServerP50)} | {Micros(r.ServerP99)} | {Kilobytes(r.M.AllocatedPerDecision)} | {r.M.Errors} | {r.CpuMsPer1000:#,0} | {r.Runtime.JitMilliseconds:#,0} ({r.Runtime.JitMethods:#,0}) | {r.Runtime.Gen0}/{r.Runtime.Gen1}/{r.Runtime.Gen2} ({r.Runtime.GcPauseMilliseconds:0}) |")).ConfigureAwait(false);
         }
         await output.WriteLineAsync().ConfigureAwait(false);
+        if (rounds)
+            await WriteRoundSummaryAsync(output, options, rows).ConfigureAwait(false);
         await output.WriteLineAsync("p50/p99: client side, writing the end_of_stream chunk → reading the headers answer. server p50/p99: ext-proc's own " +
             "picker latency metric (end of body read → headers answer written); '-' for the pass-through server, which has none. " +
             "KB allocated / decision: GC.GetTotalAllocatedBytes(true) over the row ÷ decisions — the whole process (client and server). " +
             "CPU ms / 1,000 decisions: the process's CPU time (all cores) over the row ÷ decisions × 1,000 — client, ext-proc and scheduler " +
-            "(and in stand-ins mode the stand-in sidecars; redis-server is a separate process); the pass-through row is the client and protocol floor.").ConfigureAwait(false);
+            "(and in stand-ins mode the stand-in sidecars; redis-server is a separate process); the pass-through row is the client and protocol floor. " +
+            "JIT ms (methods): time spent in the JIT during the row and methods compiled (System.Runtime.JitInfo, all threads; wall time, so inflated on busy cores; its CPU is part of the CPU column, so a row with many methods was not yet warm). " +
+            "GCs: collections per generation (a gen1 count includes the gen2 ones) during the row, and the time the GC paused the process.").ConfigureAwait(false);
     }
+
+    /// <summary>With several rounds: per workload and mode the median over rounds of CPU per decision and of the ratios
+    /// to the pass-through row of the same round (CPU and decisions/s).</summary>
+    private static async Task WriteRoundSummaryAsync(TextWriter output, ExtProcProbeOptions options, List<Row> rows)
+    {
+        var passThrough = -1;
+        for (var i = 0; i < options.Modes.Count; i++)
+        {
+            if (options.Modes[i] == ExtProcProbeOptions.PassThrough)
+                passThrough = i;
+        }
+        await output.WriteLineAsync("| mode | prompt | streams | rounds | median CPU ms / 1,000 decisions | median CPU vs pass-through | median decisions/s vs pass-through | median KB allocated / decision |").ConfigureAwait(false);
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|").ConfigureAwait(false);
+        foreach (var prompt in Enumerable.Range(0, options.PromptKilobytes.Count))
+        {
+            foreach (var streams in options.Streams)
+            {
+                for (var mode = 0; mode < options.Modes.Count; mode++)
+                {
+                    List<double> cpu = [], cpuRatio = [], rateRatio = [], alloc = [];
+                    foreach (var r in rows)
+                    {
+                        if (r.Prompt != prompt || r.Streams != streams || r.Mode != mode)
+                            continue;
+                        cpu.Add(r.CpuMsPer1000);
+                        alloc.Add(r.M.AllocatedPerDecision);
+                        var floor = rows.Find(x => x.Prompt == prompt && x.Streams == streams && x.Round == r.Round && x.Mode == passThrough);
+                        if (floor is not null)
+                        {
+                            cpuRatio.Add(r.CpuMsPer1000 / floor.CpuMsPer1000);
+                            rateRatio.Add(r.M.PerSecond / floor.M.PerSecond);
+                        }
+                    }
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"| {options.Modes[mode]} | {options.PromptKilobytes[prompt]} KB | {streams} | {cpu.Count} | {Median(cpu):#,0} | {Ratio(cpuRatio)} | {Ratio(rateRatio)} | {Kilobytes(Median(alloc))} |")).ConfigureAwait(false);
+                }
+            }
+        }
+        await output.WriteLineAsync().ConfigureAwait(false);
+    }
+
+    private static double Median(List<double> values)
+    {
+        if (values.Count == 0)
+            return double.NaN;
+        values.Sort();
+        return Percentile.Of(values.ToArray(), 0.50);
+    }
+
+    private static string Ratio(List<double> values) =>
+        values.Count == 0 ? "-" : (Median(values) * 100).ToString("0", CultureInfo.InvariantCulture) + " %";
 
     private static string Kilobytes(double bytes) =>
         double.IsNaN(bytes) ? "-" : (bytes / 1024).ToString("#,0.0", CultureInfo.InvariantCulture);
@@ -169,5 +265,5 @@ public static class ExtProcProbe
 
     private sealed record Workload(int Index, int Kilobytes, ProcessingRequest[] Chunks, int Bytes);
 
-    private sealed record Row(int Mode, int Prompt, int Streams, RowMeasurement M, double ServerP50, double ServerP99, double CpuMsPer1000);
+    private sealed record Row(int Mode, int Round, int Prompt, int Streams, RowMeasurement M, double ServerP50, double ServerP99, double CpuMsPer1000, RuntimeCost Runtime);
 }

@@ -84,7 +84,7 @@ internal sealed class ExtProcProbeClient : IDisposable
         using var call = _client.Process(deadline: DateTime.UtcNow + DecisionTimeout, cancellationToken: ct);
         var requests = call.RequestStream;
         var responses = call.ResponseStream;
-        await requests.WriteAsync(Headers(Interlocked.Increment(ref _requestIds), bodyBytes), ct).ConfigureAwait(false);
+        await requests.WriteAsync(HeadersMessage(Interlocked.Increment(ref _requestIds), bodyBytes), ct).ConfigureAwait(false);
         for (var i = 0; i < body.Length - 1; i++)
             await requests.WriteAsync(body[i], ct).ConfigureAwait(false);
         var start = Stopwatch.GetTimestamp();
@@ -128,7 +128,8 @@ internal sealed class ExtProcProbeClient : IDisposable
         throw new InvalidOperationException($"the headers answer carries no {HeaderNames.DestinationEndpoint}");
     }
 
-    private static ProcessingRequest Headers(long id, int bodyBytes)
+    /// <summary>The request_headers message of decision <paramref name="id"/> (a unique <c>x-request-id</c>).</summary>
+    public static ProcessingRequest HeadersMessage(long id, int bodyBytes)
     {
         var map = new HeaderMap();
         Add(map, ":method", "POST");

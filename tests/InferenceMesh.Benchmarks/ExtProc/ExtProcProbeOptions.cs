@@ -32,7 +32,8 @@ internal sealed record ExtProcProbeOptions
         Options:
           --decisions N        measured decisions per row (default 3000)
           --warmup N           decisions per warm-up round, at least 2 per stream; 0 = no warm-up at all (default 300)
-          --warmup-seconds S   warm-up rounds before each measured row, for at least S s (default 1)
+          --warmup-seconds S   warm-up rounds before each measured row, for at least S s, then on until half a
+                               second of them compiles at most 10 methods (fresh hosts bring new code; default 1)
           --prime-seconds S    first a priming pass (not measured) through every mode and row, S s each, so tiered
                                JIT has promoted the shared hot paths before any row is measured; 0 = none (default 4;
                                with 1 s, on 2 loaded cores, whichever mode ran first measured up to 5x slower)
@@ -41,6 +42,8 @@ internal sealed record ExtProcProbeOptions
           --streams LIST       concurrent streams (default 1,50,150)
           --endpoints N        endpoints in the scheduler's pool snapshot (default 8)
           --chunk-kb N         request body chunk size in KB, as Envoy forwards it (default 16)
+          --rounds N           measure every row N times, the modes interleaved (round r starts with mode r, so
+                               no mode always runs first); each round starts the mode's hosts afresh (default 1)
           --help               this text
 
         The Markdown table goes to stdout, progress to stderr.
@@ -63,6 +66,8 @@ internal sealed record ExtProcProbeOptions
     public int Endpoints { get; init; } = 8;
 
     public int ChunkKilobytes { get; init; } = 16;
+
+    public int Rounds { get; init; } = 1;
 
     public bool ShowHelp { get; init; }
 
@@ -90,6 +95,7 @@ internal sealed record ExtProcProbeOptions
                 "--streams" => o with { Streams = List(name, value) },
                 "--endpoints" => o with { Endpoints = Positive(name, value) },
                 "--chunk-kb" => o with { ChunkKilobytes = Positive(name, value) },
+                "--rounds" => o with { Rounds = Positive(name, value) },
                 _ => throw new ArgumentException($"unknown option {name} (see --help)"),
             };
         }

@@ -35,6 +35,9 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
     /// <summary>The ext_proc (h2c) address.</summary>
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The started ext-proc host's services (null for the pass-through server).</summary>
+    public IServiceProvider? ExtProcServices { get; private set; }
+
     /// <summary>The endpoints a decision may name.</summary>
     public IReadOnlyList<string> Endpoints { get; }
 
@@ -244,6 +247,7 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         app.MapExtProcApi();
         await app.StartAsync().ConfigureAwait(false);
         OnDispose(app);
+        ExtProcServices = app.Services;
         Address = new Uri($"http://127.0.0.1:{app.Services.GetRequiredService<ExtProcListeners>().GrpcPort.ToString(CultureInfo.InvariantCulture)}");
         return app;
     }
