@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Dapr.Client;
 using InferenceMesh.Contracts;
@@ -10,7 +9,6 @@ using InferenceMesh.PrefixIndex.KvEvents;
 using InferenceMesh.PrefixIndex.Tests.Infrastructure;
 using InferenceMesh.Scheduler;
 using InferenceMesh.ServiceDefaults;
-using InferenceMesh.VllmSim;
 using InferenceMesh.VllmSim.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -25,14 +23,14 @@ namespace InferenceMesh.PrefixIndex.Tests.KvEvents;
 
 /// <summary>
 /// The real scheduler and prefix-index services, each behind its Dapr stand-in on one real redis-server, with a vllm-sim
-/// server publishing KV events: a PRECISE_PREFIX_CACHE pool routes by what the engine reported (the scheduler's prefix
-/// lookup goes to <c>/match-precise</c> through Dapr invocation), a PREFIX_CACHE pool by the approximate record, and an
-/// endpoint that publishes nothing keeps its approximate record.
+/// server publishing KV events: a PRECISE_PREFIX_CACHE pool routes by what the engine reported (12 blocks, over the
+/// silent endpoint's approximate 6; the scheduler's prefix lookup goes to <c>/match-precise</c> through Dapr invocation),
+/// though the approximate index points at the silent endpoint, and an endpoint that publishes nothing keeps its
+/// approximate record.
 /// </summary>
 public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
 {
     private const string PrecisePool = "precise";
-    private const string ApproximatePool = "approximate";
     private const string Silent = "127.0.0.1:9";
     private readonly RedisServer _redis = RedisServer.Start();
     private readonly List<IAsyncDisposable> _owned = [];
@@ -44,14 +42,7 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _sim = await SimFleetHost.StartAsync(new SimHostOptions
-        {
-            Servers = 1,
-            Port = 0,
-            TimeScale = 100,
-            KvEventsPortOffset = 1,
-            Server = new SimServerOptions { ModelName = KvTestText.Model, Profile = SimProfile.L20 with { NumGpuBlocks = 400 } },
-        });
+        _sim = await KvTestSim.StartAsync(numGpuBlocks: 400);
         _publishing = _sim.BaseAddresses[0].Authority;
         _index = await PrefixIndexHost.StartAsync(new Dictionary<string, string?>
         {
@@ -63,12 +54,10 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
             ["KvEvents:ReplayTimeoutMs"] = "300",
         });
         _owned.Add(_index);
-        var publisher = _sim.KvEventPublishers[0];
+        var publisher = KvTestSim.Publisher(_sim);
         var closed = ClosedPort();
         // The silent endpoint is followed too, at a port where nothing publishes.
-        Consumer.PublisherResolver = e => e == _publishing
-            ? (new Uri($"tcp://127.0.0.1:{publisher.PublisherPort}"), new Uri($"tcp://127.0.0.1:{publisher.ReplayPort}"))
-            : (new Uri($"tcp://127.0.0.1:{closed}"), new Uri($"tcp://127.0.0.1:{closed}"));
+        Consumer.PublisherResolver = e => e == _publishing ? publisher : (new Uri($"tcp://127.0.0.1:{closed}"), new Uri($"tcp://127.0.0.1:{closed}"));
         var indexSidecar = await StandIn.StartAsync(new StandInOptions { AppId = AppIds.PrefixIndex, Redis = _redis.Configuration });
         _owned.Add(indexSidecar);
         await indexSidecar.AttachAppAsync(_index.Address);
@@ -103,23 +92,28 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
         await PublishSnapshotsAsync();
         await Poll.UntilAsync(() => Consumer.Following.Contains(_publishing) && Consumer.Following.Contains(Silent), "the index to follow both endpoints");
 
-        // The engine behind the publishing endpoint computes the prompt; the approximate index believes the silent one has it.
+        // The engine behind the publishing endpoint computes the prompt; the approximate index believes the silent one holds
+        // its first half (and knows nothing of the publishing one, which was never routed to).
         var cached = KvTestText.Prompt(50, 12);
-        await CompleteAsync(cached);
+        await KvTestSim.CompleteAsync(_sim, cached);
         var chain = KvTestText.PromptHashes(cached);
         await Poll.UntilAsync(async () => (await Sets.MembersAsync(_publishing)).IsSupersetOf(chain), "the engine's blocks in the exact set");
-        await RecordAsync(Silent, chain);
+        await RecordAsync(Silent, chain[..6]);
         var elsewhere = KvTestText.PromptHashes(KvTestText.Prompt(60, 12));
         await RecordAsync(Silent, elsewhere);
         await Poll.UntilAsync(() => Consumer.UnansweredReplays(Silent) > 0, "the silent endpoint's replay request to go unanswered");
 
-        var direct = await MatchPreciseAsync(elsewhere);
+        var direct = await MatchAsync(PrefixIndexMethods.MatchPrecise, elsewhere);
         Assert.Equal(12, direct.Matches.GetValueOrDefault(Silent));
         Assert.False(direct.Matches.ContainsKey(_publishing));
         Assert.False(await _index.App.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase()
             .KeyExistsAsync("pi:xlive:" + Silent));
 
-        Assert.Equal(Silent, await ScheduleAsync(ApproximatePool, "approx-1", chain));
+        // The approximate index points at the silent endpoint; the precise lookup at the engine that holds the prompt.
+        var approximate = await MatchAsync("match", chain);
+        Assert.Equal(6, approximate.Matches.GetValueOrDefault(Silent));
+        Assert.False(approximate.Matches.ContainsKey(_publishing));
+        Assert.Equal(12, (await MatchAsync(PrefixIndexMethods.MatchPrecise, chain)).Matches.GetValueOrDefault(_publishing));
         Assert.Equal(_publishing, await ScheduleAsync(PrecisePool, "precise-1", chain));
         Assert.Equal(Silent, await ScheduleAsync(PrecisePool, "precise-2", elsewhere));
     }
@@ -128,18 +122,15 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
     {
         using var dapr = new DaprClientBuilder().UseGrpcEndpoint(_schedulerSidecar.GrpcEndpoint.ToString()).UseHttpEndpoint(_schedulerSidecar.HttpEndpoint.ToString()).Build();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var pool in new[] { PrecisePool, ApproximatePool })
-        {
-            EndpointMetrics[] endpoints = [Idle(Silent, now), Idle(_publishing, now)];
-            await dapr.PublishByteEventAsync(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic,
-                JsonSerializer.SerializeToUtf8Bytes(new PoolSnapshot(pool, "c1", 1, now, endpoints), ContractsJsonContext.Default.PoolSnapshot));
-        }
+        EndpointMetrics[] endpoints = [Idle(Silent, now), Idle(_publishing, now)];
+        await dapr.PublishByteEventAsync(DaprNames.FanOutPubSub, DaprNames.EndpointMetricsTopic,
+            JsonSerializer.SerializeToUtf8Bytes(new PoolSnapshot(PrecisePool, "c1", 1, now, endpoints), ContractsJsonContext.Default.PoolSnapshot));
         await Poll.UntilAsync(async () =>
         {
             using var http = new HttpClient { BaseAddress = _scheduler };
             var pools = await http.GetFromJsonAsync<JsonElement>("/pool");
-            return pools.GetArrayLength() == 2;
-        }, "the scheduler to know both pools");
+            return pools.GetArrayLength() == 1;
+        }, "the scheduler to know the pool");
     }
 
     private static EndpointMetrics Idle(string address, long now) => new(address, 0, 0, 0, [], [], 0, 16, 1000, now, EndpointHealth.Healthy);
@@ -153,10 +144,10 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ScheduleResponse))!.Endpoint;
     }
 
-    private async Task<PrefixMatchResponse> MatchPreciseAsync(ulong[] chain)
+    private async Task<PrefixMatchResponse> MatchAsync(string method, ulong[] chain)
     {
         using var invoker = new HttpClient { BaseAddress = _schedulerSidecar.HttpEndpoint, Timeout = TimeSpan.FromSeconds(10) };
-        using var response = await invoker.PostAsJsonAsync($"/v1.0/invoke/{AppIds.PrefixIndex}/method/{PrefixIndexMethods.MatchPrecise}",
+        using var response = await invoker.PostAsJsonAsync($"/v1.0/invoke/{AppIds.PrefixIndex}/method/{method}",
             new PrefixMatchRequest(KvTestText.Model, chain, [Silent, _publishing]), ContractsJsonContext.Default.PrefixMatchRequest);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.PrefixMatchResponse))!;
@@ -168,14 +159,6 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
-    private async Task CompleteAsync(string prompt)
-    {
-        using var http = new HttpClient { BaseAddress = _sim.BaseAddresses[0] };
-        using var content = new StringContent($$"""{"model":"{{KvTestText.Model}}","prompt":"{{prompt}}","max_tokens":2}""", Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri("/v1/completions", UriKind.Relative), content);
-        response.EnsureSuccessStatusCode();
-    }
-
     private async Task<Uri> StartSchedulerAsync(StandIn sidecar)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
@@ -184,11 +167,12 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
             ["Urls"] = "http://127.0.0.1:0",
             ["DAPR_HTTP_ENDPOINT"] = sidecar.HttpEndpoint.ToString(),
             ["DAPR_GRPC_ENDPOINT"] = sidecar.GrpcEndpoint.ToString(),
+            // One snapshot for the whole test, however slow the machine: never fail open (which ignores prefixes).
             ["Scheduler:StalenessMs"] = "600000",
+            ["Scheduler:FailOpenAfterMs"] = "0",
             // Invocation through the stand-in on a loaded machine: the default 50 ms lookup budget would often run out.
             ["Scheduler:PrefixMatchTimeoutMs"] = "10000",
             [$"Scheduler:Pools:{PrecisePool}:RoutingStrategy"] = PoolAnnotations.StrategyPrecisePrefixCache,
-            [$"Scheduler:Pools:{ApproximatePool}:RoutingStrategy"] = PoolAnnotations.StrategyPrefixCache,
         });
         builder.Logging.ClearProviders();
         builder.AddServiceDefaults(AppIds.Scheduler);
