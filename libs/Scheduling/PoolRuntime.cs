@@ -30,6 +30,9 @@ internal sealed class PoolRuntime
     public SchedulingProfile Profile { get; set; } = null!;
     public bool UseQueueing { get; set; }
 
+    /// <summary>PRECISE_PREFIX_CACHE: prefix matches come from the engines' KV events (<c>/match-precise</c>).</summary>
+    public bool PrecisePrefix { get; set; }
+
     public int QueuedCount => Bands[0].Count + Bands[1].Count + Bands[2].Count;
 
     /// <summary>True when a request of <paramref name="band"/> or a higher-priority band waits.</summary>

@@ -46,7 +46,8 @@ public sealed partial class SchedulingService
     private static string? AdapterOf(ScheduleRequest request) =>
         string.IsNullOrEmpty(request.TargetModel) ? request.Model : request.TargetModel;
 
-    /// <summary>Asks the prefix index which candidates hold the prompt's leading blocks; errors and timeouts mean "no match".</summary>
+    /// <summary>Asks the prefix index which candidates hold the prompt's leading blocks (PRECISE_PREFIX_CACHE pools: the
+    /// precise lookup, when the index client offers it); errors and timeouts mean "no match".</summary>
     private async ValueTask<PrefixMatchResponse?> MatchAsync(ScheduleRequest request, PoolRuntime pool, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> candidates = request.Subset is { Count: > 0 } ? request.Subset : pool.Addresses;
@@ -56,7 +57,10 @@ public sealed partial class SchedulingService
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            return await _prefix!.MatchAsync(new PrefixMatchRequest(AdapterOf(request) ?? string.Empty, request.BlockHashes, candidates), linked.Token).ConfigureAwait(false);
+            var match = new PrefixMatchRequest(AdapterOf(request) ?? string.Empty, request.BlockHashes, candidates);
+            return pool.PrecisePrefix && _prefix is IPrecisePrefixIndexService precise
+                ? await precise.MatchPreciseAsync(match, linked.Token).ConfigureAwait(false)
+                : await _prefix!.MatchAsync(match, linked.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -211,6 +211,7 @@ public sealed partial class SchedulingService
             _ => _options.DefaultProfile,
         };
         pool.ProfileName = name;
+        pool.PrecisePrefix = strategy == PoolAnnotations.StrategyPrecisePrefixCache;
         pool.Profile = _profiles[name];
         pool.UseQueueing = queueing ?? _options.UseQueueing;
     }

@@ -34,6 +34,10 @@ internal sealed class EndpointFollower : ISequencerActions, IDisposable
     /// <summary>Incremented per replay request, so a stale timeout is ignored.</summary>
     public long ReplayId { get; private set; }
 
+    /// <summary>The publisher has answered (a live batch or a replay reply): until then nothing is written for the
+    /// endpoint and it is not marked followed, so a server that publishes no events keeps the approximate fallback.</summary>
+    public bool Heard { get; set; }
+
     public long BatchesApplied { get; private set; }
 
     public long Resets { get; private set; }

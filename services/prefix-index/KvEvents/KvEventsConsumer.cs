@@ -61,6 +61,14 @@ internal sealed partial class KvEventsConsumer : BackgroundService
     }
 
     private readonly HashSet<string> _followingNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _unanswered = new(StringComparer.Ordinal);
+
+    /// <summary>Replay requests to <paramref name="endpoint"/> that timed out (diagnostics: a publisher that is not there).</summary>
+    internal int UnansweredReplays(string endpoint)
+    {
+        lock (_gate)
+            return _unanswered.GetValueOrDefault(endpoint);
+    }
 
     /// <summary>Notes the endpoints of a pool snapshot (called by the endpoint-metrics subscription).</summary>
     public void Observe(PoolSnapshot snapshot)
@@ -119,14 +127,20 @@ internal sealed partial class KvEventsConsumer : BackgroundService
         switch (item.Kind)
         {
             case KvEventItemKind.Live:
+                f.Heard = true;
                 f.Sequencer.OnLive(item.Sequence, item.Payload);
                 break;
             case KvEventItemKind.Replay:
+                f.Heard = true;
                 f.Sequencer.OnReplay(item.Sequence, item.Payload);
                 break;
             default:
-                if (item.Sequence == f.ReplayId)
+                if (item.Sequence == f.ReplayId && f.Sequencer.Replaying)
+                {
+                    lock (_gate)
+                        _unanswered[f.Endpoint] = _unanswered.GetValueOrDefault(f.Endpoint) + 1;
                     f.Sequencer.OnReplayTimeout();
+                }
                 break;
         }
         _dirty.Add(f);
@@ -136,6 +150,9 @@ internal sealed partial class KvEventsConsumer : BackgroundService
     {
         foreach (var f in _dirty)
         {
+            // Not marked followed before its publisher answered: one that publishes nothing keeps the approximate fallback.
+            if (!f.Heard)
+                continue;
             var changes = f.Map.TakeChanges();
             if (changes.IsEmpty)
                 continue;
@@ -197,7 +214,7 @@ internal sealed partial class KvEventsConsumer : BackgroundService
                 Stop(address, f!);
             Start(address);
         }
-        else
+        else if (f!.Heard)
         {
             await KeepLiveAsync(address).ConfigureAwait(false);
         }

@@ -1,3 +1,4 @@
+using InferenceMesh.Contracts;
 using InferenceMesh.Prefix.Index;
 using InferenceMesh.Prefix.Index.Exact;
 using InferenceMesh.ServiceDefaults;
@@ -10,7 +11,7 @@ namespace InferenceMesh.PrefixIndex.KvEvents;
 internal static class KvEventsServiceCollectionExtensions
 {
     /// <summary>Section <c>KvEvents</c> (validated at start). With the redis backend the exact sets are readable
-    /// (<c>/prefix/match-precise</c>); with <c>KvEvents:Enabled</c> this replica also follows publishers and writes them.</summary>
+    /// (<c>/match-precise</c>; the routes answer the approximate match with other backends); with <c>KvEvents:Enabled</c> this replica also follows publishers and writes them.</summary>
     public static IServiceCollection AddKvEvents(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<KvEventsOptions>(KvEventsOptions.Section);
@@ -24,8 +25,10 @@ internal static class KvEventsServiceCollectionExtensions
         {
             services.AddSingleton(sp => new ExactBlockSets(sp.GetRequiredService<IConnectionMultiplexer>(),
                 sp.GetRequiredService<IOptions<PrefixIndexOptions>>().Value.KeyPrefix));
-            services.AddSingleton<PrecisePrefixMatcher>();
         }
+        // Mapped with every backend: without exact sets the precise routes answer the approximate match.
+        services.AddSingleton(sp => new PrecisePrefixMatcher(sp.GetRequiredService<IPrefixIndexService>(), sp.GetService<ExactBlockSets>(),
+            sp.GetRequiredService<ILogger<PrecisePrefixMatcher>>()));
         if (enabled)
         {
             services.AddSingleton<KvEventsConsumer>();

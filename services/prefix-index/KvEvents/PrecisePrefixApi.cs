@@ -6,21 +6,20 @@ using InferenceMesh.Prefix.Index;
 namespace InferenceMesh.PrefixIndex.KvEvents;
 
 /// <summary><c>POST /match-precise</c> and <c>POST /match-precise-and-record</c>: the bodies and answers of
-/// <c>/match</c> and <c>/match-and-record</c>, scored by <see cref="PrecisePrefixMatcher"/>. Mapped with the redis backend.</summary>
+/// <c>/match</c> and <c>/match-and-record</c>, scored by <see cref="PrecisePrefixMatcher"/> (the approximate match alone
+/// with a backend other than redis, which keeps no exact sets).</summary>
 internal static class PrecisePrefixApi
 {
     public static void Map(IEndpointRouteBuilder routes)
     {
-        if (routes.ServiceProvider.GetService<Prefix.Index.Exact.ExactBlockSets>() is null)
-            return;
         var app = routes.MapGroup("").RequireDaprAppToken(routes.ServiceProvider);
-        app.MapPost("/match-precise", async (HttpContext context, PrecisePrefixMatcher matcher) =>
+        app.MapPost("/" + PrefixIndexMethods.MatchPrecise, async (HttpContext context, PrecisePrefixMatcher matcher) =>
         {
             var request = await ReadAsync(context, ContractsJsonContext.Default.PrefixMatchRequest).ConfigureAwait(false);
             return request is null ? Problem("The body must be a PrefixMatchRequest JSON object.")
                 : await Guard(async () => await matcher.MatchAsync(request, context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
         });
-        app.MapPost("/match-precise-and-record", async (HttpContext context, PrecisePrefixMatcher matcher) =>
+        app.MapPost("/" + PrefixIndexMethods.MatchPreciseAndRecord, async (HttpContext context, PrecisePrefixMatcher matcher) =>
         {
             var request = await ReadAsync(context, ContractsJsonContext.Default.PrefixMatchAndRecordRequest).ConfigureAwait(false);
             return request is null ? Problem("The body must be a PrefixMatchAndRecordRequest JSON object.")

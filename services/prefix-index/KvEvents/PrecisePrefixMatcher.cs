@@ -8,9 +8,10 @@ namespace InferenceMesh.PrefixIndex.KvEvents;
 /// The PRECISE_PREFIX_CACHE strategy's prefix score: a candidate whose KV events are followed is matched against its
 /// engine's exact block set; one that publishes nothing (or whose writer is gone) falls back to the approximate index.
 /// The approximate record still happens (it is the fallback's data). Self-contained on purpose: a scorer plugin can wrap
-/// it as is. Exact-store failures degrade to the approximate answer.
+/// it as is. Exact-store failures degrade to the approximate answer; without an exact store (a backend other than redis)
+/// nobody's events are followed and every candidate scores from the approximate index.
 /// </summary>
-internal sealed partial class PrecisePrefixMatcher(IPrefixIndexService approximate, ExactBlockSets exact, ILogger<PrecisePrefixMatcher> logger)
+internal sealed partial class PrecisePrefixMatcher(IPrefixIndexService approximate, ExactBlockSets? exact, ILogger<PrecisePrefixMatcher> logger)
 {
     public async ValueTask<PrefixMatchResponse> MatchAsync(PrefixMatchRequest request, CancellationToken cancellationToken)
     {
@@ -26,7 +27,7 @@ internal sealed partial class PrecisePrefixMatcher(IPrefixIndexService approxima
 
     private async ValueTask<PrefixMatchResponse> MergeAsync(PrefixMatchResponse approx, IReadOnlyList<ulong> hashes, IReadOnlyList<string> candidates)
     {
-        if (hashes.Count == 0 || candidates.Count == 0)
+        if (exact is null || hashes.Count == 0 || candidates.Count == 0)
             return approx;
         int[] counts;
         try

@@ -1,5 +1,3 @@
-using System.Text;
-using InferenceMesh.VllmSim;
 using InferenceMesh.VllmSim.Http;
 
 namespace InferenceMesh.PrefixIndex.Tests.KvEvents;
@@ -14,14 +12,7 @@ public sealed class SimPublisherTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _fx = new KvEventsConsumerFixture();
-        _host = await SimFleetHost.StartAsync(new SimHostOptions
-        {
-            Servers = 1,
-            Port = 0,
-            TimeScale = 100,
-            KvEventsPortOffset = 1,
-            Server = new SimServerOptions { ModelName = KvTestText.Model, Profile = SimProfile.L20 with { NumGpuBlocks = 40 } },
-        });
+        _host = await KvTestSim.StartAsync(numGpuBlocks: 40);
     }
 
     public async Task DisposeAsync()
@@ -34,34 +25,23 @@ public sealed class SimPublisherTests : IAsyncLifetime
     public async Task Completions_on_the_simulator_appear_as_prompt_block_hashes_and_evictions_leave()
     {
         var endpoint = _host.BaseAddresses[0].Authority;
-        var publisher = _host.KvEventPublishers[0];
-        var consumer = await _fx.StartConsumerAsync(e => e == endpoint
-            ? (new Uri($"tcp://127.0.0.1:{publisher.PublisherPort}"), new Uri($"tcp://127.0.0.1:{publisher.ReplayPort}"))
-            : null);
+        var publisher = KvTestSim.Publisher(_host);
+        var consumer = await _fx.StartConsumerAsync(e => e == endpoint ? publisher : null);
         consumer.Observe(KvEventsConsumerFixture.Snapshot(endpoint));
         await Poll.UntilAsync(() => consumer.Following.Contains(endpoint), "the consumer to follow the simulator");
 
-        using var http = new HttpClient { BaseAddress = _host.BaseAddresses[0] };
         var first = KvTestText.Prompt(20, 3) + " and a tail";
-        await CompleteAsync(http, first);
+        await KvTestSim.CompleteAsync(_host, first);
         await _fx.UntilSetAsync(endpoint, KvTestText.PromptHashes(first), "the first prompt's three blocks");
 
         // 40 blocks: four more 10-block prompts push the first one out.
         for (var i = 0; i < 4; i++)
-            await CompleteAsync(http, KvTestText.Prompt(30 + i, 10));
+            await KvTestSim.CompleteAsync(_host, KvTestText.Prompt(30 + i, 10));
         await Poll.UntilAsync(async () =>
         {
             var held = await _fx.Sets.MembersAsync(endpoint);
             var cached = _host.Inspect(f => f.Servers[0].CachedBlocks);
             return held.Count == cached && !held.Overlaps(KvTestText.PromptHashes(first));
         }, "the set to follow the engine's evictions");
-    }
-
-    private static async Task CompleteAsync(HttpClient http, string prompt)
-    {
-        var body = $$"""{"model":"{{KvTestText.Model}}","prompt":"{{prompt}}","max_tokens":2}""";
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri("/v1/completions", UriKind.Relative), content);
-        response.EnsureSuccessStatusCode();
     }
 }

@@ -86,4 +86,29 @@ public sealed class KvEventsTests
         Assert.Equal(0, server.CachedBlocks);
         Assert.Equal(0, server.CachedPrefixTokens(Text("busy", 200)));
     }
+
+    [Fact]
+    public void ForceResetPrefixCache_while_busy_preempts_the_running_requests_clears_and_they_still_finish()
+    {
+        var server = Server();
+        var sink = new RecordingSink();
+        server.KvEvents = sink;
+        var cached = Text("cached", 400);
+        server.Submit(Request("first", cached, 2));
+        server.RunUntilIdle();
+        server.Submit(Request("r", Text("busy", 600), 50));
+        server.AdvanceTo(server.NowMs + 200);
+        Assert.True(server.NumRunning > 0 && server.CachedBlocks > 0);
+
+        server.ForceResetPrefixCache();
+        // Applied between steps: the step in flight ends first.
+        server.RunNextEvent();
+        Assert.Equal(1, sink.Cleared);
+        Assert.Equal(1, server.ForcedResets);
+        Assert.Equal(1, server.Preemptions);
+        Assert.Equal(0, server.CachedPrefixTokens(cached));
+        server.RunUntilIdle();
+        Assert.Equal(2, server.RequestsFinished);
+        Assert.Equal(server.CachedBlocks, sink.Held.Count);
+    }
 }

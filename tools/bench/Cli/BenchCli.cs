@@ -55,7 +55,8 @@ public static class BenchCli
             trace, workload, requests, policies, output, profile, servers, fleet, slow, stall, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale, endpoints,
         };
         var replicaArgs = new ReplicaArgs();
-        foreach (var o in replicaArgs.All)
+        var churnArgs = new CacheChurnArgs();
+        foreach (var o in replicaArgs.All.Concat(churnArgs.All))
         {
             cmd.Options.Add(o);
         }
@@ -128,7 +129,11 @@ public static class BenchCli
                 throw new UsageException("--replicas runs only in --mode virtual");
             }
 
-            var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries), Replicas: replicaOptions);
+            var resets = churnArgs.Resets(r, w, httpMode);
+            var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries), Replicas: replicaOptions,
+                ApproxIndexCapacity: churnArgs.ApproxCapacity(r));
+            var fleetInfo = SimFleetFactory.Describe(spec, layout, options.ScrapeIntervalMs);
+            fleetInfo = fleetInfo with { Profile = CacheChurnArgs.Describe(fleetInfo.Profile, resets, options.ApproxIndexCapacity) };
             Console.WriteLine(w.Description);
             foreach (var s in w.Skipped.Take(5))
             {
@@ -149,7 +154,7 @@ public static class BenchCli
                 ? ConsoleUi.WithProgress(names, w.Requests.Count, progress => Replay.Http.HttpReplayRunner.RunAsync(
                     w, names, spec, simProfile, external, r.GetValue(timeScale), options, source, r.GetValue(loadScale), progress, CancellationToken.None).GetAwaiter().GetResult())
                 : ConsoleUi.WithProgress(names, w.Requests.Count, progress => ReplayRunner.Run(
-                    w, names, spec, SimFleetFactory.Engines(layout), SimFleetFactory.Describe(spec, layout, options.ScrapeIntervalMs),
+                    w, names, spec, SimFleetFactory.Engines(layout, resets), fleetInfo,
                     options, source, r.GetValue(loadScale), progress));
             ConsoleUi.PrintResults(results);
             if (r.GetValue(output) is { Length: > 0 } outPath)

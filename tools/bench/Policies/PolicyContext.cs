@@ -17,4 +17,7 @@ public sealed record PolicyContext(
 {
     /// <summary>Set when the replay runs several picker replicas (<c>--replicas</c>); null for a single picker.</summary>
     public ReplicaContext? Replica { get; init; }
+
+    /// <summary>LRU capacity per server of the approximate prefix index (<c>--approx-capacity</c>); 0 = <see cref="KvBlocksPerServer"/>.</summary>
+    public int ApproxIndexCapacity { get; init; }
 }

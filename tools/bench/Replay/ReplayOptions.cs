@@ -6,9 +6,11 @@ namespace InferenceMesh.Bench.Replay;
 /// <param name="KeepSeries">Keep time series for charts in the JSON.</param>
 /// <param name="MaxSeriesPoints">Cap on points per series (downsampled beyond).</param>
 /// <param name="Replicas">Picker replicas of a virtual replay; null = one picker, no propagation delays.</param>
+/// <param name="ApproxIndexCapacity">LRU capacity per server of the approximate prefix index; 0 = the servers' real KV.</param>
 public sealed record ReplayOptions(
     int Seed = 1,
     double ScrapeIntervalMs = 50,
     bool KeepSeries = true,
     int MaxSeriesPoints = 600,
-    ReplicaOptions? Replicas = null);
+    ReplicaOptions? Replicas = null,
+    int ApproxIndexCapacity = 0);

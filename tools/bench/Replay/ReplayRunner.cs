@@ -30,7 +30,10 @@ public static class ReplayRunner
         {
             var engine = engineFactory(fleet);
             var context = new PolicyContext(
-                engine.Addresses, options.Seed, fleetInfo.BlockSize, fleetInfo.KvBlocksPerServer, fleetInfo.MaxLoras, new SimulatedTimeProvider(engine));
+                engine.Addresses, options.Seed, fleetInfo.BlockSize, fleetInfo.KvBlocksPerServer, fleetInfo.MaxLoras, new SimulatedTimeProvider(engine))
+            {
+                ApproxIndexCapacity = options.ApproxIndexCapacity,
+            };
             var replicas = options.Replicas ?? ReplicaOptions.OnePicker;
             var shared = new Dictionary<string, object>(StringComparer.Ordinal);
             var kvAttached = false;

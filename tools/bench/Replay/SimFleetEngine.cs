@@ -6,7 +6,7 @@ using InferenceMesh.VllmSim;
 namespace InferenceMesh.Bench.Replay;
 
 /// <summary>The in-process simulated vLLM fleet (tools/vllm-sim) behind <see cref="IFleetEngine"/>: virtual time, no sockets.</summary>
-internal sealed class SimFleetEngine : IFleetEngine, IFleetOracle
+internal sealed partial class SimFleetEngine : IFleetEngine, IFleetOracle
 {
     private readonly SimFleet fleet;
     private readonly string[] addresses;
@@ -32,7 +32,7 @@ internal sealed class SimFleetEngine : IFleetEngine, IFleetOracle
 
     public double NowMs => fleet.NowMs;
 
-    public double NextEventMs => fleet.NextEventMs;
+    public double NextEventMs => Math.Min(fleet.NextEventMs, NextResetMs);
 
     public IFleetOracle Oracle => this;
 
@@ -63,9 +63,9 @@ internal sealed class SimFleetEngine : IFleetEngine, IFleetOracle
             fleet.Servers[i].KvEvents = subscriber.SinkFor(i);
     }
 
-    public void AdvanceTo(double timeMs) => fleet.AdvanceTo(timeMs);
+    public void AdvanceTo(double timeMs) => AdvanceWithResets(timeMs);
 
-    public void RunNextEvent() => fleet.RunNextEvent();
+    public void RunNextEvent() => RunNextWithResets();
 
     public void Submit(int server, EngineRequest request)
     {

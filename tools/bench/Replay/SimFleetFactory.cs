@@ -22,6 +22,15 @@ public static class SimFleetFactory
     /// <summary>A factory giving a fresh fleet of <paramref name="layout"/>'s servers per policy.</summary>
     public static Func<FleetSpec, IFleetEngine> Engines(FleetLayout layout) => spec => SimFleetEngine.Create(spec, layout);
 
+    /// <summary>As <see cref="Engines(FleetLayout)"/>, each fleet losing prefix caches on <paramref name="resets"/> (null = never).</summary>
+    public static Func<FleetSpec, IFleetEngine> Engines(FleetLayout layout, CacheResetSchedule? resets) => spec =>
+    {
+        var engine = SimFleetEngine.Create(spec, layout);
+        if (resets is not null)
+            engine.ScheduleCacheResets(resets);
+        return engine;
+    };
+
     /// <summary>The fleet block of the JSON.</summary>
     public static FleetInfo Describe(FleetSpec spec, SimProfile profile, double scrapeIntervalMs)
     {

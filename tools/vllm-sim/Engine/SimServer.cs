@@ -212,6 +212,7 @@ public sealed partial class SimServer
     {
         if (_inFlight)
             FinishStep();
+        ApplyPendingReset();
         StartStep();
         if (_finished.Count > 0)
             NotifyFinished();

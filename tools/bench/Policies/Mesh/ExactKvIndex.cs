@@ -7,7 +7,9 @@ namespace InferenceMesh.Bench.Policies.Mesh;
 /// AllBlocksCleared take away), which is what the prefix-index service keeps in Redis from the ZMQ events. In the bench
 /// the engine's block hashes are the request's own chain (the replay builds prompts from them), so no token mapping is
 /// needed. Events apply in the next pick's view; a pick is also remembered for <see cref="SpeculativeMs"/> (until the engine
-/// has computed the prompt and reported it), or a burst of one prefix would scatter before the first prefill ends.
+/// has computed the prompt and reported it), or a burst of one prefix would scatter before the first prefill ends. The
+/// service's <c>/match-precise</c> keeps no such record (a followed endpoint scores from its events alone): construct
+/// with <c>speculative: false</c> to measure that.
 /// </summary>
 internal sealed class ExactKvIndex : IBenchPrefixIndex
 {
@@ -16,11 +18,13 @@ internal sealed class ExactKvIndex : IBenchPrefixIndex
 
     private readonly EndpointSet[] _sets;
     private readonly TimeProvider _time;
+    private readonly bool _speculative;
 
-    public ExactKvIndex(int endpoints, int maxBlocks, TimeProvider time)
+    public ExactKvIndex(int endpoints, int maxBlocks, TimeProvider time, bool speculative = true)
     {
         MaxBlocks = maxBlocks;
         _time = time;
+        _speculative = speculative;
         _sets = new EndpointSet[endpoints];
         for (var i = 0; i < endpoints; i++)
             _sets[i] = new EndpointSet();
@@ -55,6 +59,8 @@ internal sealed class ExactKvIndex : IBenchPrefixIndex
 
     public void Record(int endpoint, IReadOnlyList<ulong> hashes)
     {
+        if (!_speculative)
+            return;
         var set = _sets[endpoint];
         var until = NowMs() + SpeculativeMs;
         var n = Math.Min(hashes.Count, MaxBlocks);

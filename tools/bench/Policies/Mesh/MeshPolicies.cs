@@ -77,7 +77,7 @@ internal static class MeshPolicies
             DefaultTtlMs = BenchTtlMs,
             Slo = new SloOptions { DefaultTtftMs = ttftSloMs, ShedStandard = shedStandard },
         };
-        var capacity = c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
+        var capacity = c.ApproxIndexCapacity > 0 ? c.ApproxIndexCapacity : c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null);
     }
 

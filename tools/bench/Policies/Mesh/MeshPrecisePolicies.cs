@@ -20,9 +20,13 @@ internal static class MeshPrecisePolicies
             c => Create("mesh-precise", c, PoolAnnotations.StrategyPrefixCache));
         PolicyRegistry.Register("mesh-predicted-precise", "InferenceMesh PREDICTED_TTFT with exact per-server block sets from KV events",
             c => Create("mesh-predicted-precise", c, SchedulerOptions.PredictedTtftProfile));
+        PolicyRegistry.Register("mesh-precise-events-only", "mesh-precise without the bench's 10 s speculative record of picks: a followed server scores from its KV events alone, as prefix-index /match-precise answers",
+            c => Create("mesh-precise-events-only", c, PoolAnnotations.StrategyPrefixCache, speculative: false));
+        PolicyRegistry.Register("mesh-predicted-precise-events-only", "mesh-predicted-precise without the speculative record (events alone, as /match-precise)",
+            c => Create("mesh-predicted-precise-events-only", c, SchedulerOptions.PredictedTtftProfile, speculative: false));
     }
 
-    private static MeshPrecisePolicy Create(string name, PolicyContext c, string profile)
+    private static MeshPrecisePolicy Create(string name, PolicyContext c, string profile, bool speculative = true)
     {
         var options = new SchedulerOptions
         {
@@ -30,6 +34,6 @@ internal static class MeshPrecisePolicies
             PrefixCacheProfile = profile,
             DefaultTtlMs = BenchTtlMs,
         };
-        return new MeshPrecisePolicy(name, c, options, profile, MaxBlocks);
+        return new MeshPrecisePolicy(name, c, options, profile, MaxBlocks, speculative);
     }
 }

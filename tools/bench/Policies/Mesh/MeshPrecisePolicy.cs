@@ -9,12 +9,12 @@ internal sealed class MeshPrecisePolicy : IKvEventSubscriber, IDisposable
     private readonly MeshPolicy _inner;
     private readonly ExactKvIndex _index;
 
-    public MeshPrecisePolicy(string name, PolicyContext context, SchedulerOptions options, string profile, int maxBlocks)
+    public MeshPrecisePolicy(string name, PolicyContext context, SchedulerOptions options, string profile, int maxBlocks, bool speculative = true)
     {
         // One exact index for every replica of a run: the engines' events are the same truth for all (the sets in Redis).
         _index = context.Replica is { } r
-            ? r.Shared("mesh-exact-index", () => new ExactKvIndex(context.Endpoints.Count, maxBlocks, context.TimeProvider))
-            : new ExactKvIndex(context.Endpoints.Count, maxBlocks, context.TimeProvider);
+            ? r.Shared("mesh-exact-index-" + speculative, () => new ExactKvIndex(context.Endpoints.Count, maxBlocks, context.TimeProvider, speculative))
+            : new ExactKvIndex(context.Endpoints.Count, maxBlocks, context.TimeProvider, speculative);
         _inner = new MeshPolicy(name, context, options, profile, _index);
     }
 

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using InferenceMesh.Bench.Replay;
+using InferenceMesh.Bench.Workloads;
+
+namespace InferenceMesh.Bench.Cli;
+
+/// <summary>The options of <c>bench replay</c> that make the approximate prefix index go stale (virtual mode):
+/// prefix-cache losses mid-run and an index capacity that does not match the servers' KV.</summary>
+internal sealed class CacheChurnArgs
+{
+    private readonly Option<double> resetEvery = new("--cache-reset-every")
+    {
+        Description = "Every S simulated seconds one server, in turn, loses its whole prefix cache (a restart, a weight update, vLLM's reset_prefix_cache with reset_running_requests): its running requests recompute and it reports AllBlocksCleared; until the last arrival (0 = never; virtual mode, open-loop workloads)",
+    };
+
+    private readonly Option<int> approxCapacity = new("--approx-capacity")
+    {
+        Description = "LRU capacity per server, in blocks, of the mesh policies' approximate prefix index (0 = each server's real KV blocks, as prefix-index learns them from the metrics snapshots; 31250 = its DefaultCapacity when no snapshot reaches it)",
+    };
+
+    public IEnumerable<Option> All => [resetEvery, approxCapacity];
+
+    /// <summary>The reset schedule, or null when none was asked for.</summary>
+    public CacheResetSchedule? Resets(ParseResult r, Workload workload, bool httpMode)
+    {
+        var seconds = r.GetValue(resetEvery);
+        if (seconds == 0)
+        {
+            return null;
+        }
+
+        if (!(seconds > 0) || double.IsInfinity(seconds))
+        {
+            throw new UsageException("--cache-reset-every must be a number of seconds > 0");
+        }
+
+        if (httpMode || workload.Mode != ArrivalMode.OpenLoop)
+        {
+            throw new UsageException("--cache-reset-every runs only in --mode virtual with an open-loop workload");
+        }
+
+        var last = 0.0;
+        foreach (var q in workload.Requests)
+        {
+            last = Math.Max(last, q.ArrivalMs);
+        }
+
+        return new CacheResetSchedule(seconds * 1000, last);
+    }
+
+    /// <summary>The approximate index's capacity per server (0 = the servers' real KV).</summary>
+    public int ApproxCapacity(ParseResult r) => r.GetValue(approxCapacity) switch
+    {
+        < 0 => throw new UsageException("--approx-capacity must be >= 0 blocks"),
+        var c => c,
+    };
+
+    /// <summary>The fleet description with the churn appended.</summary>
+    public static string Describe(string fleet, CacheResetSchedule? resets, int approxCapacity)
+    {
+        var s = fleet;
+        if (resets is not null)
+        {
+            s += string.Create(CultureInfo.InvariantCulture, $"; one server's prefix cache reset every {resets.EveryMs / 1000:0.###} s (in turn)");
+        }
+
+        if (approxCapacity > 0)
+        {
+            s += string.Create(CultureInfo.InvariantCulture, $"; approximate index capacity {approxCapacity} blocks per server");
+        }
+
+        return s;
+    }
+}
