@@ -195,14 +195,16 @@ public sealed partial class SchedulingService
     }
 
     /// <summary>Gives each endpoint of <paramref name="pool"/> this replica's slot in the split, rotated by the endpoint's
-    /// place in the snapshot so the remainder of an uneven split does not always fall to the same replica.</summary>
+    /// place in the snapshot and by the snapshot's sequence (both the same on every replica), so the first free place of an
+    /// endpoint — often the only one under load — goes to each replica in turn rather than always to the same one.</summary>
     private void ShareHeadroom(PoolRuntime pool)
     {
         var endpoints = pool.Endpoints;
+        var turn = (int)(Math.Max(0, pool.SnapshotSequence) % _liveReplicas);
         for (var i = 0; i < endpoints.Length; i++)
         {
             endpoints[i].ShareReplicas = _liveReplicas;
-            endpoints[i].ShareSlot = (_rank + i) % _liveReplicas;
+            endpoints[i].ShareSlot = (_rank + turn + i) % _liveReplicas;
         }
     }
 

@@ -20,8 +20,8 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     private readonly TimeProvider _clock;
     private readonly string _replicaId;
     private readonly InFlightFeed? _feed;
+    private readonly SnapshotSequences _sequences;
     private EndpointMetrics? _lastSeen;
-    private long _sequence;
     private int _feedCursor;
     private long _scheduled;
 
@@ -43,6 +43,8 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
             _feed = r.Shared("inflight-feed", () => new InFlightFeed(r.EventDelayMs));
             _feedCursor = _feed.Count;
         }
+        // One collector's sequence numbers, the same on every replica (a replica may skip snapshots it was not asked between).
+        _sequences = context.Replica is { } shared ? shared.Shared("snapshot-sequences", () => new SnapshotSequences()) : new SnapshotSequences();
         _scheduler = new SchedulingService(options, context.TimeProvider, new Random(context.Seed), _replicaId);
         _scheduler.ConfigurePool(Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = profile });
     }
@@ -149,7 +151,7 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
             var published = 0L;
             foreach (var m in fleet.Metrics)
                 published = Math.Max(published, m.ScrapedAtUnixMs);
-            _scheduler.ApplySnapshot(new PoolSnapshot(Pool, "bench", ++_sequence, published, fleet.Metrics));
+            _scheduler.ApplySnapshot(new PoolSnapshot(Pool, "bench", _sequences.Of(published), published, fleet.Metrics));
         }
         _scheduler.Tick();
         AnnounceReleased();
