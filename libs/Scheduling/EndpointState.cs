@@ -26,6 +26,16 @@ internal sealed class EndpointState(string address)
     /// gate need not wait a whole scrape interval to see the room.</summary>
     public int FreedSinceSnapshot;
 
+    /// <summary>The part of <see cref="SinceSnapshot"/> that other replicas dispatched (their events on the fan-out topic).</summary>
+    public int RemoteSinceSnapshot;
+
+    /// <summary>Live scheduler replicas splitting this endpoint's scraped queue headroom (1 = this one alone).</summary>
+    public int ShareReplicas = 1;
+
+    /// <summary>This replica's place in the split, 0 ≤ slot &lt; <see cref="ShareReplicas"/>: of the free queue places,
+    /// counted from the scraped queue up, this replica takes the ones at <c>slot</c>, <c>slot + ShareReplicas</c>, …</summary>
+    public int ShareSlot;
+
     /// <summary>This replica's dispatches not completed.</summary>
     public int InFlight;
 
@@ -51,6 +61,21 @@ internal sealed class EndpointState(string address)
     /// <summary>Requests queued at the server as this replica can tell now: the scraped queue less the slots freed since,
     /// plus its own dispatches the scrape could not see.</summary>
     public int EffectiveWaiting => Math.Max(0, Waiting - FreedSinceSnapshot) + SinceSnapshot;
+
+    /// <summary>The queue the gate must assume for this replica's next dispatch when <see cref="ShareReplicas"/> replicas
+    /// spend the same snapshot's headroom at once, each unseen by the others until their events arrive: every one of
+    /// this replica's dispatches since the scrape stands for one of each replica, so its next free place is the
+    /// <c>ShareSlot + ShareReplicas × own</c>-th above the scraped queue. The replicas' places interleave and together
+    /// fill exactly the headroom one replica would fill. 0 when not split or while this replica's own completions since
+    /// the scrape (room it freed itself) exceed its dispatches.</summary>
+    public int SharedWaiting
+    {
+        get
+        {
+            var own = SinceSnapshot - RemoteSinceSnapshot - FreedSinceSnapshot;
+            return ShareReplicas <= 1 || own < 0 ? 0 : Waiting + ShareSlot + (ShareReplicas * own);
+        }
+    }
 
     public bool IsFresh(long nowMs, int stalenessMs) => Health == EndpointHealth.Healthy && nowMs - ScrapedAtMs <= stalenessMs;
 }

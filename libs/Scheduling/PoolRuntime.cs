@@ -77,6 +77,7 @@ internal sealed class PoolRuntime
             }
             state.Update(m);
             state.SinceSnapshot = 0;
+            state.RemoteSinceSnapshot = 0;
             state.InFlight = 0;
             next[n] = state;
             addresses[n] = m.Address;

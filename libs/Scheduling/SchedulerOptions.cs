@@ -67,6 +67,12 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(0, 3_600_000)]
     public int FailOpenAfterMs { get; set; } = 1000;
 
+    /// <summary>With in-flight sharing, another scheduler replica counts as live while its latest dispatch event is at most this
+    /// old; the live replicas split each snapshot's queue headroom between them (docs/scheduler.md, "Several replicas").
+    /// 0 = no split (every replica may spend all of it).</summary>
+    [Range(0, 3_600_000)]
+    public int ReplicaLivenessMs { get; set; } = 2000;
+
     /// <summary>Seed of the tie-break randomness; null = random per process.</summary>
     public int? RandomSeed { get; set; }
 

@@ -4,10 +4,29 @@ namespace InferenceMesh.Scheduling;
 
 /// <summary>In-flight load across replicas: another replica's dispatch counts in the endpoint's load from the moment its
 /// event arrives until a snapshot scraped after the dispatch shows it (or its completion arrives), exactly as this
-/// replica's own dispatches count. Without it R replicas can overshoot a server by R × the headroom between scrapes.</summary>
+/// replica's own dispatches count. Without it R replicas can overshoot a server by R × the headroom between scrapes.
+/// The events come late, though: every replica gets the same snapshot at about the same moment and releases its queue at
+/// once, before any of the others' dispatches arrive. So the replicas live on the topic (those that sent a dispatch in
+/// the last <c>ReplicaLivenessMs</c>, and this one) split each snapshot's headroom: each takes every N-th free queue
+/// place of an endpoint (<see cref="EndpointState.SharedWaiting"/>), and together they fill what one replica would.</summary>
 public sealed partial class SchedulingService
 {
     private readonly Dictionary<string, InFlightEntry> _remote = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _senders = new(StringComparer.Ordinal);
+    private readonly List<string> _expiredSenders = [];
+    private int _liveReplicas = 1;
+    private int _rank;
+
+    /// <summary>Scheduler replicas splitting the queue headroom now: this one and those whose dispatch events arrived in
+    /// the last <c>ReplicaLivenessMs</c> (as of the latest snapshot or new sender).</summary>
+    public int LiveReplicas
+    {
+        get
+        {
+            lock (_gate)
+                return _liveReplicas;
+        }
+    }
 
     /// <summary>Dispatches of other replicas counted now (not yet in a snapshot, not completed).</summary>
     public int RemoteInFlight
@@ -30,6 +49,7 @@ public sealed partial class SchedulingService
             return false;
         lock (_gate)
         {
+            NoteSenderLocked(decision.SchedulerReplica);
             if (_disposed || !_pools.TryGetValue(decision.Pool, out var pool) || FindEndpoint(pool, decision.Endpoint) is not { } endpoint
                 || decision.DecidedAtUnixMs < endpoint.ScrapedAtMs)
                 return false;
@@ -39,6 +59,7 @@ public sealed partial class SchedulingService
                 FreeRemote(previous!);
             _remote[decision.RequestId] = new InFlightEntry(pool, endpoint, decision.DecidedAtUnixMs);
             endpoint.SinceSnapshot++;
+            endpoint.RemoteSinceSnapshot++;
             // The prefill it sent joins the endpoint's virtual queue, which a scrape shows as one running request.
             if (!redelivered && double.IsFinite(decision.PrefillMs) && decision.PrefillMs > 0)
                 endpoint.BacklogUntilMs = Math.Max(endpoint.BacklogUntilMs, decision.DecidedAtUnixMs) + decision.PrefillMs;
@@ -68,9 +89,11 @@ public sealed partial class SchedulingService
     }
 
     /// <summary>After a snapshot of <paramref name="pool"/>: remote dispatches the scrape shows are forgotten, the rest
-    /// count again on top of the scraped numbers. Caller holds the gate.</summary>
+    /// count again on top of the scraped numbers, and the live replicas split the new headroom. Caller holds the gate.</summary>
     private void RecountRemoteLocked(PoolRuntime pool)
     {
+        ForgetSilentSendersLocked(NowMs());
+        ShareHeadroom(pool);
         if (_remote.Count == 0)
             return;
         List<string>? covered = null;
@@ -80,7 +103,10 @@ public sealed partial class SchedulingService
                 continue;
             var e = entry.Endpoint;
             if (entry.DispatchedAtMs >= e.ScrapedAtMs && FindEndpoint(pool, e.Address) == e)
+            {
                 e.SinceSnapshot++;
+                e.RemoteSinceSnapshot++;
+            }
             else
                 (covered ??= []).Add(id);
         }
@@ -116,7 +142,70 @@ public sealed partial class SchedulingService
     {
         var e = entry.Endpoint;
         if (entry.DispatchedAtMs >= e.ScrapedAtMs)
+        {
             e.SinceSnapshot = Math.Max(0, e.SinceSnapshot - 1);
+            e.RemoteSinceSnapshot = Math.Max(0, e.RemoteSinceSnapshot - 1);
+        }
+    }
+
+    /// <summary>Another replica sent a dispatch event, so it is live; a replica this one did not know of joins the split at
+    /// once, not from the next snapshot. Caller holds the gate.</summary>
+    private void NoteSenderLocked(string? replica)
+    {
+        if (_options.ReplicaLivenessMs == 0 || string.IsNullOrEmpty(replica))
+            return;
+        var known = _senders.ContainsKey(replica);
+        _senders[replica] = NowMs();
+        if (!known)
+            ShareHeadroomLocked();
+    }
+
+    /// <summary>Drops the replicas whose latest dispatch event is older than <c>ReplicaLivenessMs</c> (stopped, or idle:
+    /// either way they spend no headroom now) and recounts the split. Caller holds the gate.</summary>
+    private void ForgetSilentSendersLocked(long nowMs)
+    {
+        if (_senders.Count == 0)
+            return;
+        _expiredSenders.Clear();
+        foreach (var (id, lastMs) in _senders)
+        {
+            if (nowMs - lastMs > _options.ReplicaLivenessMs)
+                _expiredSenders.Add(id);
+        }
+        if (_expiredSenders.Count == 0)
+            return;
+        foreach (var id in _expiredSenders)
+            _senders.Remove(id);
+        ShareHeadroomLocked();
+    }
+
+    /// <summary>Recounts the live replicas and this one's rank among them (ordinal order of the ids, the same on every
+    /// replica) and gives every pool's endpoints their split. Caller holds the gate.</summary>
+    private void ShareHeadroomLocked()
+    {
+        _liveReplicas = 1 + _senders.Count;
+        _rank = 0;
+        foreach (var id in _senders.Keys)
+        {
+            if (string.CompareOrdinal(id, ReplicaId) < 0)
+                _rank++;
+        }
+        foreach (var pool in _pools.Values)
+            ShareHeadroom(pool);
+    }
+
+    /// <summary>Gives each endpoint of <paramref name="pool"/> this replica's slot in the split, rotated by the endpoint's
+    /// place in the snapshot and by the snapshot's sequence (both the same on every replica), so the first free place of an
+    /// endpoint — often the only one under load — goes to each replica in turn rather than always to the same one.</summary>
+    private void ShareHeadroom(PoolRuntime pool)
+    {
+        var endpoints = pool.Endpoints;
+        var turn = (int)(Math.Max(0, pool.SnapshotSequence) % _liveReplicas);
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            endpoints[i].ShareReplicas = _liveReplicas;
+            endpoints[i].ShareSlot = (_rank + turn + i) % _liveReplicas;
+        }
     }
 
     private static EndpointState? FindEndpoint(PoolRuntime pool, string address)

@@ -54,13 +54,14 @@ internal static class Scorers
     /// not close the gate: a server queues exactly when it cannot admit (KV, max_num_seqs or token budget), so its queue
     /// is the direct signal of "no room"; a KV threshold held requests the server would have started, and gave the
     /// Standard band a P99 1.35 x the no-queue variant's under overload (docs/benchmarks/overload.md).
-    /// Stale or unhealthy endpoints are infinitely saturated.
+    /// With several live replicas splitting the headroom (in-flight sharing), the queue this replica's share assumes when
+    /// that is longer (<see cref="EndpointState.SharedWaiting"/>). Stale or unhealthy endpoints are infinitely saturated.
     /// </summary>
     public static double GateSaturation(EndpointState e, long nowMs, SchedulerOptions o)
     {
         if (!e.IsFresh(nowMs, o.StalenessMs))
             return double.PositiveInfinity;
-        return e.EffectiveWaiting / o.QueueThreshold;
+        return Math.Max(e.EffectiveWaiting, e.SharedWaiting) / o.QueueThreshold;
     }
 
     public static bool IsSaturated(EndpointState e, long nowMs, SchedulerOptions o) => Saturation(e, nowMs, o) > 1.0;

@@ -13,8 +13,6 @@ public sealed class ReplicaQualityTests(ReplicaEnsembles ensembles, ITestOutputH
 {
     private const int Conversations = 12;
     private const int Turns = 5;
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(120) };
-
     [Fact]
     public async Task ThreeReplicasOfEachPart_PrefixHitRate_WithinTwoPointsOfOneReplica()
     {
@@ -35,7 +33,7 @@ public sealed class ReplicaQualityTests(ReplicaEnsembles ensembles, ITestOutputH
     /// for one replica), which hid what this test is about: whether a turn finds the replica-shared prefix.</summary>
     private static async Task<double> HitRateAsync(DistributedEnsemble ensemble)
     {
-        var (hits0, queries0) = await PrefixCountersAsync(ensemble);
+        var (hits0, queries0) = await PrefixWorkload.CountersAsync(ensemble);
         var tag = Guid.NewGuid().ToString("N");
         var next = -1;
 
@@ -44,42 +42,15 @@ public sealed class ReplicaQualityTests(ReplicaEnsembles ensembles, ITestOutputH
             int c;
             while ((c = Interlocked.Increment(ref next)) < Conversations)
             {
-                var history = new List<(string Role, string Content)>
-                {
-                    ("system", $"Conversation {tag}-{c.ToString(CultureInfo.InvariantCulture)}. " + string.Concat(Enumerable.Repeat("Answer briefly and precisely. ", 60))),
-                };
+                var history = PrefixWorkload.Start(tag, c);
                 for (var turn = 0; turn < Turns; turn++)
-                {
-                    history.Add(("user", $"Question {turn.ToString(CultureInfo.InvariantCulture)}: " + new string('q', 200)));
-                    var r = await OpenAi.SendAsync(Http, ensemble.RetryingGateway, DistributedEnsemble.Model, history, stream: turn % 2 == 0, maxTokens: 16);
-                    Assert.True(r.Status == 200, $"conversation {c} turn {turn}: HTTP {r.Status} {r.Body}\n{ensemble.Logs()}");
-                    history.Add(("assistant", r.Content));
-                }
+                    await PrefixWorkload.TurnAsync(ensemble, ensemble.RetryingGateway, history, turn);
             }
         }
 
         await Worker();
-        var (hits1, queries1) = await PrefixCountersAsync(ensemble);
+        var (hits1, queries1) = await PrefixWorkload.CountersAsync(ensemble);
         Assert.True(queries1 > queries0, "the servers counted no prefix-cache queries");
         return (hits1 - hits0) / (queries1 - queries0);
     }
-
-    private static async Task<(double Hits, double Queries)> PrefixCountersAsync(DistributedEnsemble ensemble)
-    {
-        double hits = 0, queries = 0;
-        foreach (var endpoint in ensemble.Endpoints)
-        {
-            var text = await Http.GetStringAsync(new Uri($"http://{endpoint}/metrics"));
-            foreach (var line in text.Split('\n'))
-            {
-                if (line.StartsWith("vllm:prefix_cache_hits_total", StringComparison.Ordinal))
-                    hits += Value(line);
-                else if (line.StartsWith("vllm:prefix_cache_queries_total", StringComparison.Ordinal))
-                    queries += Value(line);
-            }
-        }
-        return (hits, queries);
-    }
-
-    private static double Value(string line) => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
 }

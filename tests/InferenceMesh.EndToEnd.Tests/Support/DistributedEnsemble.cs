@@ -33,6 +33,7 @@ public class DistributedEnsemble : IAsyncLifetime
     private readonly Dictionary<string, List<Uri>> _replicas = new(StringComparer.Ordinal);
     private readonly List<ServiceProcess> _processes = [];
     private readonly List<GatewayHost> _gateways = [];
+    private readonly List<GatewayHost> _lateGateways = [];
     private RedisServerProcess? _redis;
     private OtlpReceiver? _otlp;
     private SimFleetHost? _fleet;
@@ -40,6 +41,7 @@ public class DistributedEnsemble : IAsyncLifetime
     private readonly Dictionary<string, string> _schedulerEnv = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _collectorEnv = new(StringComparer.Ordinal);
     private string? _tempDir;
+    private string? _poolFile;
     private SimFleetHost? _extraServer;
 
     public DistributedEnsemble()
@@ -128,7 +130,7 @@ public class DistributedEnsemble : IAsyncLifetime
             ExtraEndpoint = _extraServer.BaseAddresses[0].Authority;
             Endpoints = [.. Endpoints, ExtraEndpoint];
         }
-        var poolFile = Path.Combine(_tempDir, "pool.yaml");
+        var poolFile = _poolFile = Path.Combine(_tempDir, "pool.yaml");
         // The pool file is the one source of pool settings for every service: endpoints (collector), the PREFIX_CACHE
         // annotation (scheduler) and an InferenceModel alias of the adapter (ext-proc), as with `dapr run -f .`.
         await File.WriteAllTextAsync(poolFile, Embedded.Ensemble.EmbeddedEnsemble.PoolFile(Pool, Endpoints) + $$"""
@@ -167,18 +169,7 @@ public class DistributedEnsemble : IAsyncLifetime
         for (var i = 0; i < _topology.ExtProcs; i++)
         {
             // Port 0 for both listeners: the bound ports are read back, so no port can be taken between choice and bind.
-            starts.Add(StartReplicaAsync("ext-proc", $"ext-proc-{i}", "InferenceMesh.ExtProc", new()
-            {
-                ["ExtProc__ListenAddress"] = "127.0.0.1",
-                ["ExtProc__GrpcPort"] = "0",
-                ["ExtProc__HttpPort"] = "0",
-                ["ExtProc__HealthPort"] = "0",
-                ["ExtProc__MetricsPort"] = "0",
-                ["ExtProc__SecureServing"] = "false",
-                ["ExtProc__Pool"] = Pool,
-                ["Discovery__Mode"] = "File",
-                ["Discovery__PoolFile"] = poolFile,
-            }, urls: false));
+            starts.Add(StartReplicaAsync("ext-proc", $"ext-proc-{i}", "InferenceMesh.ExtProc", ExtProcEnvironment(poolFile), urls: false));
         }
         var started = await Task.WhenAll(starts);
         for (var i = firstScheduler; i < firstScheduler + _topology.Schedulers; i++)
@@ -216,6 +207,41 @@ public class DistributedEnsemble : IAsyncLifetime
         }
     }
 
+    private static Dictionary<string, string> ExtProcEnvironment(string poolFile) => new()
+    {
+        // Port 0 for every listener: the bound ports are read back, so no port can be taken between choice and bind.
+        ["ExtProc__ListenAddress"] = "127.0.0.1",
+        ["ExtProc__GrpcPort"] = "0",
+        ["ExtProc__HttpPort"] = "0",
+        ["ExtProc__HealthPort"] = "0",
+        ["ExtProc__MetricsPort"] = "0",
+        ["ExtProc__SecureServing"] = "false",
+        ["ExtProc__Pool"] = Pool,
+        ["Discovery__Mode"] = "File",
+        ["Discovery__PoolFile"] = poolFile,
+    };
+
+    /// <summary>A replica pair joining mid-run: one more scheduler (and sidecar, subscribed like the others: snapshots,
+    /// completions, the other replicas' dispatches) and one more ext-proc whose sidecar invokes only that scheduler, with a
+    /// gateway in front of it. The running ext-procs keep resolving the schedulers they had, so every request through the
+    /// returned gateway, and only those, is decided by the new scheduler. Returns once the new scheduler holds a fresh
+    /// snapshot and a first request went through (a cold start reads the pool from the state store).</summary>
+    public async Task<(Uri Gateway, Uri Scheduler)> StartLatePairAsync()
+    {
+        var scheduler = await StartReplicaAsync("scheduler", $"scheduler-{ProcessesOf("scheduler").Count}", "InferenceMesh.Scheduler", new(_schedulerEnv), register: false);
+        var extProc = await StartReplicaAsync("ext-proc", $"ext-proc-{ProcessesOf("ext-proc").Count}", "InferenceMesh.ExtProc", ExtProcEnvironment(_poolFile!), urls: false,
+            resolver: appId => appId == "scheduler" ? [scheduler.Address] : ResolveReplicas(appId));
+        var gateway = await GatewayHost.StartAsync(new GatewayOptions { Port = 0, ExtProcAddress = extProc.Grpc!.ToString().TrimEnd('/'), RequestTimeoutSeconds = 120 });
+        lock (_lateGateways)
+            _lateGateways.Add(gateway);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        await Poll.UntilSucceedsAsync(() => PoolIsFreshAsync(http, scheduler.Address), $"the late scheduler {scheduler.Address} to hold a fresh snapshot", StartTimeout);
+        await Poll.UntilSucceedsAsync(async () =>
+            (await OpenAi.SendAsync(http, gateway.Address, Model, [("user", "warm-up late")], stream: false, maxTokens: 2)).Status == 200,
+            $"a first request through the late gateway {gateway.Address}", StartTimeout);
+        return (gateway.Address, scheduler.Address);
+    }
+
     /// <summary>Starts a new metrics-collector (and sidecar) after the old one was killed.</summary>
     public Task RestartCollectorAsync() =>
         StartReplicaAsync("metrics-collector", $"metrics-collector-{ProcessesOf("metrics-collector").Count}", "InferenceMesh.MetricsCollector", new(_collectorEnv));
@@ -243,7 +269,10 @@ public class DistributedEnsemble : IAsyncLifetime
     public string Logs(int lastLines = 40) => string.Join("\n\n", _processes.Select(p =>
         $"== {p.Name}{(p.HasExited ? " (exited)" : "")}\n" + string.Join('\n', p.Output.Split('\n').TakeLast(lastLines))));
 
-    private async Task<(ServiceProcess Process, Uri Address, Uri? Grpc)> StartReplicaAsync(string appId, string name, string assembly, Dictionary<string, string> env, bool urls = true)
+    /// <param name="register">Whether the other sidecars may invoke the new replica (name resolution).</param>
+    /// <param name="resolver">The new sidecar's name resolution; null = every registered replica.</param>
+    private async Task<(ServiceProcess Process, Uri Address, Uri? Grpc)> StartReplicaAsync(string appId, string name, string assembly, Dictionary<string, string> env,
+        bool urls = true, bool register = true, Func<string, IReadOnlyList<Uri>>? resolver = null)
     {
         var sidecar = await DaprStandIn.DaprStandIn.StartAsync(new DaprStandInOptions
         {
@@ -253,7 +282,7 @@ public class DistributedEnsemble : IAsyncLifetime
             AppApiToken = _appToken,
             // statestore is shared by the apps (components/statestore.yaml: keyPrefix name).
             KeyPrefix = "name",
-            NameResolver = ResolveReplicas,
+            NameResolver = resolver ?? ResolveReplicas,
         });
         lock (_sidecars)
             _sidecars.Add(sidecar);
@@ -269,6 +298,8 @@ public class DistributedEnsemble : IAsyncLifetime
         var (process, address, grpc) = await LaunchAsync(name, appId, assembly, env, urls);
         // The app channel: subscriptions are read from the app, deliveries start.
         await sidecar.AttachAppAsync(address);
+        if (!register)
+            return (process, address, grpc);
         lock (_replicas)
         {
             if (!_replicas.TryGetValue(appId, out var list))
@@ -344,7 +375,7 @@ public class DistributedEnsemble : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await KillExtraServerAsync();
-        foreach (var g in _gateways)
+        foreach (var g in _gateways.Concat(_lateGateways))
             await g.DisposeAsync();
         foreach (var p in _processes)
             await p.DisposeAsync();

@@ -13,15 +13,17 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     private readonly SchedulingService _scheduler;
     private readonly IBenchPrefixIndex? _index;
     private readonly Dictionary<string, int> _indexOf = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, Task<ScheduleResponse>> _pending = [];
+    private readonly Dictionary<int, (RoutingRequest Request, Task<ScheduleResponse> Task)> _pending = [];
+    private readonly HashSet<int> _announced = [];
     private readonly Dictionary<string, int> _matches = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _addresses;
     private readonly TimeProvider _clock;
     private readonly string _replicaId;
     private readonly InFlightFeed? _feed;
+    private readonly SnapshotSequences _sequences;
     private EndpointMetrics? _lastSeen;
-    private long _sequence;
     private int _feedCursor;
+    private long _scheduled;
 
     public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, IBenchPrefixIndex? index)
     {
@@ -41,6 +43,8 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
             _feed = r.Shared("inflight-feed", () => new InFlightFeed(r.EventDelayMs));
             _feedCursor = _feed.Count;
         }
+        // One collector's sequence numbers, the same on every replica (a replica may skip snapshots it was not asked between).
+        _sequences = context.Replica is { } shared ? shared.Shared("snapshot-sequences", () => new SnapshotSequences()) : new SnapshotSequences();
         _scheduler = new SchedulingService(options, context.TimeProvider, new Random(context.Seed), _replicaId);
         _scheduler.ConfigurePool(Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = profile });
     }
@@ -52,28 +56,29 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
         Sync(fleet);
         if (_pending.Remove(request.Index, out var pending))
         {
-            if (!pending.IsCompleted)
+            if (!pending.Task.IsCompleted)
             {
                 _pending[request.Index] = pending;
                 return Picks.Defer;
             }
-            return Answer(pending.Result);
+            return Answer(pending.Task.Result);
         }
 
         var schedule = new ScheduleRequest(request.RequestId, Pool, request.Model, request.Model, request.Criticality, HeaderNames.DefaultFairnessId,
             request.BlockHashes, (long)request.PromptTokens * 4, [], 0);
         var response = _scheduler.TrySchedule(schedule, Match(request), out var queued);
+        _scheduled = ScheduledCount();
         if (response is not null)
             return Answer(response);
-        _pending[request.Index] = queued!;
+        _pending[request.Index] = (request, queued!);
         return Picks.Defer;
     }
 
     public void OnDispatched(RoutingRequest request, int endpoint, FleetView fleet)
     {
         _index?.Record(endpoint, request.BlockHashes);
-        _feed?.Dispatched(fleet.NowMs, new RoutingDecision(request.RequestId, Pool, request.Model, _addresses[endpoint], [], _replicaId,
-            request.Criticality, _clock.GetUtcNow().ToUnixTimeMilliseconds(), _scheduler.PredictedPrefillMs(request.RequestId)));
+        if (!_announced.Remove(request.Index))
+            Announce(request, _addresses[endpoint]);
     }
 
     public void OnCompleted(RoutingRequest request, int endpoint, RequestOutcome outcome)
@@ -82,6 +87,7 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
             return;
         var completion = new RequestCompletion(request.RequestId, _replicaId, _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, 0);
         _scheduler.Complete(completion);
+        AnnounceReleased();
         _feed?.Completed(_clock.GetTimestamp() * 1000.0 / _clock.TimestampFrequency, completion);
     }
 
@@ -107,6 +113,34 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
         return new PrefixMatchResponse(new Dictionary<string, int>(_matches, StringComparer.Ordinal), Math.Min(request.BlockHashes.Count, _index.MaxBlocks));
     }
 
+    /// <summary>Publishes a dispatch on the fan-out topic now, as the scheduler service does when it decides (a released
+    /// request's continuation publishes it as soon as the release completes it).</summary>
+    private void Announce(RoutingRequest request, string endpoint) =>
+        _feed?.Dispatched(_clock.GetTimestamp() * 1000.0 / _clock.TimestampFrequency, new RoutingDecision(request.RequestId, Pool, request.Model, endpoint, [],
+            _replicaId, request.Criticality, _clock.GetUtcNow().ToUnixTimeMilliseconds(), _scheduler.PredictedPrefillMs(request.RequestId)));
+
+    /// <summary>Announces the queued requests the scheduler released since the last look, at the moment of the release
+    /// rather than when the replay next asks about each of them (by then the other replicas may have spent the same
+    /// snapshot's headroom without seeing these dispatches).</summary>
+    private void AnnounceReleased()
+    {
+        var scheduled = ScheduledCount();
+        if (scheduled == _scheduled)
+            return;
+        _scheduled = scheduled;
+        if (_feed is null)
+            return;
+        foreach (var (index, (request, task)) in _pending)
+        {
+            if (task.IsCompleted && task.Result is { Outcome: ScheduleOutcome.Scheduled, Endpoint: { } endpoint } && _announced.Add(index))
+                Announce(request, endpoint);
+        }
+    }
+
+    private long ScheduledCount() =>
+        _scheduler.OutcomeCount(Criticality.Critical, ScheduleOutcome.Scheduled) + _scheduler.OutcomeCount(Criticality.Standard, ScheduleOutcome.Scheduled)
+        + _scheduler.OutcomeCount(Criticality.Sheddable, ScheduleOutcome.Scheduled);
+
     /// <summary>Feeds each new scrape to the scheduler as a snapshot, then lets it expire and release.</summary>
     private void Sync(FleetView fleet)
     {
@@ -117,8 +151,9 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
             var published = 0L;
             foreach (var m in fleet.Metrics)
                 published = Math.Max(published, m.ScrapedAtUnixMs);
-            _scheduler.ApplySnapshot(new PoolSnapshot(Pool, "bench", ++_sequence, published, fleet.Metrics));
+            _scheduler.ApplySnapshot(new PoolSnapshot(Pool, "bench", _sequences.Of(published), published, fleet.Metrics));
         }
         _scheduler.Tick();
+        AnnounceReleased();
     }
 }
