@@ -49,6 +49,10 @@ internal static class MeshPolicies
             c => Create("mesh-default-noqueue", c, PoolAnnotations.StrategyDefault, queueing: false, prefix: false));
         PolicyRegistry.Register("mesh-default-critical2", "InferenceMesh DEFAULT, queueing on, Critical may fill endpoints to 2x the saturation thresholds",
             c => Create("mesh-default-critical2", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, criticalLimit: 2));
+        PolicyRegistry.Register("mesh-default-std1", "InferenceMesh DEFAULT, queueing on, Standard and Sheddable dispatched only while an endpoint has at most 1 request waiting (StandardSaturationLimit 0.2); Critical up to the thresholds",
+            c => Create("mesh-default-std1", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, standardLimit: 0.2));
+        PolicyRegistry.Register("mesh-default-std0", "InferenceMesh DEFAULT, queueing on, Standard and Sheddable dispatched only to an endpoint with an empty queue (StandardSaturationLimit 0); Critical up to the thresholds",
+            c => Create("mesh-default-std0", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, standardLimit: 0));
         PolicyRegistry.Register("mesh-prefix", "InferenceMesh PREFIX_CACHE: prefix 3 / queue 2 / kv 2 / in-flight 1 / lora 1, flow-control queue",
             c => Create("mesh-prefix", c, PoolAnnotations.StrategyPrefixCache, queueing: true, prefix: true, prefixProfile: PoolAnnotations.StrategyPrefixCache));
         PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT (the PREFIX_CACHE default): min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
@@ -65,13 +69,14 @@ internal static class MeshPolicies
         }
     }
 
-    private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0,
+    private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0, double standardLimit = 1.0,
         string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false)
     {
         var options = new SchedulerOptions
         {
             UseQueueing = queueing,
             CriticalSaturationLimit = criticalLimit,
+            StandardSaturationLimit = standardLimit,
             PrefixCacheProfile = prefixProfile,
             // Bench clients have no deadline (like the seeds' benchmark clients): the queue TTL must not be what fails them.
             DefaultTtlMs = BenchTtlMs,
