@@ -24,22 +24,13 @@ public sealed class StandardLimitTests
         Assert.Equal(ScheduleOutcome.Scheduled, critical.Outcome);
     }
 
-    [Fact]
-    public async Task OneWaiting_StandardDispatched()
+    [Theory]
+    [InlineData(0.2, 1)] // at the limit: one waiting is still room
+    [InlineData(1.0, 2)] // the default: the queue threshold (5) decides
+    public async Task UnderTheLimit_StandardDispatched(double limit, int waiting)
     {
-        using var fleet = new Fleet(Options());
-        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 1));
-
-        var r = await fleet.Schedule(fleet.Request(Criticality.Standard)).Within();
-
-        Assert.Equal(ScheduleOutcome.Scheduled, r.Outcome);
-    }
-
-    [Fact]
-    public async Task DefaultLimit_TwoWaiting_StandardDispatched()
-    {
-        using var fleet = new Fleet();
-        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 2));
+        using var fleet = new Fleet(new SchedulerOptions { StandardSaturationLimit = limit });
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: waiting));
 
         var r = await fleet.Schedule(fleet.Request(Criticality.Standard)).Within();
 
