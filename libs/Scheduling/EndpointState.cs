@@ -43,6 +43,20 @@ internal sealed class EndpointState(string address)
     /// sees the backlog a scrape cannot (long prompts being prefilled show as one running request).</summary>
     public double BacklogUntilMs;
 
+    /// <summary>Running mean of this replica's completed requests' time from dispatch to completion per output token
+    /// (ms); 0 = none observed yet. A server slower than its peers (another GPU, a noisy neighbour) shows here before
+    /// its queue grows, and even when its queue is empty.</summary>
+    public double MsPerToken;
+
+    /// <summary>Folds one completion (dispatch to completion, output tokens) into <see cref="MsPerToken"/>.</summary>
+    public void ObserveCompletion(double elapsedMs, int outputTokens)
+    {
+        if (outputTokens <= 0 || !(elapsedMs > 0))
+            return;
+        var perToken = elapsedMs / outputTokens;
+        MsPerToken = MsPerToken <= 0 ? perToken : MsPerToken + (0.1 * (perToken - MsPerToken));
+    }
+
     public void Update(EndpointMetrics m)
     {
         Waiting = Math.Max(0, m.Waiting);

@@ -30,6 +30,12 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(1.0, 1000)]
     public double CriticalSaturationLimit { get; set; } = 1.0;
 
+    /// <summary>Saturation up to which Standard and Sheddable requests are dispatched (1 = the thresholds; 0.2 with the
+    /// default queue threshold 5 = only while an endpoint has at most one request waiting, which keeps the servers' own
+    /// first-come queues short so a queued Critical request is not stuck behind Standard ones already there).</summary>
+    [Range(0.0, 1.0)]
+    public double StandardSaturationLimit { get; set; } = 1.0;
+
     /// <summary>Queue while saturated (true) or dispatch anyway (false); per pool overridable.</summary>
     public bool UseQueueing { get; set; } = true;
 

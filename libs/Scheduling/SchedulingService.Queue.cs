@@ -4,9 +4,10 @@ namespace InferenceMesh.Scheduling;
 
 public sealed partial class SchedulingService
 {
-    /// <summary>Critical may fill endpoints past the thresholds (up to <c>CriticalSaturationLimit</c>): lower bands wait
-    /// in this queue, Critical goes ahead of them into the servers' own queues.</summary>
-    private double LimitFor(Criticality band) => band == Criticality.Critical ? Math.Max(1.0, _options.CriticalSaturationLimit) : 1.0;
+    /// <summary>Critical may fill endpoints past the thresholds (up to <c>CriticalSaturationLimit</c>), lower bands only up
+    /// to <c>StandardSaturationLimit</c>: lower bands wait in this queue, Critical goes ahead of them into the servers' own queues.</summary>
+    private double LimitFor(Criticality band) =>
+        band == Criticality.Critical ? Math.Max(1.0, _options.CriticalSaturationLimit) : Math.Clamp(_options.StandardSaturationLimit, 0.0, 1.0);
 
     private static string? Invalid(ScheduleRequest r)
     {

@@ -173,7 +173,10 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             if (!_inFlight.Remove(completion.RequestId, out var entry))
                 return false;
             Free(entry);
-            ReleaseLocked(entry.Pool, NowMs(), ref released);
+            var nowMs = NowMs();
+            if (completion.StatusCode == 200)
+                entry.Endpoint.ObserveCompletion(nowMs - entry.DispatchedAtMs, completion.CompletionTokens);
+            ReleaseLocked(entry.Pool, nowMs, ref released);
         }
         CompleteReleased(released);
         return true;

@@ -9,6 +9,7 @@ public static class Scenarios
     public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["priority"] = "vLLM random P1000 L3000 O3000 r0.2, 300 prompts, concurrency 60, half Critical half Standard",
+        ["priority-sheddable"] = "as priority, a third each Critical, Standard and Sheddable",
         ["load-balancing"] = "vLLM random P10 L1550 O1800 r0.2, 3000 prompts, concurrency 200",
         ["multi-round-qa"] = "8 users x 15 rounds, qps 0.1, system 100, history 2000, answer 100",
         ["shared-prefix"] = "150 groups x 5 prompts, system 6000, question 1200, output 1000, concurrency 60 (llm-d)",
@@ -27,6 +28,8 @@ public static class Scenarios
         {
             "priority" => Generators.Random(1000, 3000, 3000, 0.2, Count(requests, 300), seed, concurrency: 60,
                 criticalities: [Criticality.Critical, Criticality.Standard]) with { Name = name },
+            "priority-sheddable" => Generators.Random(1000, 3000, 3000, 0.2, Count(requests, 300), seed, concurrency: 60,
+                criticalities: [Criticality.Critical, Criticality.Standard, Criticality.Sheddable]) with { Name = name },
             "load-balancing" => Generators.Random(10, 1550, 1800, 0.2, Count(requests, 3000), seed, concurrency: 200) with { Name = name },
             "multi-round-qa" => Generators.MultiRoundQa(8, requests > 0 ? Math.Max(1, requests / 8) : 15, 0.1, 100, 2000, 100, seed) with { Name = name },
             "shared-prefix" => Generators.SharedPrefix(requests > 0 ? Math.Max(1, requests / 5) : 150, 5, 6000, 1200, 1000, seed, concurrency: 60) with { Name = name },

@@ -35,6 +35,31 @@ internal static class MeshPolicies
           - pluginRef: max-score-picker
         """;
 
+    /// <summary>DEFAULT plus the completion-rate scorer (an experiment: DEFAULT itself is unchanged).</summary>
+    private const string DefaultRateConfig = """
+        plugins:
+        - type: queue-scorer
+        - type: kv-cache-utilization-scorer
+        - type: lora-affinity-scorer
+        - type: in-flight-scorer
+        - type: service-rate-scorer
+        - type: max-score-picker
+        schedulingProfiles:
+        - name: DEFAULT_RATE
+          plugins:
+          - pluginRef: queue-scorer
+            weight: 2
+          - pluginRef: kv-cache-utilization-scorer
+            weight: 2
+          - pluginRef: lora-affinity-scorer
+            weight: 1
+          - pluginRef: in-flight-scorer
+            weight: 2
+          - pluginRef: service-rate-scorer
+            weight: 4
+          - pluginRef: max-score-picker
+        """;
+
     /// <summary>TTFT objectives of the SLO-aware policies (<c>mesh-slo-{ms}</c>), ms.</summary>
     private static readonly int[] SloObjectivesMs = [1000, 2000, 5000];
 
@@ -49,6 +74,12 @@ internal static class MeshPolicies
             c => Create("mesh-default-noqueue", c, PoolAnnotations.StrategyDefault, queueing: false, prefix: false));
         PolicyRegistry.Register("mesh-default-critical2", "InferenceMesh DEFAULT, queueing on, Critical may fill endpoints to 2x the saturation thresholds",
             c => Create("mesh-default-critical2", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, criticalLimit: 2));
+        PolicyRegistry.Register("mesh-default-std1", "InferenceMesh DEFAULT, queueing on, Standard and Sheddable dispatched only while an endpoint has at most 1 request waiting (StandardSaturationLimit 0.2); Critical up to the thresholds",
+            c => Create("mesh-default-std1", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, standardLimit: 0.2));
+        PolicyRegistry.Register("mesh-default-std0", "InferenceMesh DEFAULT, queueing on, Standard and Sheddable dispatched only to an endpoint with an empty queue (StandardSaturationLimit 0); Critical up to the thresholds",
+            c => Create("mesh-default-std0", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, standardLimit: 0));
+        PolicyRegistry.Register("mesh-default-rate", "InferenceMesh DEFAULT plus service-rate-scorer (weight 4: endpoints that served this replica's requests slower per output token score lower), queueing on",
+            c => Create("mesh-default-rate", c, "DEFAULT_RATE", queueing: true, prefix: false, configText: DefaultRateConfig));
         PolicyRegistry.Register("mesh-prefix", "InferenceMesh PREFIX_CACHE: prefix 3 / queue 2 / kv 2 / in-flight 1 / lora 1, flow-control queue",
             c => Create("mesh-prefix", c, PoolAnnotations.StrategyPrefixCache, queueing: true, prefix: true, prefixProfile: PoolAnnotations.StrategyPrefixCache));
         PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT (the PREFIX_CACHE default): min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
@@ -65,17 +96,19 @@ internal static class MeshPolicies
         }
     }
 
-    private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0,
-        string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false)
+    private static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0, double standardLimit = 1.0,
+        string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false, string? configText = null)
     {
         var options = new SchedulerOptions
         {
             UseQueueing = queueing,
             CriticalSaturationLimit = criticalLimit,
+            StandardSaturationLimit = standardLimit,
             PrefixCacheProfile = prefixProfile,
             // Bench clients have no deadline (like the seeds' benchmark clients): the queue TTL must not be what fails them.
             DefaultTtlMs = BenchTtlMs,
             Slo = new SloOptions { DefaultTtftMs = ttftSloMs, ShedStandard = shedStandard },
+            ConfigText = configText,
         };
         var capacity = c.ApproxIndexCapacity > 0 ? c.ApproxIndexCapacity : c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null);
