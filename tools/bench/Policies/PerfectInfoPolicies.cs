@@ -33,7 +33,7 @@ internal static class PerfectInfoPolicies
             c => new PerfectInfoPolicy(LeastWork, c.Seed, (o, f, r, i) => o.PredictTtftMs(i, r) + (FewestWaiting(f) * PrefillMsPerToken * (r.PromptTokens - o.CachedTokens(i, r)))));
         PolicyRegistry.Register(MaxHit, "perfect information: the server holding most of the prompt in its true cache, ties by predicted TTFT (virtual mode only)",
             c => new PerfectInfoPolicy(MaxHit, c.Seed, (o, _, r, i) => (-1e9 * o.CachedTokens(i, r)) + o.PredictTtftMs(i, r)));
-        PolicyRegistry.Register(BestOf, $"per scenario, the best of {string.Join(", ", Members)} (fewest errors, then lowest p90 TTFT): no realisable picker beats it unless it beats every member; not a bound on all policies (virtual mode only)",
+        PolicyRegistry.Register(BestOf, $"per scenario, the best of {string.Join(", ", Members)} (fewest errors, then lowest p90 TTFT); it bounds only its members, not what a picker can reach (virtual mode only)",
             _ => throw new InvalidOperationException($"{BestOf} is run by the virtual replay, one member at a time"));
     }
 
