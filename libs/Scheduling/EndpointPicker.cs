@@ -91,7 +91,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         long nowMs,
         Span<int> picked,
         out ScoreBreakdown breakdown,
-        double ttftBudgetMs = double.PositiveInfinity)
+        double ttftBudgetMs = double.PositiveInfinity,
+        EndpointState? groupHome = null)
     {
         breakdown = default;
         var fullLimit = _fullLimit;
@@ -100,6 +101,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         if (n == 0 || picked.IsEmpty)
             return 0;
         FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
+        CreditGroupHome(endpoints, n, groupHome, totalBlocks);
         var inputs = new PickInputs(endpoints, totalBlocks, adapter, PromptTokens(promptBytes, totalBlocks), nowMs, this);
         if (double.IsFinite(ttftBudgetMs))
             n = KeepMeeting(inputs, n, ttftBudgetMs);
@@ -145,6 +147,20 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             values[best] = double.NegativeInfinity;
         }
         return written;
+    }
+
+    /// <summary>The endpoint the request's prompt group was last sent to (<see cref="RecentPlacements"/>) holds, or is
+    /// about to hold, the group's leading blocks: credit them when the prefix match (made when the request arrived) gave fewer.</summary>
+    private void CreditGroupHome(EndpointState[] endpoints, int n, EndpointState? home, int totalBlocks)
+    {
+        if (home is null)
+            return;
+        var blocks = Math.Min(RecentPlacements.GroupBlocks, totalBlocks);
+        for (var k = 0; k < n; k++)
+        {
+            if (ReferenceEquals(endpoints[_candidates[k]], home))
+                _matched[k] = Math.Max(_matched[k], blocks);
+        }
     }
 
     /// <summary>After <see cref="RankFullLast"/>: the candidates (as left by the filters) over the gate's limit rank after every

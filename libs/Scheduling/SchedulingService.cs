@@ -18,6 +18,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
     private readonly Dictionary<string, PoolRuntime> _pools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InFlightEntry> _inFlight = new(StringComparer.Ordinal);
     private readonly EndpointPicker _picker;
+    private readonly RecentPlacements _placements = new();
     private readonly Dictionary<string, SchedulingProfile> _profiles;
     private readonly FailOpenRouting _failOpen;
     private readonly int[] _picked;

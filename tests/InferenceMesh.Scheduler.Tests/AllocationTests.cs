@@ -9,6 +9,7 @@ public sealed class AllocationTests
     [InlineData("DEFAULT", double.PositiveInfinity)]
     [InlineData("PREFIX_CACHE", double.PositiveInfinity)]
     [InlineData("PREDICTED_TTFT", double.PositiveInfinity)]
+    [InlineData("PREFILL_WORK", double.PositiveInfinity)]
     [InlineData("DEFAULT", 250.0)] // a TTFT objective: only endpoints predicted to meet it take part
     public void FilterScorePick_HundredEndpoints_AllocatesNothing(string profileName, double ttftBudgetMs)
     {

@@ -199,7 +199,7 @@ internal static class EmbeddedCli
         return CliErrors.Usage;
     }
 
-    /// <summary>least-request against the InferenceMesh policies of the bench (virtual time), oracle as the upper bound.</summary>
+    /// <summary>least-request against the InferenceMesh policies of the bench (virtual time), with greedy-perfect-info as a reference (not a bound).</summary>
     private static (IReadOnlyList<string> Names, string Label) ChoosePolicies(string? requested)
     {
         if (!string.IsNullOrWhiteSpace(requested))

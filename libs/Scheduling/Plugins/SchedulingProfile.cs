@@ -11,7 +11,12 @@ internal sealed class SchedulingProfile
         Weights = weights;
         Selector = selector;
         foreach (var scorer in scorers)
+        {
             UsesPrefix |= scorer.UsesPrefix;
+            UsesGroupHome |= scorer is IUsesGroupHome;
+        }
+        foreach (var filter in filters)
+            UsesGroupHome |= filter is IUsesGroupHome;
     }
 
     public string Name { get; }
@@ -24,4 +29,7 @@ internal sealed class SchedulingProfile
 
     /// <summary>Whether a scorer reads prefix matches (so the prefix index is asked at all).</summary>
     public bool UsesPrefix { get; }
+
+    /// <summary>Whether a plugin wants the group's recent endpoint credited (<see cref="RecentPlacements"/>).</summary>
+    public bool UsesGroupHome { get; }
 }

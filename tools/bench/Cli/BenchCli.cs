@@ -145,9 +145,9 @@ public static class BenchCli
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"... and {w.Skipped.Count - 5} more malformed lines"));
             }
 
-            if (httpMode && names.Any(n => PolicyRegistry.Create(n, new PolicyContext([], 0, 16, 1, 1, TimeProvider.System)) is IOraclePolicy))
+            if (httpMode && names.Any(n => n == PerfectInfoPolicies.BestOf || PolicyRegistry.Create(n, new PolicyContext([], 0, 16, 1, 1, TimeProvider.System)) is IOraclePolicy))
             {
-                throw new UsageException(GreedyPerfectInfoPolicy.PolicyName + " reads the simulator's true state and runs only in --mode virtual");
+                throw new UsageException("the perfect-information policies (" + GreedyPerfectInfoPolicy.PolicyName + ", perfect-info-*, " + PerfectInfoPolicies.BestOf + ") read the simulator's true state and run only in --mode virtual");
             }
 
             var results = httpMode

@@ -20,25 +20,7 @@ internal sealed class GreedyPerfectInfoPolicy(int seed) : IOraclePolicy
     public int Pick(RoutingRequest request, FleetView fleet)
     {
         var oracle = fleet.Oracle ?? throw new InvalidOperationException("the greedy-perfect-info policy needs the simulator's true state");
-        var best = 0;
-        var bestTtft = double.MaxValue;
-        var ties = 0;
-        for (var i = 0; i < fleet.Count; i++)
-        {
-            var t = oracle.PredictTtftMs(i, request);
-            if (t < bestTtft - 1e-9)
-            {
-                bestTtft = t;
-                best = i;
-                ties = 1;
-            }
-            else if (Math.Abs(t - bestTtft) <= 1e-9 && random.Next(++ties) == 0)
-            {
-                best = i;
-            }
-        }
-
-        return best;
+        return PerfectInfoPolicy.ArgMin(fleet.Count, i => oracle.PredictTtftMs(i, request), random);
     }
 
     public void OnDispatched(RoutingRequest request, int endpoint, FleetView fleet)

@@ -188,7 +188,11 @@ internal sealed partial class PolicyRun
             counters[s] = engine.Counters(s);
         }
 
-        return rec.Summarise(policy.Name, engine.Addresses, counters) with { Replicas = Describe() };
+        return rec.Summarise(policy.Name, engine.Addresses, counters) with
+        {
+            Replicas = Describe(),
+            Goodput = GoodputStats.From(rec, routing, counters, s => engine is SimFleetEngine sim ? sim.Evictions(s) : 0),
+        };
     }
 
     private void Schedule(double time, Kind kind, int index) => events.Enqueue((kind, index), (time, seq++));

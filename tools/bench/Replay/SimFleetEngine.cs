@@ -106,6 +106,9 @@ internal sealed partial class SimFleetEngine : IFleetEngine, IFleetOracle
         return new ServerCounters(s.PrefixCacheQueries, s.PrefixCacheHits, s.KvUsage, s.Preemptions);
     }
 
+    /// <summary>Cached KV blocks server <paramref name="server"/> evicted so far.</summary>
+    public long Evictions(int server) => fleet.Servers[server].Evictions;
+
     public int CachedTokens(int endpoint, RoutingRequest request) =>
         fleet.Servers[endpoint].CachedPrefixTokens(PromptOf(request), NullIfEmpty(request.Model));
 

@@ -65,6 +65,11 @@ public sealed record PolicyResult(
     [JsonPropertyName("replicas")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ReplicaResult? Replicas { get; init; }
+
+    /// <summary>Prefill work, evictions and prefix-group spread of a virtual replay (absent in older files and HTTP runs).</summary>
+    [JsonPropertyName("goodput")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GoodputResult? Goodput { get; init; }
 }
 
 /// <summary>One server's share of a policy's run.</summary>

@@ -17,6 +17,7 @@ public static class Scenarios
         ["seed-004"] = "seed 004 (QwQ-32B): vLLM random P1000 L4000 O3000 r0.2, 3000 prompts, concurrency 60 (use --profile qwq-32b-tp4-a10 --servers 5)",
         ["seed-priority"] = "seeds 000/003: two clients at once, qwen Critical + travel-helper-v1 Standard, each P1000 L3000 O3000 r0.2, 300 prompts, concurrency 60 (use --lora-adapters travel-helper-v1 --max-loras 2)",
         [EvictionChat.Name] = EvictionChat.Description,
+        [AgenticDocQa.Name] = AgenticDocQa.Summary,
         ["embedded"] = "multi-round QA (8 users x 6 rounds, qps 1) + shared-prefix groups (12 x 6, 2 qps) over a base model and two LoRA adapters",
     };
 
@@ -36,6 +37,7 @@ public static class Scenarios
             "qwq" => Generators.Random(1000, 4000, 3000, 0.2, Count(requests, 300), seed, concurrency: 60) with { Name = name },
             "seed-004" => SeedWorkloads.Seed004(seed, requests),
             "seed-priority" => SeedWorkloads.TwoClientPriority(seed, requests),
+            AgenticDocQa.Name => AgenticDocQa.Create(seed, requests),
             "embedded" => Embedded(seed, requests, adapters ?? []),
             EvictionChat.Name => EvictionChat.Create(seed, requests),
             _ => throw new ArgumentException($"unknown workload '{name}'; known: {string.Join(", ", Descriptions.Keys)}", nameof(name)),

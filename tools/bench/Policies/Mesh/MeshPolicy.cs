@@ -24,6 +24,7 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     private EndpointMetrics? _lastSeen;
     private int _feedCursor;
     private long _scheduled;
+    private long _tickedAtMs = long.MinValue;
 
     public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, IBenchPrefixIndex? index)
     {
@@ -153,7 +154,14 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
                 published = Math.Max(published, m.ScrapedAtUnixMs);
             _scheduler.ApplySnapshot(new PoolSnapshot(Pool, "bench", _sequences.Of(published), published, fleet.Metrics));
         }
-        _scheduler.Tick();
+        // Once per simulated millisecond: a tick expires and releases, and within one millisecond every snapshot, completion
+        // and arrival releases on its own. Ticking on every retried pick made a deep queue cost O(queue²) per retry round.
+        var now = (long)fleet.NowMs;
+        if (now != _tickedAtMs)
+        {
+            _tickedAtMs = now;
+            _scheduler.Tick();
+        }
         AnnounceReleased();
     }
 }

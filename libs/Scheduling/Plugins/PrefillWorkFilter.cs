@@ -1,0 +1,37 @@
+namespace InferenceMesh.Scheduling;
+
+/// <summary><c>prefill-work-filter</c>: keeps the candidates whose <c>prefill-work-scorer</c> cost is within <c>slack</c> ms of
+/// the cheapest, when the fleet is under pressure (every candidate has requests waiting or its KV over the threshold);
+/// otherwise keeps them all. It bounds how far one prefix group spreads under overload: the saturation gate ranks the
+/// endpoints it counts as full after those with room, and without this filter a request released from the queue goes
+/// to whichever server freed a slot first, however cold — the group ends up on every server and each cache thrashes
+/// (docs/benchmarks/goodput.md). With it, that ranking acts only among the placements the fleet can afford.</summary>
+[SchedulingPlugin("prefill-work-filter")]
+internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpointFilter, IUsesGroupHome
+{
+    private readonly double _slackMs = parameters.Double("slack", 0, 0, 1e9);
+    private readonly double _pressureWeight = parameters.Double("pressureWeight", PrefillWorkScorer.DefaultPressureWeight, 0, 1000);
+
+    public int Filter(in PickInputs inputs, Span<int> candidates, Span<int> matched)
+    {
+        var pressure = PrefillWorkScorer.Pressure(inputs, candidates, _pressureWeight);
+        if (pressure <= 0 || candidates.Length < 2)
+            return candidates.Length;
+        var endpoints = inputs.Endpoints;
+        var perQueued = inputs.Picker.PerQueuedMs;
+        var best = double.PositiveInfinity;
+        for (var k = 0; k < candidates.Length; k++)
+            best = Math.Min(best, PrefillWorkScorer.Cost(inputs, endpoints[candidates[k]], matched[k], perQueued, pressure));
+        var limit = best + _slackMs;
+        var kept = 0;
+        for (var k = 0; k < candidates.Length; k++)
+        {
+            if (PrefillWorkScorer.Cost(inputs, endpoints[candidates[k]], matched[k], perQueued, pressure) > limit)
+                continue;
+            candidates[kept] = candidates[k];
+            matched[kept] = matched[k];
+            kept++;
+        }
+        return kept;
+    }
+}

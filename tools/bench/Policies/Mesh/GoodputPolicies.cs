@@ -1,0 +1,17 @@
+using System.Runtime.CompilerServices;
+
+namespace InferenceMesh.Bench.Policies.Mesh;
+
+/// <summary>The PREFILL_WORK profile (goodput under overload, docs/benchmarks/goodput.md) as a bench policy.</summary>
+internal static class GoodputPolicies
+{
+    /// <summary>The built-in profile the policy runs.</summary>
+    private const string Profile = "PREFILL_WORK";
+
+#pragma warning disable CA2255 // The bench is an executable; registering at load keeps PolicyRegistry free of a Scheduling dependency.
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register() =>
+        PolicyRegistry.Register("mesh-prefill-work", "InferenceMesh PREFILL_WORK: predicted TTFT + fleet pressure x uncached prefill, a prefix group's spread bounded under pressure, flow-control queue",
+            c => MeshPolicies.Create("mesh-prefill-work", c, Profile, queueing: true, prefix: true, prefixProfile: Profile));
+}
