@@ -3,7 +3,6 @@ using InferenceMesh.Bench.Workloads;
 using InferenceMesh.Contracts;
 using InferenceMesh.Embedded;
 using InferenceMesh.Embedded.Ensemble;
-using InferenceMesh.Embedded.Replay;
 using InferenceMesh.EndToEnd.Tests.Support;
 
 namespace InferenceMesh.EndToEnd.Tests;
@@ -52,17 +51,6 @@ public sealed class EmbeddedTests
         Assert.NotEqual(first.Endpoint, second.Endpoint);
         Assert.Equal(first.Endpoint, third.Endpoint);
         Assert.Equal(2, picker.Outstanding);
-    }
-
-    [Fact]
-    public void PromptText_SharedSegments_GiveASharedTextPrefix()
-    {
-        var a = PromptText.For([new PromptSegment(7, 50), new PromptSegment(8, 10)]);
-        var b = PromptText.For([new PromptSegment(7, 50), new PromptSegment(9, 10)]);
-
-        Assert.Equal(240, a.Length);
-        Assert.Equal(a[..200], b[..200]);
-        Assert.NotEqual(a[200..], b[200..]);
     }
 
     [Fact]

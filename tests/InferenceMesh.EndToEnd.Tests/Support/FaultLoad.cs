@@ -28,12 +28,14 @@ public sealed record FaultRun(IReadOnlyList<SentRequest> Requests, double FaultS
 }
 
 /// <summary>Closed-loop load through a gateway while a fault happens: <c>workers</c> clients send one request after another;
-/// the fault starts after <c>before</c> answers, and the run ends once the fault is over and <c>after</c> more were sent.</summary>
+/// the fault starts after <c>before</c> answers, and the run ends once the fault is over and <c>after</c> more were sent.
+/// With <c>sharedPrefix</c> every request opens with the same long system prompt (the prefix index decides where they go);
+/// without, each request's system prompt is its own, so the load-aware scorers spread them over every server.</summary>
 public static class FaultLoad
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(120) };
 
-    public static async Task<FaultRun> RunAsync(Uri gateway, string tag, Func<Task> fault, int workers = 4, int before = 8, int after = 12)
+    public static async Task<FaultRun> RunAsync(Uri gateway, string tag, Func<Task> fault, int workers = 4, int before = 8, int after = 12, bool sharedPrefix = true)
     {
         var clock = Stopwatch.StartNew();
         var results = new List<SentRequest>();
@@ -54,8 +56,10 @@ public static class FaultLoad
                 SentRequest sent;
                 try
                 {
-                    var prompt = $"{tag} {i.ToString(CultureInfo.InvariantCulture)}: " + new string('f', 200 + (i % 7 * 50));
-                    var r = await OpenAi.SendAsync(Http, gateway, DistributedEnsemble.Model, [("system", system), ("user", prompt)], stream: i % 2 == 1, maxTokens: 12);
+                    var number = i.ToString(CultureInfo.InvariantCulture);
+                    var prompt = $"{tag} {number}: " + new string('f', 200 + (i % 7 * 50));
+                    var opening = sharedPrefix ? system : number + " " + system;
+                    var r = await OpenAi.SendAsync(Http, gateway, DistributedEnsemble.Model, [("system", opening), ("user", prompt)], stream: i % 2 == 1, maxTokens: 12);
                     sent = new SentRequest(i, r.Status, r.ServedBy, began, clock.Elapsed.TotalMilliseconds, r.Status == 200 ? "" : r.Body);
                 }
                 catch (HttpRequestException e)
