@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using InferenceMesh.Bench.Replay.Http;
 using InferenceMesh.Bench.Workloads;
 
 namespace InferenceMesh.Embedded.Replay;
@@ -85,7 +86,7 @@ internal sealed class GatewayReplay(HttpClient http, string baseModel, double ti
     {
         var stream = r.Index % 4 != 3;
         var model = string.IsNullOrEmpty(r.Model) ? baseModel : r.Model;
-        var body = Body(model, PromptText.For(r.Segments), r.OutputTokens, stream);
+        var body = Body(model, PromptText.Build(r.Segments), r.OutputTokens, stream);
         var start = clock.Elapsed.TotalMilliseconds;
         try
         {
