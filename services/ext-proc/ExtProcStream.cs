@@ -117,7 +117,7 @@ internal sealed partial class ExtProcStream : IDisposable
     {
         if (_requestEnded)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "request body after the end of the request"));
-        if (!_body.TryAppend(body.Body.Span, _p.Options.MaxBodyBytes))
+        if (!_body.TryAppend(body.Body.Memory, _p.Options.MaxBodyBytes))
             return await RejectAsync(Rejection.PayloadTooLarge($"request body exceeds {_p.Options.MaxBodyBytes} bytes")).ConfigureAwait(false);
 
         // BUFFERED sends the whole body as one message; the other modes end it with end_of_stream (or trailers).

@@ -1,7 +1,9 @@
 namespace InferenceMesh.ExtProc;
 
 /// <summary>The request body of one stream: buffered to its end (bounded), parsed once (which also writes the canonical
-/// prompt), rewritten to the target model and hashed — each step reading the one pooled copy, none allocating per chunk.</summary>
+/// prompt), rewritten to the target model and hashed — each step reading one copy, none allocating per chunk. A body
+/// that arrives in one message (BUFFERED, or a prompt smaller than Envoy's chunk) is not copied at all: the message's
+/// bytes are immutable, so they are parsed, hashed and re-streamed where they are.</summary>
 internal sealed class RequestBody : IDisposable
 {
     /// <summary>Up-front room is capped: a content-length is a claim, and a stream that never sends its body must not
@@ -9,29 +11,50 @@ internal sealed class RequestBody : IDisposable
     private const int MaxReserveBytes = 1024 * 1024;
 
     private readonly PooledBuffer _body = new();
+    private ReadOnlyMemory<byte> _single;
+    private bool _copied;
+    private int _reserve;
     private PooledBuffer? _rewritten;
     private PooledBuffer? _scratch;
     private OpenAiRequest _parsed;
 
-    public int Length => _body.Length;
+    public int Length => _copied ? _body.Length : _single.Length;
+
+    /// <summary>The body as received: the one message's bytes, or the pooled copy of several.</summary>
+    private ReadOnlyMemory<byte> Received => _copied ? _body.Memory : _single;
 
     /// <summary>The body as it goes to the model server: the rewritten one after <see cref="RewriteModel"/>, else the original.</summary>
-    public ReadOnlyMemory<byte> Outgoing => _rewritten?.Memory ?? _body.Memory;
+    public ReadOnlyMemory<byte> Outgoing => _rewritten?.Memory ?? Received;
 
-    /// <summary>Sizes the buffer for a body of <paramref name="expectedBytes"/> (Envoy's content-length), so typical
-    /// prompts are appended without regrowing; at most <paramref name="maxBytes"/> and 1 MiB.</summary>
+    /// <summary>Notes a body of <paramref name="expectedBytes"/> (Envoy's content-length): when it comes in several
+    /// messages the copy is sized for it up front, so typical prompts are appended without regrowing; at most
+    /// <paramref name="maxBytes"/> and 1 MiB.</summary>
     public void Expect(long? expectedBytes, int maxBytes)
     {
         if (expectedBytes is > 0 and var n)
-            _body.Reserve((int)Math.Min(n, Math.Min(maxBytes, MaxReserveBytes)));
+            _reserve = (int)Math.Min(n, Math.Min(maxBytes, MaxReserveBytes));
     }
 
-    /// <summary>Appends a chunk; false (and nothing appended) when the body would exceed <paramref name="maxBytes"/>.</summary>
-    public bool TryAppend(ReadOnlySpan<byte> chunk, int maxBytes)
+    /// <summary>Appends a chunk; false (and nothing appended) when the body would exceed <paramref name="maxBytes"/>.
+    /// The chunk's memory must not change afterwards (a protobuf <c>ByteString</c>'s does not): the first chunk is
+    /// kept by reference, and copied only when a second one follows.</summary>
+    public bool TryAppend(ReadOnlyMemory<byte> chunk, int maxBytes)
     {
-        if ((long)_body.Length + chunk.Length > maxBytes)
+        if ((long)Length + chunk.Length > maxBytes)
             return false;
-        _body.Append(chunk);
+        if (!_copied && _single.IsEmpty)
+        {
+            _single = chunk;
+            return true;
+        }
+        if (!_copied)
+        {
+            _copied = true;
+            _body.Reserve(Math.Max(_reserve, _single.Length + chunk.Length));
+            _body.Append(_single.Span);
+            _single = default;
+        }
+        _body.Append(chunk.Span);
         return true;
     }
 
@@ -43,7 +66,7 @@ internal sealed class RequestBody : IDisposable
         model = "";
         rejection = default;
         _scratch ??= new PooledBuffer();
-        if (!OpenAiRequest.TryParse(_body.Span, _scratch, maxPromptBytes, maxModelLength, out _parsed))
+        if (!OpenAiRequest.TryParse(Received.Span, _scratch, maxPromptBytes, maxModelLength, out _parsed))
         {
             rejection = Rejection.InvalidBody;
             return false;
@@ -67,7 +90,7 @@ internal sealed class RequestBody : IDisposable
     {
         _rewritten ??= new PooledBuffer();
         _rewritten.Clear();
-        var original = _body.Span;
+        var original = Received.Span;
         var (start, length) = _parsed.ModelToken.GetOffsetAndLength(original.Length);
         _rewritten.Append(original[..start]);
         _rewritten.Append(JsonModelRewriter.Quoted(targetModel));
@@ -77,7 +100,7 @@ internal sealed class RequestBody : IDisposable
     /// <summary>The prefix block-hash chain of the parsed prompt under <paramref name="model"/> (the resolved target,
     /// never a name the client chose freely).</summary>
     public ulong[] Hash(IPromptHasher hasher, string model) =>
-        hasher.Hash(model, PromptText.Get(_body.Span, _parsed, _scratch!));
+        hasher.Hash(model, PromptText.Get(Received.Span, _parsed, _scratch!));
 
     public void Dispose()
     {

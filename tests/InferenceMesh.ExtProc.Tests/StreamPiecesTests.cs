@@ -71,6 +71,29 @@ public sealed class StreamPiecesTests
         Assert.All(body.Outgoing.ToArray(), b => Assert.Equal((byte)'x', b));
     }
 
+    [Fact]
+    public void RequestBody_OneMessage_IsUsedWhereItIs_SeveralAreJoined()
+    {
+        var first = "{\"model\":\"m\","u8.ToArray();
+        var second = "\"prompt\":\"hi\"}"u8.ToArray();
+        using (var single = new RequestBody())
+        {
+            single.Expect(first.Length, 1 << 20);
+            Assert.True(single.TryAppend(first, 1 << 20));
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(single.Outgoing, out var segment));
+            Assert.Same(first, segment.Array);
+        }
+        using var joined = new RequestBody();
+        Assert.True(joined.TryAppend(first, 1 << 20));
+        Assert.True(joined.TryAppend(second, 1 << 20));
+        Assert.Equal(first.Length + second.Length, joined.Length);
+        Assert.Equal([.. first, .. second], joined.Outgoing.ToArray());
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(joined.Outgoing, out var copy));
+        Assert.NotSame(first, copy.Array);
+        Assert.True(joined.TryParse(1 << 20, 256, out var model, out _));
+        Assert.Equal("m", model);
+    }
+
     [Theory]
     [InlineData("list")]
     [InlineData("csv")]
@@ -118,7 +141,7 @@ public sealed class StreamPiecesTests
     public void RequestBody_RewriteModel_ChangesOnlyTheModelValue()
     {
         using var body = new RequestBody();
-        body.TryAppend("""{"model" : "chat","prompt":"model chat","x":{"model":"chat"}}"""u8, 1 << 20);
+        body.TryAppend("""{"model" : "chat","prompt":"model chat","x":{"model":"chat"}}"""u8.ToArray(), 1 << 20);
         Assert.True(body.TryParse(int.MaxValue, 256, out var model, out _));
         Assert.Equal("chat", model);
         Assert.Equal("""{"model" : "chat","prompt":"model chat","x":{"model":"chat"}}""", Encoding.UTF8.GetString(body.Outgoing.Span));
