@@ -19,6 +19,9 @@ public static class PrefixHasher
 
     private const int StackNameLimit = 512;
 
+    /// <summary>Bytes of stack for one link's scratch (blocks of up to 254 four-byte characters); larger ones rent.</summary>
+    private const int StackLimit = 1024;
+
     /// <summary>The chain's seed for a target model and optional LoRA adapter:
     /// <c>XXH64(UTF8(model) ‖ 0x00 ‖ UTF8(lora))</c>, or <c>XXH64(UTF8(model))</c> without an adapter.</summary>
     public static ulong ModelSeed(string model, string? lora = null)
@@ -49,18 +52,30 @@ public static class PrefixHasher
     public static int Compute(ReadOnlySpan<byte> utf8Prompt, ulong modelSeed, Span<ulong> destination, int blockCharacters = DefaultBlockCharacters)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockCharacters, 1);
-        var previous = modelSeed;
-        var count = 0;
-        while (count < destination.Length)
+        // One scratch buffer for every link (block ‖ previous): a block is at most 4 bytes per character.
+        var scratchBytes = (long)blockCharacters * 4 + sizeof(ulong);
+        byte[]? rented = null;
+        Span<byte> scratch = scratchBytes <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent((int)Math.Min(int.MaxValue, scratchBytes)));
+        try
         {
-            var blockLength = BlockLength(utf8Prompt, blockCharacters);
-            if (blockLength < 0)
-                break;
-            previous = ChainStep(utf8Prompt[..blockLength], previous);
-            destination[count++] = previous;
-            utf8Prompt = utf8Prompt[blockLength..];
+            var previous = modelSeed;
+            var count = 0;
+            while (count < destination.Length)
+            {
+                var blockLength = BlockLength(utf8Prompt, blockCharacters);
+                if (blockLength < 0)
+                    break;
+                previous = ChainStep(utf8Prompt[..blockLength], previous, scratch);
+                destination[count++] = previous;
+                utf8Prompt = utf8Prompt[blockLength..];
+            }
+            return count;
         }
-        return count;
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Computes the chain of a .NET string (encoded to UTF-8 in a pooled buffer; only the part the
@@ -83,25 +98,14 @@ public static class PrefixHasher
         }
     }
 
-    /// <summary>One link of the chain: <c>XXH64(block ‖ LE64(previous))</c>, seed 0.</summary>
-    internal static ulong ChainStep(ReadOnlySpan<byte> block, ulong previous)
+    /// <summary>One link of the chain: <c>XXH64(block ‖ LE64(previous))</c>, seed 0, joined in <paramref name="scratch"/>
+    /// (at least the block's length + 8 bytes; one stack copy is cheaper than a streaming XxHash64 instance).</summary>
+    internal static ulong ChainStep(ReadOnlySpan<byte> block, ulong previous, Span<byte> scratch)
     {
-        // Blocks are a few hundred bytes: one stack copy is cheaper than a streaming XxHash64 instance.
-        const int StackLimit = 1024;
         var total = block.Length + sizeof(ulong);
-        byte[]? rented = null;
-        Span<byte> buffer = total <= StackLimit ? stackalloc byte[total] : (rented = ArrayPool<byte>.Shared.Rent(total));
-        try
-        {
-            block.CopyTo(buffer);
-            BinaryPrimitives.WriteUInt64LittleEndian(buffer[block.Length..], previous);
-            return XxHash64.HashToUInt64(buffer[..total]);
-        }
-        finally
-        {
-            if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented);
-        }
+        block.CopyTo(scratch);
+        BinaryPrimitives.WriteUInt64LittleEndian(scratch[block.Length..], previous);
+        return XxHash64.HashToUInt64(scratch[..total]);
     }
 
     /// <summary>Bytes in the canonical form of one chat message: <c>role ‖ '\n' ‖ content ‖ '\n'</c>.</summary>

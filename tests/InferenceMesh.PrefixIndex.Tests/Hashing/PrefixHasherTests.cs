@@ -32,21 +32,23 @@ public sealed class PrefixHasherTests
         return XxHash64.HashToUInt64(input);
     }
 
-    [Fact]
-    public void Compute_FollowsTheDocumentedChain()
+    [Theory]
+    [InlineData(64)]
+    [InlineData(300)] // a link bigger than the stack scratch: the rented path
+    public void Compute_FollowsTheDocumentedChain(int block)
     {
-        var prompt = Prompt(1, 64 * 3 + 10);
+        var prompt = Prompt(1, block * 3 + 10);
         var seed = PrefixHasher.ModelSeed("llama-3-8b");
-        var chain = Chain(prompt, seed);
+        var chain = Chain(prompt, seed, block: block);
 
         Assert.Equal(3, chain.Length); // the partial fourth block is not hashed
         var bytes = Encoding.UTF8.GetBytes(prompt);
         var previous = seed;
         for (var i = 0; i < 3; i++)
         {
-            var input = new byte[64 + 8];
-            bytes.AsSpan(i * 64, 64).CopyTo(input);
-            BinaryPrimitives.WriteUInt64LittleEndian(input.AsSpan(64), previous);
+            var input = new byte[block + 8];
+            bytes.AsSpan(i * block, block).CopyTo(input);
+            BinaryPrimitives.WriteUInt64LittleEndian(input.AsSpan(block), previous);
             previous = XxHash64.HashToUInt64(input);
             Assert.Equal(previous, chain[i]);
         }
