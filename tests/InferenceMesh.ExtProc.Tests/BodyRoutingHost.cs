@@ -1,13 +1,8 @@
 using Grpc.Net.Client;
 using InferenceMesh.Contracts;
 using InferenceMesh.ExtProc.BodyRouting;
-using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.ServiceDefaults;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.ExtProc.Tests;
 
@@ -15,54 +10,27 @@ namespace InferenceMesh.ExtProc.Tests;
 /// serving TLS by default like the deployed router.</summary>
 internal sealed class BodyRoutingHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _app;
 
-    private BodyRoutingHost(WebApplication app, ExtProcListeners listeners)
-    {
-        _app = app;
-        Listeners = listeners;
-        GrpcAddress = new Uri($"{(listeners.GrpcTls ? "https" : "http")}://127.0.0.1:{listeners.GrpcPort}");
-        // The router's default certificate is self-signed, as the gateways that call it do not verify it.
-        Channel = H2cChannel.Create(GrpcAddress, skipCertificateValidation: true);
-        Client = new ExternalProcessor.ExternalProcessorClient(Channel);
-    }
+    private BodyRoutingHost(LoopbackApp app) => _app = app;
 
-    public ExtProcListeners Listeners { get; }
+    public ExtProcListeners Listeners => _app.Listeners;
 
     /// <summary>https:// with TLS (the router's default), http:// with <c>BodyRouting:SecureServing=false</c> (h2c).</summary>
-    public Uri GrpcAddress { get; }
+    public Uri GrpcAddress => _app.GrpcAddress;
 
-    public GrpcChannel Channel { get; }
+    public GrpcChannel Channel => _app.Channel;
 
-    public ExternalProcessor.ExternalProcessorClient Client { get; }
+    public ExternalProcessor.ExternalProcessorClient Client => _app.Client;
 
-    public static async Task<BodyRoutingHost> StartAsync(IDictionary<string, string?>? settings = null)
-    {
-        var builder = WebApplication.CreateBuilder();
-        var config = new Dictionary<string, string?>
-        {
-            ["BodyRouting:Enabled"] = "true",
-            ["BodyRouting:ListenAddress"] = "127.0.0.1",
-            ["BodyRouting:GrpcPort"] = "0",
-            ["BodyRouting:HttpPort"] = "0",
-        };
-        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
-            config[k] = v;
-        builder.Configuration.AddInMemoryCollection(config);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddServiceDefaults(AppIds.ExtProc);
-        builder.AddExtProcOrBodyRouting();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapExtProcOrBodyRoutingApi();
-        await app.StartAsync();
-        return new BodyRoutingHost(app, app.Services.GetRequiredService<ExtProcListeners>());
-    }
+    public static async Task<BodyRoutingHost> StartAsync(IDictionary<string, string?>? settings = null) =>
+        new(await LoopbackApp.StartAsync("BodyRouting", new Dictionary<string, string?> { ["BodyRouting:Enabled"] = "true" }, settings,
+            builder =>
+            {
+                builder.AddServiceDefaults(AppIds.ExtProc);
+                builder.AddExtProcOrBodyRouting();
+            },
+            app => app.MapExtProcOrBodyRoutingApi()));
 
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

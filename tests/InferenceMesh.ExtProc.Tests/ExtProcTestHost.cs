@@ -1,40 +1,33 @@
 using InferenceMesh.Contracts;
 using Grpc.Net.Client;
-using InferenceMesh.Grpc;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.ServiceDefaults;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace InferenceMesh.ExtProc.Tests;
 
 /// <summary>The real ext-proc service on loopback port 0 with a fake scheduler.</summary>
 internal sealed class ExtProcTestHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _app;
 
-    private ExtProcTestHost(WebApplication app, FakeSchedulingService scheduler, ExtProcListeners listeners)
+    private ExtProcTestHost(LoopbackApp app, FakeSchedulingService scheduler)
     {
         _app = app;
         Scheduler = scheduler;
-        Listeners = listeners;
-        Channel = H2cChannel.Create(GrpcAddress, skipCertificateValidation: true);
-        Client = new ExternalProcessor.ExternalProcessorClient(Channel);
     }
 
     public FakeSchedulingService Scheduler { get; }
 
-    public ExtProcListeners Listeners { get; }
+    public ExtProcListeners Listeners => _app.Listeners;
 
     /// <summary>One h2c channel to the gRPC port, shared by the host's calls.</summary>
-    public GrpcChannel Channel { get; }
+    public GrpcChannel Channel => _app.Channel;
 
-    public ExternalProcessor.ExternalProcessorClient Client { get; }
+    public ExternalProcessor.ExternalProcessorClient Client => _app.Client;
 
     /// <summary>https:// when the picker serves TLS (ExtProc:SecureServing=true), else http:// (h2c, the tests' default).</summary>
-    public Uri GrpcAddress => new($"{(Listeners.GrpcTls ? "https" : "http")}://127.0.0.1:{Listeners.GrpcPort}");
+    public Uri GrpcAddress => _app.GrpcAddress;
 
     /// <summary>The plaintext gRPC health port.</summary>
     public Uri HealthAddress => new($"http://127.0.0.1:{Listeners.HealthPort}");
@@ -60,41 +53,26 @@ internal sealed class ExtProcTestHost : IAsyncDisposable
 
     public static async Task<ExtProcTestHost> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var builder = WebApplication.CreateBuilder();
-        var config = new Dictionary<string, string?>
+        var defaults = new Dictionary<string, string?>
         {
-            ["ExtProc:ListenAddress"] = "127.0.0.1",
-            ["ExtProc:GrpcPort"] = "0",
-            ["ExtProc:HttpPort"] = "0",
             ["ExtProc:HealthPort"] = "0",
             ["ExtProc:MetricsPort"] = "0",
             ["ExtProc:SecureServing"] = "false",
             ["ExtProc:RandomSeed"] = "7",
             ["ExtProc:CompletionTransport"] = "invoke",
         };
-        if (settings is not null)
-        {
-            foreach (var (k, v) in settings)
-                config[k] = v;
-        }
-        builder.Configuration.AddInMemoryCollection(config);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var scheduler = new FakeSchedulingService();
-        builder.Services.AddSingleton<ISchedulingService>(scheduler);
-        services?.Invoke(builder.Services);
-        builder.AddServiceDefaults(AppIds.ExtProc);
-        builder.AddExtProcCore();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapExtProcApi();
-        await app.StartAsync();
-        return new ExtProcTestHost(app, scheduler, app.Services.GetRequiredService<ExtProcListeners>());
+        var app = await LoopbackApp.StartAsync(ExtProcOptions.Section, defaults, settings,
+            builder =>
+            {
+                builder.Services.AddSingleton<ISchedulingService>(scheduler);
+                services?.Invoke(builder.Services);
+                builder.AddServiceDefaults(AppIds.ExtProc);
+                builder.AddExtProcCore();
+            },
+            app => app.MapExtProcApi());
+        return new ExtProcTestHost(app, scheduler);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }
