@@ -20,17 +20,22 @@ internal interface ISequencerActions
 /// live batches are held until the replay's end marker, then applied in order. A number at or below the last applied
 /// means the publisher restarted (its counter began again): the state is reset and rebuilt the same way. A replay that
 /// starts past the expected number (the buffer lost it) or never ends also resets, then continues from what it has.
+/// Until the first live batch shows that the subscription has taken effect, the owner's tick calls <see cref="CatchUp"/>.
 /// </summary>
 internal sealed class KvEventSequencer(ISequencerActions actions)
 {
     private readonly SortedDictionary<long, ReadOnlyMemory<byte>> _held = [];
     private long _last = -1;
+    private bool _answered;
 
     /// <summary>Last applied sequence number (−1 before the first).</summary>
     public long Last => _last;
 
     /// <summary>True while waiting for a replay's end marker.</summary>
     public bool Replaying { get; private set; }
+
+    /// <summary>A live batch has arrived: the subscription is in effect, so from here a gap shows in the numbers.</summary>
+    public bool LiveSeen { get; private set; }
 
     /// <summary>A new subscription: ask for the publisher's whole buffer at once (PUB/SUB drops what was sent before
     /// the connection, and an idle publisher would otherwise never reveal the gap).</summary>
@@ -40,8 +45,22 @@ internal sealed class KvEventSequencer(ISequencerActions actions)
         actions.RequestReplay(0);
     }
 
+    /// <summary>Called on the owner's tick. A subscription takes effect some time after it is made, and the first replay
+    /// is often answered before that: a batch published in between reaches neither, and an idle publisher sends no later
+    /// batch to reveal the gap. So until the first live batch arrives, ask for a replay from the next expected number
+    /// again — only while the publisher answers replays (one that stopped answering is not asked again, so requests do
+    /// not pile up behind a peer that is gone).</summary>
+    public void CatchUp()
+    {
+        if (LiveSeen || Replaying || !_answered)
+            return;
+        Replaying = true;
+        actions.RequestReplay(_last + 1);
+    }
+
     public void OnLive(long sequence, ReadOnlyMemory<byte> payload)
     {
+        LiveSeen = true;
         if (Replaying)
         {
             _held.TryAdd(sequence, payload);
@@ -70,6 +89,7 @@ internal sealed class KvEventSequencer(ISequencerActions actions)
             return;
         if (sequence < 0)
         {
+            _answered = true;
             EndReplay();
             return;
         }
@@ -79,6 +99,7 @@ internal sealed class KvEventSequencer(ISequencerActions actions)
     /// <summary>The replay did not end in time: continue with what arrived.</summary>
     public void OnReplayTimeout()
     {
+        _answered = false;
         if (Replaying)
             EndReplay();
     }

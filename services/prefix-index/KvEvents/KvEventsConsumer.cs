@@ -187,6 +187,8 @@ internal sealed partial class KvEventsConsumer : BackgroundService
             await ForgetAsync(address).ConfigureAwait(false);
         foreach (var address in present)
             await LeaseAsync(address).ConfigureAwait(false);
+        foreach (var f in _followers.Values)
+            f.Sequencer.CatchUp();
     }
 
     private async Task LeaseAsync(string address)

@@ -43,6 +43,34 @@ public sealed class KvEventSequencerTests
     }
 
     [Fact]
+    public void CatchUp_until_the_first_live_batch_fetches_what_the_late_subscription_missed()
+    {
+        var (s, r) = Started();
+        // Published after the first replay was answered, before the subscription took effect: only a replay has it.
+        s.CatchUp();
+        Assert.True(s.Replaying);
+        s.OnReplay(0, P);
+        s.OnReplay(-1, default);
+        s.CatchUp();
+        s.OnReplay(-1, default);
+        s.OnLive(1, P);
+        s.CatchUp();
+        Assert.Equal(["replay 0", "apply 0", "replay 1", "apply 1"], r.Log);
+    }
+
+    [Fact]
+    public void CatchUp_asks_nothing_of_a_publisher_that_does_not_answer_or_while_a_replay_is_out()
+    {
+        var r = new Recorder();
+        var s = new KvEventSequencer(r);
+        s.Begin();
+        s.CatchUp();
+        s.OnReplayTimeout();
+        s.CatchUp();
+        Assert.Equal(["replay 0"], r.Log);
+    }
+
+    [Fact]
     public void Gap_requests_replay_from_the_next_expected_number_and_applies_each_batch_once()
     {
         var (s, r) = Started();
