@@ -11,6 +11,47 @@ namespace InferenceMesh.Benchmarks.Prefix;
 /// <see cref="RunAsync"/> from the benchmark host (e.g. <c>bench prefix-probe</c>); results go to docs/benchmarks/.</summary>
 public static class PrefixIndexProbe
 {
+    public const string Help = """
+        probe-prefix: prefix-index match latency (p50/p99), store round trips per call and Redis memory per block.
+
+        Each backend (memory; redis: a throw-away redis-server; dapr: the Dapr state-store backend through the stand-in
+        sidecar, over redis-server) answers match and
+        match-and-record calls of 256 blocks over 8 candidate endpoints, one after another; then 250,000 blocks are
+        indexed to measure Redis memory per block. Needs redis-server on PATH. Markdown to stdout, progress to stderr.
+
+        Options:
+          --calls N   calls per backend and call kind (default 5000)
+          --help      this text
+        """;
+
+    /// <summary>Parses <paramref name="args"/> (the command name excluded) and runs the probe; returns the exit code
+    /// (2 for a bad option, with the reason on <paramref name="progress"/>).</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter progress)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(progress);
+        var calls = 5000;
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "--help" or "-h")
+            {
+                await output.WriteLineAsync(Help).ConfigureAwait(false);
+                return 0;
+            }
+            if (args[i] == "--calls" && i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
+            {
+                calls = n;
+                i++;
+                continue;
+            }
+            await progress.WriteLineAsync($"probe-prefix: {args[i]} is not an option, or lacks a positive whole number (see --help)").ConfigureAwait(false);
+            return 2;
+        }
+        await RunAsync(output, calls).ConfigureAwait(false);
+        return 0;
+    }
+
     /// <summary>Runs every backend and writes one Markdown table row per backend, then the memory figures.</summary>
     public static async Task RunAsync(TextWriter output, int calls = 5000, int blocksForMemory = 250_000)
     {
