@@ -15,9 +15,8 @@ public static class PrefixIndexProbe
         probe-prefix: prefix-index match latency (p50/p99), store round trips per call and Redis memory per block.
 
         Each backend (memory; redis: a throw-away redis-server; dapr: the Dapr state-store backend through the stand-in
-        sidecar, over redis-server) answers match and
-        match-and-record calls of 256 blocks over 8 candidate endpoints, one after another; then 250,000 blocks are
-        indexed to measure Redis memory per block. Needs redis-server on PATH. Markdown to stdout, progress to stderr.
+        sidecar, over redis-server) answers match and match-and-record calls of 256 blocks over 8 candidate endpoints,
+        one after another; then 250,000 blocks are indexed to measure Redis memory per block. Needs redis-server on PATH. Markdown to stdout, progress to stderr.
 
         Options:
           --calls N   calls per backend and call kind (default 5000)
