@@ -81,7 +81,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     /// writes the primary then fallbacks (endpoint indices, fallbacks in total order) to <paramref name="picked"/>. With a finite
     /// <paramref name="ttftBudgetMs"/> only the candidates predicted to meet it take part, when there is one. <paramref name="placements"/>
     /// (placement-aware profiles only) raises each candidate's match to the longest prefix of <paramref name="hashes"/> this replica
-    /// sent there.</summary>
+    /// sent there, and makes <see cref="ChosenPrefillMs"/> the prefill with the whole hit credited.</summary>
     /// <returns>How many were written (0 when there is no candidate).</returns>
     public int Pick(
         EndpointState[] endpoints,
@@ -133,7 +133,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var written = 0;
         var first = profile.Selector.Select(values, random);
         picked[written++] = candidates[first];
-        ChosenPrefillMs = PrefillMs(matched[first], inputs.PromptTokens, Scorers.Saturation(endpoints[candidates[first]], nowMs, options));
+        // The backlog of a placement-aware profile is the prefill the server will compute: it uses its cache however loaded.
+        ChosenPrefillMs = PrefillMs(matched[first], inputs.PromptTokens, placements is null ? Scorers.Saturation(endpoints[candidates[first]], nowMs, options) : 0);
         breakdown = Breakdown(inputs, candidates, matched[first], candidates[first], values[first]);
         values[first] = double.NegativeInfinity;
         while (written < picked.Length && written < n)

@@ -59,8 +59,8 @@ internal sealed class RecentPlacements
 }
 
 /// <summary>Marks a plugin that scores a placement by the prefill the server will compute: in a profile with one, the pick
-/// credits this replica's recent placements (<see cref="RecentPlacements"/>). A profile without one (e.g. the reference
-/// picker's) sees the prefix match alone.</summary>
+/// credits this replica's recent placements (<see cref="RecentPlacements"/>) and the endpoint's backlog grows by the
+/// prefill with the whole hit credited. A profile without one (e.g. the reference picker's) sees the prefix match alone.</summary>
 internal interface IPlacementAware
 {
 }

@@ -116,6 +116,25 @@ public sealed class PrefillWorkTests
         Assert.Equal(2 * RecentPlacements.Stride, matched[1]); // blocks 16 and 32 are recorded, 35 is not
     }
 
+    [Theory]
+    [InlineData(Profile, 400)]
+    [InlineData("PREDICTED_TTFT", 2000)]
+    public async Task WarmEndpointAtTheLoadGate_BacklogCountsWhatTheServerComputes(string profile, int computedTokens)
+    {
+        // At the gate's edge (5 waiting) the predicted TTFT withholds the hit; the server still uses its cache, and a
+        // placement-aware profile's backlog grows by the 400 uncached tokens of the 2,000, not by the whole prompt.
+        var index = new FakePrefixIndex { Matches = { ["a:1"] = 100 } };
+        using var fleet = NewFleet(index, profile);
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 5, running: 4));
+        var request = fleet.Request(hashes: Hashes(125), bytes: 8000);
+
+        await fleet.Schedule(request).Within();
+
+        var t = fleet.Options.PredictedTtft;
+        var expected = (computedTokens * (t.PrefillMsPerToken + (t.AttentionMsPerTokenPair * 2000))) + t.OverheadMs;
+        Assert.Equal(expected, fleet.Service.PredictedPrefillMs(request.RequestId), 6);
+    }
+
     [Fact]
     public void FilterParameter_OutOfRange_FailsNamingIt()
     {
