@@ -79,7 +79,9 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
 
     /// <summary>Runs the profile over the current candidates — its filters, then its weighted scorers, then its picker — and
     /// writes the primary then fallbacks (endpoint indices, fallbacks in total order) to <paramref name="picked"/>. With a finite
-    /// <paramref name="ttftBudgetMs"/> only the candidates predicted to meet it take part, when there is one.</summary>
+    /// <paramref name="ttftBudgetMs"/> only the candidates predicted to meet it take part, when there is one. <paramref name="placements"/>
+    /// (placement-aware profiles only) raises each candidate's match to the longest prefix of <paramref name="hashes"/> this replica
+    /// sent there, and makes <see cref="ChosenPrefillMs"/> the prefill with the whole hit credited.</summary>
     /// <returns>How many were written (0 when there is no candidate).</returns>
     public int Pick(
         EndpointState[] endpoints,
@@ -92,7 +94,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         Span<int> picked,
         out ScoreBreakdown breakdown,
         double ttftBudgetMs = double.PositiveInfinity,
-        EndpointState? groupHome = null)
+        RecentPlacements? placements = null,
+        IReadOnlyList<ulong>? hashes = null)
     {
         breakdown = default;
         var fullLimit = _fullLimit;
@@ -101,7 +104,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         if (n == 0 || picked.IsEmpty)
             return 0;
         FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
-        CreditGroupHome(endpoints, n, groupHome, totalBlocks);
+        placements?.Credit(hashes, totalBlocks, endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n));
         var inputs = new PickInputs(endpoints, totalBlocks, adapter, PromptTokens(promptBytes, totalBlocks), nowMs, this);
         if (double.IsFinite(ttftBudgetMs))
             n = KeepMeeting(inputs, n, ttftBudgetMs);
@@ -130,7 +133,8 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var written = 0;
         var first = profile.Selector.Select(values, random);
         picked[written++] = candidates[first];
-        ChosenPrefillMs = PrefillMs(matched[first], inputs.PromptTokens, Scorers.Saturation(endpoints[candidates[first]], nowMs, options));
+        // The backlog of a placement-aware profile is the prefill the server will compute: it uses its cache however loaded.
+        ChosenPrefillMs = PrefillMs(matched[first], inputs.PromptTokens, placements is null ? Scorers.Saturation(endpoints[candidates[first]], nowMs, options) : 0);
         breakdown = Breakdown(inputs, candidates, matched[first], candidates[first], values[first]);
         values[first] = double.NegativeInfinity;
         while (written < picked.Length && written < n)
@@ -147,20 +151,6 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             values[best] = double.NegativeInfinity;
         }
         return written;
-    }
-
-    /// <summary>The endpoint the request's prompt group was last sent to (<see cref="RecentPlacements"/>) holds, or is
-    /// about to hold, the group's leading blocks: credit them when the prefix match (made when the request arrived) gave fewer.</summary>
-    private void CreditGroupHome(EndpointState[] endpoints, int n, EndpointState? home, int totalBlocks)
-    {
-        if (home is null)
-            return;
-        var blocks = Math.Min(RecentPlacements.GroupBlocks, totalBlocks);
-        for (var k = 0; k < n; k++)
-        {
-            if (ReferenceEquals(endpoints[_candidates[k]], home))
-                _matched[k] = Math.Max(_matched[k], blocks);
-        }
     }
 
     /// <summary>After <see cref="RankFullLast"/>: the candidates (as left by the filters) over the gate's limit rank after every

@@ -1,46 +1,66 @@
 namespace InferenceMesh.Scheduling;
 
-/// <summary>Where this replica last sent each prompt group (the chained hash of a prompt's first <see cref="GroupBlocks"/>
-/// blocks names the whole prefix up to there): a direct-mapped table of fixed size, so recording and looking up allocate
-/// nothing. The prefix match is made once, when a request arrives; under overload it then waits in the queue while
-/// requests of its group are dispatched, and its match misses all of them — a burst of questions on one document, queued
-/// together, would otherwise spread over every server (docs/benchmarks/goodput.md). At dispatch the pick credits the
-/// endpoint this table names with the group's blocks when the match gave it fewer.</summary>
+/// <summary>Where this replica last sent each prompt prefix: every <see cref="Stride"/>-th block hash of a dispatched prompt
+/// (and its last one) → the endpoint, in a direct-mapped table of fixed size, so recording and crediting allocate nothing.
+/// Block hashes are chained, so a hit on block <c>i</c> names the whole prefix up to it. The prefix match is made once, when
+/// a request arrives; under overload it then waits in the queue while requests sharing its prefix are dispatched, and its
+/// match misses all of them — questions on one document, queued together, would otherwise spread over every server
+/// (docs/benchmarks/goodput.md). At every pick this table is matched again, so a request released from the queue sees the
+/// placements made while it waited; the pick credits an endpoint with the longer of the two matches. Entries are not
+/// evicted with the server's cache: a later placement of the same prefix, or a colliding one, overwrites them.</summary>
 internal sealed class RecentPlacements
 {
-    /// <summary>Blocks that make a group (4,096 tokens of 16): long enough that a prefix shared by every request (a system
-    /// prompt, tool definitions) does not make one group of everything, short enough to hold a document or a conversation's head.</summary>
-    public const int GroupBlocks = 256;
+    /// <summary>Blocks between two recorded hashes (256 tokens of 16): a prompt of 32k tokens costs 128 table writes.</summary>
+    public const int Stride = 16;
 
-    private const int Slots = 4096;
+    private const int Slots = 1 << 16;
     private readonly ulong[] _keys = new ulong[Slots];
     private readonly EndpointState?[] _endpoints = new EndpointState?[Slots];
 
-    /// <summary>The group key of a prompt, or 0 when it is shorter than a group.</summary>
-    public static ulong KeyOf(IReadOnlyList<ulong>? hashes) =>
-        hashes is { Count: >= GroupBlocks } ? hashes[GroupBlocks - 1] | 1UL : 0;
-
-    /// <summary>The endpoint the group was last sent to, or null.</summary>
-    public EndpointState? Find(ulong key)
+    /// <summary>Records that the first <paramref name="blocks"/> blocks of <paramref name="hashes"/> went to <paramref name="endpoint"/>.</summary>
+    public void Record(IReadOnlyList<ulong>? hashes, int blocks, EndpointState endpoint)
     {
-        if (key == 0)
-            return null;
-        var slot = (int)(key % Slots);
-        return _keys[slot] == key ? _endpoints[slot] : null;
+        var n = hashes is null ? 0 : Math.Min(hashes.Count, blocks);
+        for (var i = Stride - 1; i < n; i += Stride)
+            Put(hashes![i], endpoint);
+        if (n > 0)
+            Put(hashes![n - 1], endpoint);
     }
 
-    public void Record(ulong key, EndpointState endpoint)
+    /// <summary>Raises <paramref name="matched"/>[k] to the longest recorded prefix of <paramref name="hashes"/> last sent to
+    /// candidate k.</summary>
+    public void Credit(IReadOnlyList<ulong>? hashes, int blocks, EndpointState[] endpoints, ReadOnlySpan<int> candidates, Span<int> matched)
     {
-        if (key == 0)
+        var n = hashes is null ? 0 : Math.Min(hashes.Count, blocks);
+        for (var i = Stride - 1; i < n; i += Stride)
+            Credit(hashes![i], i + 1, endpoints, candidates, matched);
+        if (n > 0)
+            Credit(hashes![n - 1], n, endpoints, candidates, matched);
+    }
+
+    private void Credit(ulong hash, int length, EndpointState[] endpoints, ReadOnlySpan<int> candidates, Span<int> matched)
+    {
+        var slot = (int)(hash % Slots);
+        if (_endpoints[slot] is not { } home || _keys[slot] != hash)
             return;
-        var slot = (int)(key % Slots);
-        _keys[slot] = key;
+        for (var k = 0; k < candidates.Length; k++)
+        {
+            if (ReferenceEquals(endpoints[candidates[k]], home))
+                matched[k] = Math.Max(matched[k], length);
+        }
+    }
+
+    private void Put(ulong hash, EndpointState endpoint)
+    {
+        var slot = (int)(hash % Slots);
+        _keys[slot] = hash;
         _endpoints[slot] = endpoint;
     }
 }
 
-/// <summary>Marks a plugin that wants the pick to credit the group's recent endpoint (<see cref="RecentPlacements"/>); a
-/// profile without one (e.g. the reference picker's) sees the prefix match alone.</summary>
-internal interface IUsesGroupHome
+/// <summary>Marks a plugin that scores a placement by the prefill the server will compute: in a profile with one, the pick
+/// credits this replica's recent placements (<see cref="RecentPlacements"/>) and the endpoint's backlog grows by the
+/// prefill with the whole hit credited. A profile without one (e.g. the reference picker's) sees the prefix match alone.</summary>
+internal interface IPlacementAware
 {
 }

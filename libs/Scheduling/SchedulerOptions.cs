@@ -48,6 +48,10 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(1, 10_000_000)]
     public int BandMaxRequests { get; set; } = 1000;
 
+    /// <summary>When a Critical or Standard band is full, send its oldest request on to the servers (as with queueing off) and
+    /// queue the new one, instead of answering the new one <c>QueueFull</c> 429; false = refuse (docs/scheduler.md).</summary>
+    public bool OverflowWhenFull { get; set; }
+
     /// <summary>Most request bytes queued per band per pool.</summary>
     [Range(1, long.MaxValue)]
     public long BandMaxBytes { get; set; } = 256L * 1024 * 1024;

@@ -16,9 +16,9 @@ public sealed partial class SchedulingService
             _picker.RankFullLast(LimitFor(request.Criticality));
         var hashes = request.BlockHashes?.Count ?? 0;
         var totalBlocks = match is { TotalBlocks: > 0 } ? match.TotalBlocks : hashes;
-        var group = pool.Profile.UsesGroupHome ? RecentPlacements.KeyOf(request.BlockHashes) : 0;
+        var placements = pool.Profile.PlacementAware ? _placements : null;
         var n = _picker.Pick(pool.Endpoints, pool.Profile, match?.Matches, totalBlocks, AdapterOf(request), request.PromptBytes, nowMs, _picked, out var breakdown,
-            TtftBudgetMs(request, queuedMs), _placements.Find(group));
+            TtftBudgetMs(request, queuedMs), placements, request.BlockHashes);
         if (n == 0)
             return NoCandidates(request, pool, queuedMs);
         var primary = pool.Endpoints[_picked[0]];
@@ -27,7 +27,7 @@ public sealed partial class SchedulingService
             fallbacks[i - 1] = pool.Endpoints[_picked[i]].Address;
 
         RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs);
-        _placements.Record(group, primary);
+        placements?.Record(request.BlockHashes, totalBlocks, primary);
         primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
         _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
         _metrics.Pick(_time.GetElapsedTime(started).TotalMicroseconds, breakdown);

@@ -25,7 +25,8 @@ public sealed partial class SchedulingService
     }
 
     /// <summary>Decides at arrival: dispatch now, reject, or queue (<paramref name="queued"/> set, null returned).</summary>
-    private ScheduleResponse? AdmitLocked(ScheduleRequest request, PoolRuntime pool, PrefixMatchResponse? match, long nowMs, out QueuedRequest? queued)
+    private ScheduleResponse? AdmitLocked(ScheduleRequest request, PoolRuntime pool, PrefixMatchResponse? match, long nowMs, out QueuedRequest? queued,
+        ref List<(QueuedRequest, ScheduleResponse)>? released)
     {
         queued = null;
         if (_disposed)
@@ -47,14 +48,32 @@ public sealed partial class SchedulingService
             return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
         var band = pool.Bands[(int)request.Criticality];
         var item = new QueuedRequest(request, match, pool, _time.GetTimestamp(), nowMs + (request.TtlMs > 0 ? request.TtlMs : _options.DefaultTtlMs));
+        if (_options.OverflowWhenFull)
+            OverflowLocked(band, item.Bytes, pool, nowMs, ref released);
         if (!band.Fits(item.Bytes, _options.BandMaxRequests, _options.BandMaxBytes))
         {
+            if (_options.OverflowWhenFull && _picker.Filter(pool.Endpoints, request.Subset, nowMs) > 0)
+                return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
             var why = $"{SchedulerMetrics.BandName(request.Criticality)} queue of pool '{pool.Name}' is full ({band.Count} requests, {band.Bytes} bytes)";
             return Finish(request.Criticality, Reject(ScheduleOutcome.QueueFull, why, 0), wasQueued: false);
         }
         band.Enqueue(item);
         queued = item;
         return null;
+    }
+
+    /// <summary>Makes room for <paramref name="bytes"/> in a full band by sending its oldest requests on to the servers past the
+    /// gate, as queueing off would: first come keeps first served, and the arrival waits its turn instead of being refused.</summary>
+    private void OverflowLocked(Band band, long bytes, PoolRuntime pool, long nowMs, ref List<(QueuedRequest, ScheduleResponse)>? released)
+    {
+        while (!band.Fits(bytes, _options.BandMaxRequests, _options.BandMaxBytes) && band.Peek() is { } head)
+        {
+            var response = _picker.Filter(pool.Endpoints, head.Request.Subset, nowMs) == 0
+                ? NoCandidates(head.Request, pool, QueuedMs(head))
+                : DispatchLocked(head.Request, pool, head.Match, nowMs, QueuedMs(head));
+            band.PopHead();
+            (released ??= []).Add((head, Finish(head.Request.Criticality, response, wasQueued: true)));
+        }
     }
 
     /// <summary>Releases queued requests, highest band first, while the head's candidates have capacity.</summary>

@@ -149,7 +149,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             var pool = GetPoolLocked(request.Pool);
             var nowMs = NowMs();
             ReleaseLocked(pool, nowMs, ref released);
-            immediate = AdmitLocked(request, pool, match, nowMs, out queued);
+            immediate = AdmitLocked(request, pool, match, nowMs, out queued, ref released);
         }
         CompleteReleased(released);
         return immediate;

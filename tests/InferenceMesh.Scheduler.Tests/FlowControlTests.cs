@@ -124,6 +124,39 @@ public sealed class FlowControlTests
     }
 
     [Fact]
+    public async Task Schedule_BandFullWithOverflow_OldestGoesOnToTheServersAndTheArrivalQueues()
+    {
+        using var fleet = new Fleet(new SchedulerOptions { BandMaxRequests = 2, OverflowWhenFull = true });
+        fleet.Snapshot(Busy("a:1"));
+        var oldest = fleet.Schedule(fleet.Request());
+        var next = fleet.Schedule(fleet.Request());
+
+        var arrival = fleet.Schedule(fleet.Request());
+        var r = await oldest.Within();
+
+        Assert.Equal(ScheduleOutcome.Scheduled, r.Outcome);
+        Assert.Equal("a:1", r.Endpoint);
+        Assert.False(next.IsCompleted);
+        Assert.False(arrival.IsCompleted);
+        Assert.Equal(2, fleet.Queued(Criticality.Standard));
+        Assert.Equal(0, fleet.Service.OutcomeCount(Criticality.Standard, ScheduleOutcome.QueueFull));
+    }
+
+    [Fact]
+    public async Task Schedule_OverflowAndArrivalLargerThanTheBand_EverythingGoesOn()
+    {
+        using var fleet = new Fleet(new SchedulerOptions { BandMaxBytes = 5000, OverflowWhenFull = true });
+        fleet.Snapshot(Busy("a:1"));
+        var queued = fleet.Schedule(fleet.Request(bytes: 4000));
+
+        var big = await fleet.Schedule(fleet.Request(bytes: 6000)).Within();
+
+        Assert.Equal(ScheduleOutcome.Scheduled, (await queued.Within()).Outcome);
+        Assert.Equal(ScheduleOutcome.Scheduled, big.Outcome);
+        Assert.Equal(0, fleet.Queued(Criticality.Standard));
+    }
+
+    [Fact]
     public async Task Queue_RequestTtlPasses_Expired503()
     {
         using var fleet = new Fleet();

@@ -73,18 +73,66 @@ public sealed class PrefillWorkTests
     {
         var profiles = ProfileConfig.Load(new SchedulerOptions());
 
-        Assert.True(profiles[Profile].UsesGroupHome);
+        Assert.True(profiles[Profile].PlacementAware);
         Assert.True(profiles[Profile].UsesPrefix);
-        Assert.False(profiles[PoolAnnotations.StrategyPrefixCache].UsesGroupHome);
-        Assert.False(profiles[SchedulerOptions.PredictedTtftProfile].UsesGroupHome);
+        Assert.False(profiles[PoolAnnotations.StrategyPrefixCache].PlacementAware);
+        Assert.False(profiles[SchedulerOptions.PredictedTtftProfile].PlacementAware);
     }
 
     [Fact]
-    public void GroupKey_PromptShorterThanAGroup_HasNone()
+    public async Task QueuedRequests_ReleasedTogether_FollowThePlacementMadeWhileTheyWaited()
     {
-        Assert.Equal(0UL, RecentPlacements.KeyOf(Hashes(RecentPlacements.GroupBlocks - 1)));
-        Assert.Equal(RecentPlacements.KeyOf(Hashes(RecentPlacements.GroupBlocks)), RecentPlacements.KeyOf(Hashes(RecentPlacements.GroupBlocks + 50)));
-        Assert.NotEqual(0UL, RecentPlacements.KeyOf(Hashes(RecentPlacements.GroupBlocks)));
+        // Matched when they arrived, before any of them was dispatched: the index knows nothing. The second request of the
+        // prefix (shorter than the old 256-block group key) follows the first, re-matched against this replica's placements.
+        using var fleet = NewFleet(new FakePrefixIndex());
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 6), Fleet.Endpoint("b:1", waiting: 6), Fleet.Endpoint("c:1", waiting: 6));
+        var first = fleet.Schedule(fleet.Request(hashes: Hashes(40), bytes: 2560));
+        var second = fleet.Schedule(fleet.Request(hashes: Hashes(40), bytes: 2560));
+        var other = fleet.Schedule(fleet.Request(hashes: Hashes(40, first: 10_000), bytes: 2560));
+        Assert.False(first.IsCompleted);
+
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 2), Fleet.Endpoint("b:1", waiting: 2), Fleet.Endpoint("c:1", waiting: 2));
+
+        var r1 = await first.Within();
+        Assert.Equal(r1.Endpoint, (await second.Within()).Endpoint);
+        Assert.NotEqual(r1.Endpoint, (await other.Within()).Endpoint);
+    }
+
+    [Fact]
+    public void RecentPlacements_SharedLeadingBlocks_CreditedUpToTheLastRecordedOne()
+    {
+        var placements = new RecentPlacements();
+        EndpointState[] endpoints = [new EndpointState("a:1"), new EndpointState("b:1")];
+        var sent = Hashes(40);
+        var asked = Hashes(60);
+        for (var i = 35; i < asked.Length; i++)
+            asked[i] += 1_000_000; // the chain diverges after 35 shared blocks
+        placements.Record(sent, sent.Length, endpoints[1]);
+        var matched = new int[2];
+
+        placements.Credit(asked, asked.Length, endpoints, [0, 1], matched);
+
+        Assert.Equal(0, matched[0]);
+        Assert.Equal(2 * RecentPlacements.Stride, matched[1]); // blocks 16 and 32 are recorded, 35 is not
+    }
+
+    [Theory]
+    [InlineData(Profile, 400)]
+    [InlineData("PREDICTED_TTFT", 2000)]
+    public async Task WarmEndpointAtTheLoadGate_BacklogCountsWhatTheServerComputes(string profile, int computedTokens)
+    {
+        // At the gate's edge (5 waiting) the predicted TTFT withholds the hit; the server still uses its cache, and a
+        // placement-aware profile's backlog grows by the 400 uncached tokens of the 2,000, not by the whole prompt.
+        var index = new FakePrefixIndex { Matches = { ["a:1"] = 100 } };
+        using var fleet = NewFleet(index, profile);
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 5, running: 4));
+        var request = fleet.Request(hashes: Hashes(125), bytes: 8000);
+
+        await fleet.Schedule(request).Within();
+
+        var t = fleet.Options.PredictedTtft;
+        var expected = (computedTokens * (t.PrefillMsPerToken + (t.AttentionMsPerTokenPair * 2000))) + t.OverheadMs;
+        Assert.Equal(expected, fleet.Service.PredictedPrefillMs(request.RequestId), 6);
     }
 
     [Fact]

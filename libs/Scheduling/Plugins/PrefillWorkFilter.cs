@@ -7,7 +7,7 @@ namespace InferenceMesh.Scheduling;
 /// to whichever server freed a slot first, however cold — the group ends up on every server and each cache thrashes
 /// (docs/benchmarks/goodput.md). With it, that ranking acts only among the placements the fleet can afford.</summary>
 [SchedulingPlugin("prefill-work-filter")]
-internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpointFilter, IUsesGroupHome
+internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpointFilter, IPlacementAware
 {
     private readonly double _slackMs = parameters.Double("slack", 0, 0, 1e9);
     private readonly double _pressureWeight = parameters.Double("pressureWeight", PrefillWorkScorer.DefaultPressureWeight, 0, 1000);

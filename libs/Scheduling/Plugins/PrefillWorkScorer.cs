@@ -9,7 +9,7 @@ namespace InferenceMesh.Scheduling;
 /// an endpoint whose load makes the TTFT term withhold it). Not normalised: meant alone with weight 1 and a picker
 /// <c>tie</c> in ms, and with <c>prefill-work-filter</c> when the pool queues.</summary>
 [SchedulingPlugin("prefill-work-scorer")]
-internal sealed class PrefillWorkScorer(PluginParameters parameters) : IEndpointScorer, IUsesGroupHome
+internal sealed class PrefillWorkScorer(PluginParameters parameters) : IEndpointScorer, IPlacementAware
 {
     /// <summary>Default weight of the pressure (see the class).</summary>
     public const double DefaultPressureWeight = 10;

@@ -13,10 +13,10 @@ internal sealed class SchedulingProfile
         foreach (var scorer in scorers)
         {
             UsesPrefix |= scorer.UsesPrefix;
-            UsesGroupHome |= scorer is IUsesGroupHome;
+            PlacementAware |= scorer is IPlacementAware;
         }
         foreach (var filter in filters)
-            UsesGroupHome |= filter is IUsesGroupHome;
+            PlacementAware |= filter is IPlacementAware;
     }
 
     public string Name { get; }
@@ -30,6 +30,6 @@ internal sealed class SchedulingProfile
     /// <summary>Whether a scorer reads prefix matches (so the prefix index is asked at all).</summary>
     public bool UsesPrefix { get; }
 
-    /// <summary>Whether a plugin wants the group's recent endpoint credited (<see cref="RecentPlacements"/>).</summary>
-    public bool UsesGroupHome { get; }
+    /// <summary>Whether a plugin is placement-aware (<see cref="IPlacementAware"/>).</summary>
+    public bool PlacementAware { get; }
 }

@@ -11,7 +11,11 @@ internal static class GoodputPolicies
 #pragma warning disable CA2255 // The bench is an executable; registering at load keeps PolicyRegistry free of a Scheduling dependency.
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void Register() =>
+    internal static void Register()
+    {
         PolicyRegistry.Register("mesh-prefill-work", "InferenceMesh PREFILL_WORK: predicted TTFT + fleet pressure x uncached prefill, a prefix group's spread bounded under pressure, flow-control queue",
             c => MeshPolicies.Create("mesh-prefill-work", c, Profile, queueing: true, prefix: true, prefixProfile: Profile));
+        PolicyRegistry.Register("mesh-prefill-work-overflow", "mesh-prefill-work with OverflowWhenFull: a full band sends its oldest request on to the servers instead of answering the arrival 429",
+            c => MeshPolicies.Create("mesh-prefill-work-overflow", c, Profile, queueing: true, prefix: true, prefixProfile: Profile, overflow: true));
+    }
 }

@@ -84,6 +84,8 @@ internal static class MeshPolicies
             c => Create("mesh-prefix", c, PoolAnnotations.StrategyPrefixCache, queueing: true, prefix: true, prefixProfile: PoolAnnotations.StrategyPrefixCache));
         PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT (the PREFIX_CACHE default): min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
             c => Create("mesh-predicted", c, SchedulerOptions.PredictedTtftProfile, queueing: true, prefix: true));
+        PolicyRegistry.Register("mesh-predicted-overflow", "mesh-predicted with OverflowWhenFull: a full band sends its oldest request on to the servers instead of answering the arrival 429",
+            c => Create("mesh-predicted-overflow", c, SchedulerOptions.PredictedTtftProfile, queueing: true, prefix: true, overflow: true));
         PolicyRegistry.Register("gie-reference", "reimplementation of the reference picker's default profile: prefix 3 / queue 2 / kv 2, 64-char blocks, 256 blocks, LRU 31,250, no queueing",
             CreateGieReference);
         foreach (var ms in SloObjectivesMs)
@@ -97,11 +99,13 @@ internal static class MeshPolicies
     }
 
     internal static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0, double standardLimit = 1.0,
-        string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false, string? configText = null)
+        string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false, string? configText = null,
+        bool overflow = false)
     {
         var options = new SchedulerOptions
         {
             UseQueueing = queueing,
+            OverflowWhenFull = overflow,
             CriticalSaturationLimit = criticalLimit,
             StandardSaturationLimit = standardLimit,
             PrefixCacheProfile = prefixProfile,
