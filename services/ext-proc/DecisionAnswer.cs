@@ -9,24 +9,6 @@ namespace InferenceMesh.ExtProc;
 /// re-streamed in chunks of at most <c>ChunkBytes</c>. STREAMED / BUFFERED: the decision rides on the body answer.</summary>
 internal static class DecisionAnswer
 {
-    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
-
-    /// <summary>Writes <paramref name="answer"/> without flushing it (gRPC's buffer hint): it goes out with the next write
-    /// that flushes, so a decision and the body's first chunk share one HTTP/2 write instead of two.</summary>
-    public static async ValueTask WriteBufferedAsync(IAsyncStreamWriter<ProcessingResponse> writer, ProcessingResponse answer, CancellationToken cancellationToken)
-    {
-        var options = writer.WriteOptions;
-        writer.WriteOptions = Buffered;
-        try
-        {
-            await writer.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            writer.WriteOptions = options;
-        }
-    }
-
     /// <summary>The request_headers answer: destination header (+ generated request id, + content-length when the body
     /// is known), clear_route_cache, and the same destination in <c>envoy.lb</c> dynamic metadata.</summary>
     public static ProcessingResponse HeadersAnswer(string destination, string? generatedRequestId, long? contentLength) => new()

@@ -193,21 +193,10 @@ internal sealed partial class ExtProcStream : IDisposable
         var generatedId = facts.RequestIdGenerated ? facts.RequestId : null;
         if (!hasBody || _requestMode == BodyMode.FullDuplex)
         {
-            var answer = DecisionAnswer.HeadersAnswer(destination, generatedId, contentLength);
-            if (!hasBody)
-            {
-                await WriteAsync(answer).ConfigureAwait(false);
-                _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
-                return;
-            }
-            // The decision goes out with the body's first chunk: that chunk's write flushes both.
-            await DecisionAnswer.WriteBufferedAsync(_writer, answer, _ct).ConfigureAwait(false);
-            var first = Math.Min(outgoing.Length, _p.Options.ChunkBytes);
-            var more = outgoing.Length > first;
-            await DecisionAnswer.RestreamAsync(_writer, outgoing[..first], _p.Options.ChunkBytes, trailersFollow || more, _ct).ConfigureAwait(false);
+            await WriteAsync(DecisionAnswer.HeadersAnswer(destination, generatedId, contentLength)).ConfigureAwait(false);
             _p.Metrics.PickerLatency(_p.Time.GetElapsedTime(bodyEnd));
-            if (more)
-                await DecisionAnswer.RestreamAsync(_writer, outgoing[first..], _p.Options.ChunkBytes, trailersFollow, _ct).ConfigureAwait(false);
+            if (hasBody)
+                await DecisionAnswer.RestreamAsync(_writer, outgoing, _p.Options.ChunkBytes, trailersFollow, _ct).ConfigureAwait(false);
             return;
         }
         // STREAMED / BUFFERED: the headers were answered already; the decision rides on this body answer.

@@ -9,15 +9,11 @@ internal sealed class CollectingWriter : IServerStreamWriter<ProcessingResponse>
 {
     public List<ProcessingResponse> Messages { get; } = [];
 
-    /// <summary>Per message: whether it was written with gRPC's buffer hint (not flushed on its own).</summary>
-    public List<bool> Buffered { get; } = [];
-
     public WriteOptions? WriteOptions { get; set; }
 
     public Task WriteAsync(ProcessingResponse message)
     {
         Messages.Add(ProcessingResponse.Parser.ParseFrom(Google.Protobuf.MessageExtensions.ToByteArray(message)));
-        Buffered.Add(WriteOptions is { } o && o.Flags.HasFlag(WriteFlags.BufferHint));
         return Task.CompletedTask;
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using InferenceMesh.Contracts;
 using InferenceMesh.Grpc.Envoy.Config.Core.V3;
 using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
@@ -255,18 +254,6 @@ public sealed class StreamPiecesTests
         Assert.Equal(body, streamed.SelectMany(s => s.Body.ToByteArray()).ToArray());
         Assert.Equal(!trailersFollow, streamed[^1].EndOfStream);
         Assert.All(streamed.SkipLast(1), s => Assert.False(s.EndOfStream));
-    }
-
-    [Fact]
-    public async Task DecisionAnswer_WrittenBuffered_GoesOutWithTheNextFlush_AndTheWriterKeepsItsOptions()
-    {
-        var writer = new CollectingWriter();
-        var own = new WriteOptions(WriteFlags.NoCompress);
-        writer.WriteOptions = own;
-        await DecisionAnswer.WriteBufferedAsync(writer, DecisionAnswer.HeadersAnswer("10.0.0.1:8000", null, 3), CancellationToken.None);
-        await DecisionAnswer.RestreamAsync(writer, new byte[] { 1, 2, 3 }, 16, trailersFollow: false, CancellationToken.None);
-        Assert.Equal([true, false], writer.Buffered);
-        Assert.Same(own, writer.WriteOptions);
     }
 
     [Fact]

@@ -127,7 +127,7 @@ internal sealed partial class BodyRoutingStream : IDisposable
             await WriteAsync(new ProcessingResponse { RequestBody = new BodyResponse { Response = common } }).ConfigureAwait(false);
             return;
         }
-        await DecisionAnswer.WriteBufferedAsync(_writer, new ProcessingResponse { RequestHeaders = new HeadersResponse { Response = common } }, _ct).ConfigureAwait(false);
+        await WriteAsync(new ProcessingResponse { RequestHeaders = new HeadersResponse { Response = common } }).ConfigureAwait(false);
         await DecisionAnswer.RestreamAsync(_writer, _body.Memory, _options.ChunkBytes, trailersFollow, _ct).ConfigureAwait(false);
     }
 
