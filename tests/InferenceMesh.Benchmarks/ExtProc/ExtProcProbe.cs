@@ -155,6 +155,7 @@ public static class ExtProcProbe
         using var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var runtimeBefore = RuntimeCost.Now();
+        var failOpenBefore = target.FailOpenDecisions;
         using (var recorder = new PickerLatencyRecorder())
         {
             m = await client.MeasureAsync(w.Chunks, w.Bytes, streams, options.Decisions).ConfigureAwait(false);
@@ -164,6 +165,8 @@ public static class ExtProcProbe
         var cpuPer1000 = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds * 1000 / Math.Max(1, m.Decisions);
         var runtime = RuntimeCost.Now() - runtimeBefore;
         var failed = m.Errors > 0 ? $", {m.Errors} errors, first: {m.FirstError}" : "";
+        if (target.FailOpenDecisions - failOpenBefore is > 0 and var blind)
+            await progress.WriteLineAsync($"{label}: WARNING the scheduler routed {blind} decisions fail-open (its snapshot counted as lost): not the picker's path").ConfigureAwait(false);
         await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"{label}: p50 {Micros(m.P50Micros)} µs, p99 {Micros(m.P99Micros)} µs, {m.PerSecond:#,0} decisions/s{failed}")).ConfigureAwait(false);
         var settle = Stopwatch.GetTimestamp();

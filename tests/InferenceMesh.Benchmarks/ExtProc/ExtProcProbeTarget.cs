@@ -138,6 +138,7 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
             ["Service:MeterPrefix"] = "InferenceMesh.Scheduler",
             ["Scheduler:QueueThreshold"] = "1000000",
             ["Scheduler:StalenessMs"] = "3600000",
+            ["Scheduler:FailOpenAfterMs"] = "0",
             ["Scheduler:RandomSeed"] = "7",
         };
         var schedulerBuilder = Builder(AppIds.Scheduler, settings);
@@ -265,8 +266,13 @@ internal sealed class ExtProcProbeTarget : IAsyncDisposable
         ["Service:MeterPrefix"] = ExtProcMetrics.MeterName,
     };
 
-    /// <summary>A pick on every decision, never a queue: no saturation (huge queue threshold), no staleness within a run.</summary>
-    private static SchedulerOptions ProbeSchedulerOptions() => new() { QueueThreshold = 1_000_000, StalenessMs = 3_600_000, RandomSeed = 7 };
+    /// <summary>A pick on every decision, never a queue: no saturation (huge queue threshold), no staleness within a run,
+    /// and no fail-open (the one snapshot would otherwise count as lost after <c>FailOpenAfterMs</c>, and every measured
+    /// decision would take the fallback path instead of the picker's).</summary>
+    private static SchedulerOptions ProbeSchedulerOptions() => new() { QueueThreshold = 1_000_000, StalenessMs = 3_600_000, FailOpenAfterMs = 0, RandomSeed = 7 };
+
+    /// <summary>Decisions the scheduler made fail-open so far (0 for modes without a scheduler): a measured row must add none.</summary>
+    public long FailOpenDecisions => _scheduler?.FailOpenDecisions ?? 0;
 
     private PoolSnapshot Snapshot(long sequence)
     {
