@@ -13,14 +13,16 @@ public sealed class IndependentPublisherTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _fx = new KvEventsConsumerFixture();
+        // The publisher first: when python3-zmq is missing it throws, and no redis-server is left behind.
         _pub = await PythonKvPublisher.StartAsync();
+        _fx = new KvEventsConsumerFixture();
     }
 
     public async Task DisposeAsync()
     {
-        await _fx.CloseAsync();
-        _pub.Dispose();
+        if (_fx is not null)
+            await _fx.CloseAsync();
+        _pub?.Dispose();
     }
 
     private (Uri, Uri)? Resolve(string endpoint) => endpoint == Endpoint ? (_pub.PublisherUri, _pub.ReplayUri) : null;
