@@ -16,7 +16,7 @@ public sealed class ReplicaQualityTests(ReplicaEnsembles ensembles, ITestOutputH
 
     /// <summary>A user's pause between turns: longer than a few scrapes (50 ms) plus the snapshot fan-out, so the next turn
     /// is scored on snapshots that show the previous turn finished, as a chat user's seconds of reading would be.</summary>
-    private static readonly TimeSpan ThinkTime = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan ThinkTime = TimeSpan.FromSeconds(1);
 
     [Fact]
     public async Task ThreeReplicasOfEachPart_PrefixHitRate_WithinTwoPointsOfOneReplica()
