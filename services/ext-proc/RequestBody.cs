@@ -12,16 +12,18 @@ internal sealed class RequestBody : IDisposable
 
     private readonly PooledBuffer _body = new();
     private ReadOnlyMemory<byte> _single;
-    private bool _copied;
     private int _reserve;
     private PooledBuffer? _rewritten;
     private PooledBuffer? _scratch;
     private OpenAiRequest _parsed;
 
-    public int Length => _copied ? _body.Length : _single.Length;
+    public int Length => Copied ? _body.Length : _single.Length;
+
+    /// <summary>A second non-empty chunk came, so the body lives in the pooled copy (an empty chunk is never kept or copied).</summary>
+    private bool Copied => _body.Length > 0;
 
     /// <summary>The body as received: the one message's bytes, or the pooled copy of several.</summary>
-    private ReadOnlyMemory<byte> Received => _copied ? _body.Memory : _single;
+    private ReadOnlyMemory<byte> Received => Copied ? _body.Memory : _single;
 
     /// <summary>The body as it goes to the model server: the rewritten one after <see cref="RewriteModel"/>, else the original.</summary>
     public ReadOnlyMemory<byte> Outgoing => _rewritten?.Memory ?? Received;
@@ -42,14 +44,13 @@ internal sealed class RequestBody : IDisposable
     {
         if ((long)Length + chunk.Length > maxBytes)
             return false;
-        if (!_copied && _single.IsEmpty)
+        if (!Copied && _single.IsEmpty)
         {
             _single = chunk;
             return true;
         }
-        if (!_copied)
+        if (!Copied)
         {
-            _copied = true;
             _body.Reserve(Math.Max(_reserve, _single.Length + chunk.Length));
             _body.Append(_single.Span);
             _single = default;
