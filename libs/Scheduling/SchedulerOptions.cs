@@ -36,6 +36,12 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(0.0, 1.0)]
     public double StandardSaturationLimit { get; set; } = 1.0;
 
+    /// <summary>Bounded priority: a queued request goes ahead of every request one band above it that arrived more than
+    /// this long after it (release order is the earliest <c>enqueued + band × PriorityAgingMs</c>), so a lower band waits at most
+    /// this much longer than the band above; 0 = strict priority (a lower band waits while any higher request is queued).</summary>
+    [Range(0, 3_600_000)]
+    public int PriorityAgingMs { get; set; } = 5_000;
+
     /// <summary>Queue while saturated (true) or dispatch anyway (false); per pool overridable.</summary>
     public bool UseQueueing { get; set; } = true;
 

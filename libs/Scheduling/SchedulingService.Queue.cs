@@ -36,7 +36,7 @@ public sealed partial class SchedulingService
         if (SloRejectionLocked(request, pool, match, nowMs) is { } missed)
             return Finish(request.Criticality, missed, wasQueued: false);
         var saturated = !FailingOpenLocked(pool, nowMs) && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(request.Criticality));
-        var queuedAhead = pool.HasQueuedAtOrAbove(request.Criticality);
+        var queuedAhead = QueuedAheadLocked(pool, request.Criticality);
         if (!saturated && !queuedAhead)
             return Finish(request.Criticality, DispatchLocked(request, pool, match, nowMs, 0), wasQueued: false);
         if (request.Criticality == Criticality.Sheddable)
@@ -76,26 +76,13 @@ public sealed partial class SchedulingService
         }
     }
 
-    /// <summary>Releases queued requests, highest band first, while the head's candidates have capacity.</summary>
+    /// <summary>Releases queued requests in priority order (<see cref="NextLocked"/>) while the head's candidates have capacity.</summary>
     private void ReleaseLocked(PoolRuntime pool, long nowMs, ref List<(QueuedRequest, ScheduleResponse)>? released)
     {
         if (pool.QueuedCount == 0)
             return;
-        while (true)
+        while (NextLocked(pool) is ({ } head, { } band, var gate))
         {
-            QueuedRequest? head = null;
-            Band? band = null;
-            foreach (var b in pool.Bands)
-            {
-                head = b.Peek();
-                if (head is not null)
-                {
-                    band = b;
-                    break;
-                }
-            }
-            if (head is null || band is null)
-                return;
             ScheduleResponse response;
             if (_picker.Filter(pool.Endpoints, head.Request.Subset, nowMs) == 0)
             {
@@ -103,14 +90,65 @@ public sealed partial class SchedulingService
             }
             else
             {
-                // Strict priority: if the head cannot go, nothing behind it jumps ahead.
-                if (pool.UseQueueing && !FailingOpenLocked(pool, nowMs) && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(head.Request.Criticality)))
+                // If the head cannot go, nothing behind it jumps ahead.
+                if (pool.UseQueueing && !FailingOpenLocked(pool, nowMs) && _picker.AllSaturated(pool.Endpoints, nowMs, LimitFor(gate)))
                     return;
                 response = DispatchLocked(head.Request, pool, head.Match, nowMs, QueuedMs(head));
             }
             band.PopHead();
             (released ??= []).Add((head, Finish(head.Request.Criticality, response, wasQueued: true)));
         }
+    }
+
+    /// <summary><c>PriorityAgingMs</c> in timestamp ticks; 0 = strict priority.</summary>
+    private long AgingTicks => _options.PriorityAgingMs * _time.TimestampFrequency / 1000;
+
+    /// <summary>Release order: earliest enqueue time, pushed back one aging step per band below Critical.</summary>
+    private static long ReleaseKey(QueuedRequest item, long agingTicks) => item.EnqueuedTimestamp + (int)item.Request.Criticality * agingTicks;
+
+    /// <summary>The request to release next: the highest band's head, or a lower band's head whose release key is earlier (it
+    /// has waited more than the aging bound longer than that head). It passes the gate on the terms of the highest band queued,
+    /// whose requests it goes ahead of.</summary>
+    private (QueuedRequest? Head, Band? Band, Criticality Gate) NextLocked(PoolRuntime pool)
+    {
+        var aging = AgingTicks;
+        QueuedRequest? head = null;
+        Band? band = null;
+        var gate = Criticality.Critical;
+        foreach (var b in pool.Bands)
+        {
+            if (b.Peek() is not { } h)
+                continue;
+            if (head is null)
+            {
+                (head, band, gate) = (h, b, b.Criticality);
+                if (aging == 0)
+                    break;
+            }
+            else if (ReleaseKey(h, aging) < ReleaseKey(head, aging))
+            {
+                (head, band) = (h, b);
+            }
+        }
+        return (head, band, gate);
+    }
+
+    /// <summary>Whether an arrival of <paramref name="band"/> has to queue behind a queued request: any of its band or above, or
+    /// a lower band's head that has waited past the aging bound (its release key is before the arrival's).</summary>
+    private bool QueuedAheadLocked(PoolRuntime pool, Criticality band)
+    {
+        if (pool.HasQueuedAtOrAbove(band))
+            return true;
+        var aging = AgingTicks;
+        if (aging == 0)
+            return false;
+        var arrivalKey = _time.GetTimestamp() + (int)band * aging;
+        for (var b = (int)band + 1; b < pool.Bands.Length; b++)
+        {
+            if (pool.Bands[b].Peek() is { } head && ReleaseKey(head, aging) <= arrivalKey)
+                return true;
+        }
+        return false;
     }
 
     private void ExpireLocked(PoolRuntime pool, long nowMs, List<QueuedRequest> scratch, ref List<(QueuedRequest, ScheduleResponse)>? released)

@@ -78,6 +78,8 @@ internal static class MeshPolicies
             c => Create("mesh-default-std1", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, standardLimit: 0.2));
         PolicyRegistry.Register("mesh-default-std0", "InferenceMesh DEFAULT, queueing on, Standard and Sheddable dispatched only to an endpoint with an empty queue (StandardSaturationLimit 0); Critical up to the thresholds",
             c => Create("mesh-default-std0", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, standardLimit: 0));
+        PolicyRegistry.Register("mesh-default-strict", "InferenceMesh DEFAULT, queueing on, strict priority (PriorityAgingMs 0: Standard waits while any Critical request is queued)",
+            c => Create("mesh-default-strict", c, PoolAnnotations.StrategyDefault, queueing: true, prefix: false, priorityAgingMs: 0));
         PolicyRegistry.Register("mesh-default-rate", "InferenceMesh DEFAULT plus service-rate-scorer (weight 4: endpoints that served this replica's requests slower per output token score lower), queueing on",
             c => Create("mesh-default-rate", c, "DEFAULT_RATE", queueing: true, prefix: false, configText: DefaultRateConfig));
         PolicyRegistry.Register("mesh-prefix", "InferenceMesh PREFIX_CACHE: prefix 3 / queue 2 / kv 2 / in-flight 1 / lora 1, flow-control queue",
@@ -100,7 +102,7 @@ internal static class MeshPolicies
 
     internal static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0, double standardLimit = 1.0,
         string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false, string? configText = null,
-        bool overflow = false)
+        bool overflow = false, int? priorityAgingMs = null)
     {
         var options = new SchedulerOptions
         {
@@ -114,6 +116,8 @@ internal static class MeshPolicies
             Slo = new SloOptions { DefaultTtftMs = ttftSloMs, ShedStandard = shedStandard },
             ConfigText = configText,
         };
+        if (priorityAgingMs is { } aging)
+            options.PriorityAgingMs = aging;
         var capacity = c.ApproxIndexCapacity > 0 ? c.ApproxIndexCapacity : c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null);
     }
