@@ -80,8 +80,9 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     /// <summary>Runs the profile over the current candidates — its filters, then its weighted scorers, then its picker — and
     /// writes the primary then fallbacks (endpoint indices, fallbacks in total order) to <paramref name="picked"/>. With a finite
     /// <paramref name="ttftBudgetMs"/> only the candidates predicted to meet it take part, when there is one. <paramref name="placements"/>
-    /// (placement-aware profiles only) raises each candidate's match to the longest prefix of <paramref name="hashes"/> this replica
-    /// sent there, and makes <see cref="ChosenPrefillMs"/> the prefill with the whole hit credited.</summary>
+    /// (placement-aware profiles only) raises each candidate's match, while every candidate has requests waiting or its KV over
+    /// the threshold, to the longest prefix of <paramref name="hashes"/> this replica sent there, and makes
+    /// <see cref="ChosenPrefillMs"/> the prefill with the whole hit credited.</summary>
     /// <returns>How many were written (0 when there is no candidate).</returns>
     public int Pick(
         EndpointState[] endpoints,
@@ -104,8 +105,10 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         if (n == 0 || picked.IsEmpty)
             return 0;
         FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
-        placements?.Credit(hashes, totalBlocks, endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n));
         var inputs = new PickInputs(endpoints, totalBlocks, adapter, PromptTokens(promptBytes, totalBlocks), nowMs, this);
+        // Only under pressure: with a server idle the placement-aware profile is the predicted TTFT on the index's match alone.
+        if (placements is not null && PrefillWorkScorer.Pressure(inputs, _candidates.AsSpan(0, n), 1) > 0)
+            placements.Credit(hashes, totalBlocks, endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n));
         if (double.IsFinite(ttftBudgetMs))
             n = KeepMeeting(inputs, n, ttftBudgetMs);
         foreach (var filter in profile.Filters)

@@ -52,6 +52,23 @@ public sealed class PrefillWorkTests
         Assert.Equal(expected, r.Endpoint);
     }
 
+    [Theory]
+    [InlineData(Profile)]
+    [InlineData("PREDICTED_TTFT")]
+    public async Task EveryServerQueued_NoPrefixAnywhere_GoesWhereTheRoomIs(string profile)
+    {
+        // a:1 has the lower predicted TTFT (6 waiting, nothing running) but is over the queue threshold; b:1 has room (3
+        // waiting) and a large batch. No candidate holds any of the prompt, so there is no locality for the filter to keep:
+        // the gate's full-last ranking sends the request to b:1 (before, the filter kept only a:1; on a mixed fleet that
+        // piled work on the slow servers).
+        using var fleet = NewFleet(new FakePrefixIndex(), profile);
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 6), Fleet.Endpoint("b:1", waiting: 3, running: 800));
+
+        var r = await fleet.Schedule(fleet.Request(hashes: Hashes(8), bytes: 512)).Within();
+
+        Assert.Equal("b:1", r.Endpoint);
+    }
+
     [Fact]
     public async Task GroupWithoutIndexMatch_UnderPressure_FollowsTheGroupsLastDispatch()
     {
@@ -66,6 +83,24 @@ public sealed class PrefillWorkTests
 
         Assert.Equal(first.Endpoint, second.Endpoint);
         Assert.NotEqual(first.Endpoint, other.Endpoint);
+    }
+
+    [Fact]
+    public async Task GroupWithoutIndexMatch_ServerIdle_PickIsThePredictedTtftAlone()
+    {
+        // No pressure (a server is idle): the group memory gives no credit, so the second request of the group is placed as
+        // PREDICTED_TTFT places it — on the idle server, not behind the one request waiting where the first one went (which,
+        // credited with the first one's 16k tokens, would win by seconds of prefill).
+        using var fleet = NewFleet(new FakePrefixIndex());
+        fleet.Snapshot(Fleet.Endpoint("a:1"), Fleet.Endpoint("b:1"));
+
+        var first = await fleet.Schedule(fleet.Request(hashes: Hashes(1000), bytes: 64000)).Within();
+        fleet.Time.Advance(TimeSpan.FromSeconds(10)); // its prefill is done
+        var other = first.Endpoint == "a:1" ? "b:1" : "a:1";
+        fleet.Snapshot(Fleet.Endpoint(first.Endpoint!, waiting: 1, running: 1), Fleet.Endpoint(other));
+        var second = await fleet.Schedule(fleet.Request(hashes: Hashes(1000), bytes: 64000)).Within();
+
+        Assert.Equal(other, second.Endpoint);
     }
 
     [Fact]

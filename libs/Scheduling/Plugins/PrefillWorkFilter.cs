@@ -1,11 +1,12 @@
 namespace InferenceMesh.Scheduling;
 
 /// <summary><c>prefill-work-filter</c>: keeps the candidates whose <c>prefill-work-scorer</c> cost is within <c>slack</c> ms of
-/// the cheapest, when the fleet is under pressure (every candidate has requests waiting or its KV over the threshold);
-/// otherwise keeps them all. It bounds how far one prefix group spreads under overload: the saturation gate ranks the
-/// endpoints it counts as full after those with room, and without this filter a request released from the queue goes
-/// to whichever server freed a slot first, however cold — the group ends up on every server and each cache thrashes
-/// (docs/benchmarks/goodput.md). With it, that ranking acts only among the placements the fleet can afford.</summary>
+/// the cheapest, when the fleet is under pressure (every candidate has requests waiting or its KV over the threshold) and the
+/// candidates hold different lengths of the prompt; otherwise keeps them all. It bounds how far one prefix group spreads
+/// under overload: the saturation gate ranks the endpoints it counts as full after those with room, and without this
+/// filter a request released from the queue goes to whichever server freed a slot first, however cold — the group ends up
+/// on every server and each cache thrashes (docs/benchmarks/goodput.md). With it, that ranking acts only among the
+/// placements the fleet can afford.</summary>
 [SchedulingPlugin("prefill-work-filter")]
 internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpointFilter, IPlacementAware
 {
@@ -16,6 +17,8 @@ internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpoint
     {
         var pressure = PrefillWorkScorer.Pressure(inputs, candidates, _pressureWeight);
         if (pressure <= 0 || candidates.Length < 2)
+            return candidates.Length;
+        if (!MatchesDiffer(matched))
             return candidates.Length;
         var endpoints = inputs.Endpoints;
         var perQueued = inputs.Picker.PerQueuedMs;
@@ -33,5 +36,18 @@ internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpoint
             kept++;
         }
         return kept;
+    }
+
+    /// <summary>Whether some candidate holds more of the prompt than another. When none does (no prefix anywhere, or one every
+    /// server holds), there is no locality to keep: the work term is the same everywhere, and keeping only the cheapest would
+    /// stop the gate's full-last ranking from sending the request where the room is (on a mixed fleet, the fast servers).</summary>
+    private static bool MatchesDiffer(ReadOnlySpan<int> matched)
+    {
+        for (var k = 1; k < matched.Length; k++)
+        {
+            if (matched[k] != matched[0])
+                return true;
+        }
+        return false;
     }
 }

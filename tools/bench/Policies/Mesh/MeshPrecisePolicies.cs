@@ -20,6 +20,10 @@ internal static class MeshPrecisePolicies
             c => Create("mesh-precise", c, PoolAnnotations.StrategyPrefixCache));
         PolicyRegistry.Register("mesh-predicted-precise", "InferenceMesh PREDICTED_TTFT with exact per-server block sets from KV events",
             c => Create("mesh-predicted-precise", c, SchedulerOptions.PredictedTtftProfile));
+        PolicyRegistry.Register("mesh-prefill-work-precise", "InferenceMesh PREFILL_WORK with exact per-server block sets from KV events",
+            c => Create("mesh-prefill-work-precise", c, SchedulerOptions.PrefillWorkProfile));
+        PolicyRegistry.Register("mesh-prefill-work-precise-events-only", "mesh-prefill-work-precise without the speculative record (events alone, as /match-precise)",
+            c => Create("mesh-prefill-work-precise-events-only", c, SchedulerOptions.PrefillWorkProfile, speculative: false));
         PolicyRegistry.Register("mesh-precise-events-only", "mesh-precise without the bench's 10 s speculative record of picks: a followed server scores from its KV events alone, as prefix-index /match-precise answers",
             c => Create("mesh-precise-events-only", c, PoolAnnotations.StrategyPrefixCache, speculative: false));
         PolicyRegistry.Register("mesh-predicted-precise-events-only", "mesh-predicted-precise without the speculative record (events alone, as /match-precise)",
