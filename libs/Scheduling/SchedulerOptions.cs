@@ -12,6 +12,10 @@ public sealed record SchedulerOptions : IValidatableObject
     /// <summary>Built-in profile that predicts time to first token instead of summing scores.</summary>
     public const string PredictedTtftProfile = "PREDICTED_TTFT";
 
+    /// <summary>Built-in profile that adds the prefill a placement makes the fleet compute, weighted by the fleet's queues, to the
+    /// predicted TTFT (the PREFIX_CACHE default; docs/benchmarks/goodput.md).</summary>
+    public const string PrefillWorkProfile = "PREFILL_WORK";
+
     /// <summary>Waiting requests at which an endpoint counts as saturated (GIE queueDepthThreshold).</summary>
     [Range(0.001, 1_000_000)]
     public double QueueThreshold { get; set; } = 5;
@@ -96,10 +100,11 @@ public sealed record SchedulerOptions : IValidatableObject
     [Required]
     public string DefaultProfile { get; set; } = PoolAnnotations.StrategyDefault;
 
-    /// <summary>Profile used for <c>PREFIX_CACHE</c> pools: PREDICTED_TTFT, chosen by the bench (docs/benchmarks/scheduler.md);
-    /// set <c>PREFIX_CACHE</c> for the reference-style weighted sum.</summary>
+    /// <summary>Profile used for <c>PREFIX_CACHE</c> and <c>PRECISE_PREFIX_CACHE</c> pools: PREFILL_WORK, chosen by the bench
+    /// (docs/benchmarks/goodput.md; it is PREDICTED_TTFT while a server is idle); <c>PREDICTED_TTFT</c> for the per-request
+    /// predicted TTFT alone, <c>PREFIX_CACHE</c> for the reference-style weighted sum.</summary>
     [Required]
-    public string PrefixCacheProfile { get; set; } = PredictedTtftProfile;
+    public string PrefixCacheProfile { get; set; } = PrefillWorkProfile;
 
     /// <summary>Scheduling profiles as EndpointPickerConfig YAML in a file (the shape of the Inference Extension's
     /// <c>--config-file</c>); its profiles are added to the built-in ones, a profile of the same name replacing the built-in.</summary>

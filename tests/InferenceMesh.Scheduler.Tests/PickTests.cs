@@ -101,7 +101,8 @@ public sealed class PickTests
     [Theory]
     [InlineData(null, "DEFAULT")]
     [InlineData("DEFAULT", "DEFAULT")]
-    [InlineData("PREFIX_CACHE", "PREDICTED_TTFT")]
+    [InlineData("PREFIX_CACHE", "PREFILL_WORK")]
+    [InlineData("PRECISE_PREFIX_CACHE", "PREFILL_WORK")]
     [InlineData("PREDICTED_TTFT", "PREDICTED_TTFT")]
     [InlineData("NO_SUCH_PROFILE", "DEFAULT")]
     public void RoutingStrategyAnnotation_SelectsProfile(string? strategy, string expected)
@@ -122,7 +123,7 @@ public sealed class PickTests
 
         var pool = fleet.Service.GetQueueStatus().Pools[0];
 
-        Assert.Equal("PREDICTED_TTFT", pool.Profile);
+        Assert.Equal("PREFILL_WORK", pool.Profile);
         Assert.False(pool.UseQueueing);
     }
 

@@ -60,8 +60,8 @@ public sealed class PoolDiscoveryTests : IDisposable
             ["Discovery:PoolFilePollInterval"] = "00:00:00.050",
         });
 
-        // PREFIX_CACHE maps to Scheduler:PrefixCacheProfile (PREDICTED_TTFT by default); the annotation turns queueing off.
-        await Poll.UntilAsync(() => Pool(host, "pool-a") is { Profile: SchedulerOptions.PredictedTtftProfile, UseQueueing: false }, "the pool settings from discovery");
+        // PREFIX_CACHE maps to Scheduler:PrefixCacheProfile (PREFILL_WORK by default); the annotation turns queueing off.
+        await Poll.UntilAsync(() => Pool(host, "pool-a") is { Profile: SchedulerOptions.PrefillWorkProfile, UseQueueing: false }, "the pool settings from discovery");
 
         await WritePoolFileAsync(PoolYaml("pool-a", "DEFAULT", "true"));
 
@@ -80,7 +80,7 @@ public sealed class PoolDiscoveryTests : IDisposable
 
         var pool = Pool(host, "pool-a");
 
-        Assert.Equal((SchedulerOptions.PredictedTtftProfile, false), (pool?.Profile, pool?.UseQueueing));
+        Assert.Equal((SchedulerOptions.PrefillWorkProfile, false), (pool?.Profile, pool?.UseQueueing));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class PoolDiscoveryTests : IDisposable
         await WritePoolFileAsync(PoolYaml("pool-b", "PREFIX_CACHE", "true"));
 
         await Poll.UntilAsync(() => Pool(host, "pool-a") is { Profile: "DEFAULT", UseQueueing: true }, "the pool settings from discovery");
-        Assert.Equal(SchedulerOptions.PredictedTtftProfile, Pool(host, "pool-b")!.Profile);
+        Assert.Equal(SchedulerOptions.PrefillWorkProfile, Pool(host, "pool-b")!.Profile);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class PoolDiscoveryTests : IDisposable
             NullLoggerFactory.Instance, watchPods: false);
         await using var host = await SchedulerHost.StartAsync(services: s => s.AddSingleton<IPoolDiscovery>(discovery));
 
-        await Poll.UntilAsync(() => Pool(host, "pool-k") is { Profile: SchedulerOptions.PredictedTtftProfile }, "the pool settings from discovery");
+        await Poll.UntilAsync(() => Pool(host, "pool-k") is { Profile: SchedulerOptions.PrefillWorkProfile }, "the pool settings from discovery");
 
         api.Upsert(pools, FakeKubernetesApi.AlphaPool("pool-k", "qwen", 8000, strategy: "DEFAULT"));
         await Poll.UntilAsync(() => Pool(host, "pool-k") is { Profile: "DEFAULT" }, "the pool settings from discovery");

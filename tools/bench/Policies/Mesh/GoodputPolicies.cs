@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using InferenceMesh.Scheduling;
 
 namespace InferenceMesh.Bench.Policies.Mesh;
 
@@ -6,14 +7,14 @@ namespace InferenceMesh.Bench.Policies.Mesh;
 internal static class GoodputPolicies
 {
     /// <summary>The built-in profile the policy runs.</summary>
-    private const string Profile = "PREFILL_WORK";
+    private const string Profile = SchedulerOptions.PrefillWorkProfile;
 
 #pragma warning disable CA2255 // The bench is an executable; registering at load keeps PolicyRegistry free of a Scheduling dependency.
     [ModuleInitializer]
 #pragma warning restore CA2255
     internal static void Register()
     {
-        PolicyRegistry.Register("mesh-prefill-work", "InferenceMesh PREFILL_WORK: predicted TTFT + fleet pressure x uncached prefill, a prefix group's spread bounded under pressure, flow-control queue",
+        PolicyRegistry.Register("mesh-prefill-work", "InferenceMesh PREFILL_WORK (the PREFIX_CACHE default): predicted TTFT + fleet pressure x uncached prefill, a prefix group's spread bounded under pressure, flow-control queue",
             c => MeshPolicies.Create("mesh-prefill-work", c, Profile, queueing: true, prefix: true, prefixProfile: Profile));
         PolicyRegistry.Register("mesh-prefill-work-overflow", "mesh-prefill-work with OverflowWhenFull: a full band sends its oldest request on to the servers instead of answering the arrival 429",
             c => MeshPolicies.Create("mesh-prefill-work-overflow", c, Profile, queueing: true, prefix: true, prefixProfile: Profile, overflow: true));

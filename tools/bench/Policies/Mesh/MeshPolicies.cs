@@ -84,7 +84,7 @@ internal static class MeshPolicies
             c => Create("mesh-default-rate", c, "DEFAULT_RATE", queueing: true, prefix: false, configText: DefaultRateConfig));
         PolicyRegistry.Register("mesh-prefix", "InferenceMesh PREFIX_CACHE: prefix 3 / queue 2 / kv 2 / in-flight 1 / lora 1, flow-control queue",
             c => Create("mesh-prefix", c, PoolAnnotations.StrategyPrefixCache, queueing: true, prefix: true, prefixProfile: PoolAnnotations.StrategyPrefixCache));
-        PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT (the PREFIX_CACHE default): min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
+        PolicyRegistry.Register("mesh-predicted", "InferenceMesh PREDICTED_TTFT: min predicted TTFT (queue wait + uncached prefill), load-gated prefix credit",
             c => Create("mesh-predicted", c, SchedulerOptions.PredictedTtftProfile, queueing: true, prefix: true));
         PolicyRegistry.Register("mesh-predicted-overflow", "mesh-predicted with OverflowWhenFull: a full band sends its oldest request on to the servers instead of answering the arrival 429",
             c => Create("mesh-predicted-overflow", c, SchedulerOptions.PredictedTtftProfile, queueing: true, prefix: true, overflow: true));
