@@ -47,7 +47,7 @@ public sealed class DistributedTests(DistributedEnsemble ensemble)
             Assert.Contains($"\"model\":\"{DistributedEnsemble.AdapterAlias}\"", r.Body, StringComparison.Ordinal);
         }
 
-        // No Scheduler__Pools entry is set: PREFIX_CACHE (→ the PREDICTED_TTFT profile) comes from the InferencePool annotation.
+        // No Scheduler__Pools entry is set: PREFIX_CACHE (→ the PREFILL_WORK profile) comes from the InferencePool annotation.
         // Every live replica (another test kills one) reads it.
         var answered = 0;
         foreach (var scheduler in ensemble.SchedulerAddresses)
@@ -62,7 +62,7 @@ public sealed class DistributedTests(DistributedEnsemble ensemble)
                 continue;
             }
             answered++;
-            Assert.Contains("\"profile\":\"PREDICTED_TTFT\"", queue, StringComparison.Ordinal);
+            Assert.Contains("\"profile\":\"PREFILL_WORK\"", queue, StringComparison.Ordinal);
         }
         Assert.True(answered > 0, "no scheduler replica answered GET /queue");
     }

@@ -15,7 +15,7 @@ internal static class ProfileConfig
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
 
-    /// <summary>The built-in profiles' YAML (DEFAULT, PREFIX_CACHE, PREDICTED_TTFT).</summary>
+    /// <summary>The built-in profiles' YAML (DEFAULT, PREFIX_CACHE, PREDICTED_TTFT, PREFILL_WORK).</summary>
     public static string BuiltInYaml { get; } = ReadBuiltIn();
 
     /// <summary>Every profile of <paramref name="options"/>; throws <see cref="ProfileConfigException"/> whose path starts with

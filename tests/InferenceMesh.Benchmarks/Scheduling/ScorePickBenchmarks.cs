@@ -16,7 +16,7 @@ public class ScorePickBenchmarks
     private SchedulingProfile _profile = null!;
     private long _now;
 
-    [Params("DEFAULT", "PREFIX_CACHE", "PREDICTED_TTFT")]
+    [Params("DEFAULT", "PREFIX_CACHE", "PREDICTED_TTFT", "PREFILL_WORK")]
     public string Profile { get; set; } = "DEFAULT";
 
     [GlobalSetup]
