@@ -14,5 +14,8 @@ if (args.Length > 0 && args[0] == "probe-extproc-handler")
 if (args.Length > 0 && args[0] == "probe-extproc")
     return await ExtProcProbe.RunAsync(args[1..], Console.Out, Console.Error);
 
-BenchmarkSwitcher.FromAssembly(typeof(PrefixIndexProbe).Assembly).Run(args);
+// In process: BenchmarkDotNet's default out-of-process toolchain rebuilds this project inside its bin folder, where Grpc.Tools'
+// generated ext_proc sources are not found (CS2001), so every case reported NA. The results are the same measurements in this
+// process (server GC, as the services run).
+BenchmarkSwitcher.FromAssembly(typeof(PrefixIndexProbe).Assembly).Run(args.Contains("--inProcess") ? args : [.. args, "--inProcess"]);
 return 0;

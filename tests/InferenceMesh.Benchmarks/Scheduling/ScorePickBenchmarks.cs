@@ -4,13 +4,18 @@ using InferenceMesh.Scheduling;
 
 namespace InferenceMesh.Benchmarks.Scheduling;
 
-/// <summary>Filter + score + pick over 100 endpoints, per profile. Budget: ≤ 50 µs and 0 B allocated per pick.</summary>
+/// <summary>Filter + score + pick over 100 endpoints, per profile, on a fleet with some servers idle and on one where every
+/// server has a queue (the pressure path of PREFILL_WORK: recent placements credited, the filter acting). Budget: ≤ 50 µs and
+/// 0 B allocated per pick.</summary>
 [MemoryDiagnoser]
 public class ScorePickBenchmarks
 {
     private const int Endpoints = 100;
     private readonly int[] _picked = new int[3];
     private EndpointState[] _endpoints = [];
+    private EndpointState[] _queued = [];
+    private RecentPlacements? _placements;
+    private ulong[] _hashes = [];
     private Dictionary<string, int> _matches = [];
     private EndpointPicker _picker = null!;
     private SchedulingProfile _profile = null!;
@@ -28,16 +33,31 @@ public class ScorePickBenchmarks
         var random = new Random(7);
         _now = 1_000_000;
         _endpoints = new EndpointState[Endpoints];
+        _queued = new EndpointState[Endpoints];
         _matches = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < Endpoints; i++)
         {
             var address = $"10.0.{i / 250}.{i % 250}:8000";
+            var waiting = random.Next(0, 8);
+            var running = random.Next(0, 64);
+            var kv = random.NextDouble();
             var e = new EndpointState(address);
-            e.Update(new EndpointMetrics(address, random.Next(0, 8), random.Next(0, 64), random.NextDouble(), ["a", "b"], [], 4, 16, 10_000, _now, EndpointHealth.Healthy));
+            e.Update(new EndpointMetrics(address, waiting, running, kv, ["a", "b"], [], 4, 16, 10_000, _now, EndpointHealth.Healthy));
             e.SinceSnapshot = random.Next(0, 3);
             _endpoints[i] = e;
+            var q = new EndpointState(address);
+            q.Update(new EndpointMetrics(address, 1 + waiting, running, kv, ["a", "b"], [], 4, 16, 10_000, _now, EndpointHealth.Healthy));
+            _queued[i] = q;
             if (i % 5 == 0)
                 _matches[address] = random.Next(1, 64);
+        }
+        _hashes = new ulong[64];
+        for (var b = 0; b < _hashes.Length; b++)
+            _hashes[b] = (ulong)random.NextInt64();
+        if (_profile.PlacementAware)
+        {
+            _placements = new RecentPlacements();
+            _placements.Record(_hashes, _hashes.Length, _queued[42]);
         }
     }
 
@@ -46,6 +66,13 @@ public class ScorePickBenchmarks
     {
         _picker.Filter(_endpoints, null, _now);
         return _picker.Pick(_endpoints, _profile, _matches, 64, "a", 16_000, _now, _picked, out _);
+    }
+
+    [Benchmark]
+    public int FilterScorePickEveryServerQueued()
+    {
+        _picker.Filter(_queued, null, _now);
+        return _picker.Pick(_queued, _profile, _matches, 64, "a", 16_000, _now, _picked, out _, placements: _placements, hashes: _hashes);
     }
 
     [Benchmark]
