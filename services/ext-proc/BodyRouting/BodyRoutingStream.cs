@@ -18,7 +18,7 @@ internal sealed partial class BodyRoutingStream : IDisposable
     private readonly ILogger _logger;
     private readonly IAsyncStreamWriter<ProcessingResponse> _writer;
     private readonly CancellationToken _ct;
-    private readonly PooledBuffer _body = new();
+    private readonly RequestBody _body = new();
     private readonly string _header;
     private ProcessingMode.Types.BodySendMode _requestMode = ProcessingMode.Types.BodySendMode.FullDuplexStreamed;
     private ProcessingMode.Types.BodySendMode _responseMode = ProcessingMode.Types.BodySendMode.FullDuplexStreamed;
@@ -82,14 +82,14 @@ internal sealed partial class BodyRoutingStream : IDisposable
             await WriteAsync(new ProcessingResponse { RequestBody = new BodyResponse() }).ConfigureAwait(false);
             return true;
         }
-        if (_body.Length + body.Body.Length > _options.MaxBodyBytes)
+        // A body that arrives in one message is kept by reference (its ByteString is immutable), not copied.
+        if (!_body.TryAppend(body.Body.Memory, _options.MaxBodyBytes))
         {
             _metrics.RequestTooLarge();
             LogTooLarge(_logger, _options.MaxBodyBytes);
             await WriteAsync(ExtProcResponses.Error(Rejection.PayloadTooLarge($"request body exceeds {_options.MaxBodyBytes} bytes"))).ConfigureAwait(false);
             return false;
         }
-        _body.Append(body.Body.Span);
         if (body.EndOfStream || _requestMode != ProcessingMode.Types.BodySendMode.FullDuplexStreamed)
         {
             _requestEnded = true;
@@ -112,7 +112,7 @@ internal sealed partial class BodyRoutingStream : IDisposable
     /// <summary>The routing header (when the body names a model) with clear_route_cache, then the body in full duplex.</summary>
     private async ValueTask AnswerBodyAsync(bool trailersFollow)
     {
-        var model = ModelField.Find(_body.Span);
+        var model = ModelField.Find(_body.Outgoing.Span);
         _metrics.Request(model is not null);
         var common = new CommonResponse();
         if (model is not null)
@@ -128,7 +128,7 @@ internal sealed partial class BodyRoutingStream : IDisposable
             return;
         }
         await WriteAsync(new ProcessingResponse { RequestHeaders = new HeadersResponse { Response = common } }).ConfigureAwait(false);
-        await DecisionAnswer.RestreamAsync(_writer, _body.Memory, _options.ChunkBytes, trailersFollow, _ct).ConfigureAwait(false);
+        await DecisionAnswer.RestreamAsync(_writer, _body.Outgoing, _options.ChunkBytes, trailersFollow, _ct).ConfigureAwait(false);
     }
 
     /// <summary>Response bodies are not the router's business; full duplex still needs each chunk echoed back.</summary>
