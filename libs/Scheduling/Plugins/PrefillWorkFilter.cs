@@ -15,10 +15,11 @@ internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpoint
 
     public int Filter(in PickInputs inputs, Span<int> candidates, Span<int> matched)
     {
-        var pressure = PrefillWorkScorer.Pressure(inputs, candidates, _pressureWeight);
-        if (pressure <= 0 || candidates.Length < 2)
+        // The cheap checks first: with one candidate, or none holding more of the prompt than another, the pressure is not needed.
+        if (candidates.Length < 2 || !MatchesDiffer(matched))
             return candidates.Length;
-        if (!MatchesDiffer(matched))
+        var pressure = PrefillWorkScorer.Pressure(inputs, candidates, _pressureWeight);
+        if (pressure <= 0)
             return candidates.Length;
         var endpoints = inputs.Endpoints;
         var perQueued = inputs.Picker.PerQueuedMs;
