@@ -8,4 +8,9 @@ public sealed record RequestCompletion(
     int StatusCode,
     int PromptTokens,
     int CompletionTokens,
-    long CompletedAtUnixMs);
+    long CompletedAtUnixMs)
+{
+    /// <summary>When the response's first body bytes (the first token) passed ext-proc, on the same clock as
+    /// <see cref="CompletedAtUnixMs"/>; 0 = not seen (a non-streamed or failed response).</summary>
+    public long FirstTokenAtUnixMs { get; init; }
+}

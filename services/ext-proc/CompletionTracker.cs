@@ -17,6 +17,7 @@ internal sealed partial class CompletionTracker
     private string? _served;
     private bool _started;
     private bool _reported;
+    private long _firstTokenAtMs;
 
     public CompletionTracker(ISchedulingService scheduling, TimeProvider time, ILogger logger)
     {
@@ -36,6 +37,13 @@ internal sealed partial class CompletionTracker
 
     public void Scheduled(ScheduleResponse response) => _scheduled = response;
 
+    /// <summary>Response body bytes of a streamed completion passed: the first call marks the first token's time.</summary>
+    public void FirstBytes()
+    {
+        if (_firstTokenAtMs == 0)
+            _firstTokenAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+    }
+
     /// <summary>The endpoint the proxy reports it used (null = not reported: the primary is assumed).</summary>
     public void Served(string? endpoint) => _served = endpoint ?? _served;
 
@@ -49,7 +57,10 @@ internal sealed partial class CompletionTracker
         _reported = true;
         var completion = new RequestCompletion(
             _requestId, _scheduled?.SchedulerReplica ?? "", Endpoint, status, promptTokens, completionTokens,
-            _time.GetUtcNow().ToUnixTimeMilliseconds());
+            _time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            FirstTokenAtUnixMs = _firstTokenAtMs,
+        };
         try
         {
             // The stream may already be gone; the report must still reach the scheduler.

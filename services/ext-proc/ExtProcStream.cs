@@ -244,6 +244,8 @@ internal sealed partial class ExtProcStream : IDisposable
         _response ??= new ResponsePhase(_responseMode, _p.Options.MaxBodyBytes);
         _p.Metrics.ResponseBody(body.Body.Length);
         _responseBytes += body.Body.Length;
+        if (_response.IsEventStream && !body.Body.IsEmpty)
+            _completion.FirstBytes();
         if (_response.OnBody(body) is { } answer)
             await WriteAsync(answer).ConfigureAwait(false);
         if (body.EndOfStream)

@@ -23,6 +23,9 @@ internal sealed class ResponsePhase : IDisposable
 
     public int PromptTokens => _body?.PromptTokens ?? 0;
 
+    /// <summary>The response is a server-sent event stream (a streamed completion: its first body bytes are its first token).</summary>
+    public bool IsEventStream { get; private set; }
+
     public int CompletionTokens => _body?.CompletionTokens ?? 0;
 
     /// <summary>The response_headers answer; with a <paramref name="rewriter"/> it drops content-length (the restored
@@ -40,6 +43,7 @@ internal sealed class ResponsePhase : IDisposable
                     sse = h.Text().StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
             }
         }
+        IsEventStream = sse;
         _body?.Dispose();
         _body = new ResponseBodyProcessor(sse, rewriter, _maxBuffer);
         var common = new CommonResponse();

@@ -133,6 +133,8 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         Assert.Equal(200, completion.StatusCode);
         Assert.Equal(12, completion.PromptTokens);
         Assert.Equal(3, completion.CompletionTokens);
+        // A streamed completion: its first body bytes are the first token, on the completion's clock.
+        Assert.InRange(completion.FirstTokenAtUnixMs, 1, completion.CompletedAtUnixMs);
     }
 
     [Fact]
@@ -157,6 +159,8 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         var completion = Assert.Single(_host.Scheduler.Completions);
         Assert.Equal(40, completion.PromptTokens);
         Assert.Equal(9, completion.CompletionTokens);
+        // A JSON body arrives when the whole completion is done: no first-token time to report.
+        Assert.Equal(0, completion.FirstTokenAtUnixMs);
     }
 
     [Fact]

@@ -349,6 +349,31 @@ public sealed class StreamPiecesTests
         Assert.Equal(new RequestCompletion("req-10", "", "", 499, 0, 0, 5), Assert.Single(scheduler.Completions));
     }
 
+    [Fact]
+    public async Task CompletionTracker_FirstBytes_TheEarliestIsReported()
+    {
+        var scheduler = new FakeSchedulingService();
+        var time = new SteppedTime(1_000);
+        var tracker = new CompletionTracker(scheduler, time, NullLogger.Instance);
+        tracker.Started("req-11");
+        tracker.Scheduled(FakeSchedulingService.Scheduled("10.0.0.1:8000"));
+        time.Now = 1_250;
+        tracker.FirstBytes();
+        time.Now = 1_400;
+        tracker.FirstBytes();
+        time.Now = 3_000;
+        await tracker.ReportAsync(200, 12, 40);
+        var completion = Assert.Single(scheduler.Completions);
+        Assert.Equal((1_250, 3_000), (completion.FirstTokenAtUnixMs, completion.CompletedAtUnixMs));
+    }
+
+    private sealed class SteppedTime(long unixMs) : TimeProvider
+    {
+        public long Now { get; set; } = unixMs;
+
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(Now);
+    }
+
     private sealed class FixedTime(long unixMs) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
