@@ -13,6 +13,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     private int[] _matched = new int[16];
     private bool[] _full = new bool[16];
     private double _fullLimit = double.NaN;
+    private double _meanDecodeMs;
     private int _count;
 
     public SchedulerOptions Options => options;
@@ -106,6 +107,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             return 0;
         FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
         var inputs = new PickInputs(endpoints, totalBlocks, adapter, PromptTokens(promptBytes, totalBlocks), nowMs, this);
+        MeasureSpeeds(endpoints, _candidates.AsSpan(0, n));
         // Only under pressure: with a server idle the placement-aware profile is the predicted TTFT on the index's match alone.
         if (placements is not null && PrefillWorkScorer.Pressure(inputs, _candidates.AsSpan(0, n), 1) > 0)
             placements.Credit(hashes, totalBlocks, endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n));
@@ -181,6 +183,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     {
         var n = _count;
         FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
+        MeasureSpeeds(endpoints, _candidates.AsSpan(0, n));
         var promptTokens = PromptTokens(promptBytes, totalBlocks);
         var perQueued = PerQueuedMs;
         for (var k = 0; k < n; k++)
@@ -210,7 +213,41 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     /// <summary>Predicted wait per request already queued on an endpoint: the running mean prompt's prefill.</summary>
     public double PerQueuedMs => MeanPromptTokens * options.PredictedTtft.PrefillMsPerToken + options.PredictedTtft.OverheadMs;
 
-    /// <summary>Predicted time to first token (ms) on <paramref name="e"/>: queue wait ahead of the request + prefill of what it does not hold.</summary>
+    /// <summary>Sets the mean measured decode speed of <paramref name="candidates"/> for <see cref="SpeedFactor"/> (0 = none measured).</summary>
+    private void MeasureSpeeds(EndpointState[] endpoints, ReadOnlySpan<int> candidates)
+    {
+        _meanDecodeMs = 0;
+        if (!options.PredictedTtft.MeasuredSpeed)
+            return;
+        double sum = 0;
+        var count = 0;
+        foreach (var c in candidates)
+        {
+            var d = endpoints[c].MeasuredDecodeMsPerToken;
+            if (d > 0)
+            {
+                sum += d;
+                count++;
+            }
+        }
+        _meanDecodeMs = count > 0 ? sum / count : 0;
+    }
+
+    /// <summary>How much slower (&gt; 1) or faster (&lt; 1) <paramref name="e"/> decodes than the current candidates' mean, with
+    /// <c>SpeedTolerance</c> taken off (1 within it, or when it or the mean is not measured). Multiplies the time estimates
+    /// of the cost model: a queue or a prefill takes that much longer there.</summary>
+    private double SpeedFactor(EndpointState e)
+    {
+        var d = e.MeasuredDecodeMsPerToken;
+        if (_meanDecodeMs <= 0 || d <= 0)
+            return 1;
+        var ratio = d / _meanDecodeMs;
+        var tolerance = options.PredictedTtft.SpeedTolerance;
+        return ratio > tolerance ? ratio / tolerance : ratio * tolerance < 1 ? ratio * tolerance : 1;
+    }
+
+    /// <summary>Predicted time to first token (ms) on <paramref name="e"/>: queue wait ahead of the request + prefill of what
+    /// it does not hold, at the endpoint's measured speed.</summary>
     public double PredictTtft(EndpointState e, int matchedBlocks, double promptTokens, double perQueuedMs, long nowMs)
     {
         var t = options.PredictedTtft;
@@ -220,7 +257,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var prefill = PrefillMs(matchedBlocks, promptTokens, saturation);
         var kvOver = e.KvUsage - options.KvThreshold;
         var kvPenalty = kvOver > 0 ? t.KvFullPenaltyMs * kvOver / Math.Max(1e-6, 1 - options.KvThreshold) : 0;
-        var cost = wait + prefill + kvPenalty;
+        var cost = ((wait + prefill) * SpeedFactor(e)) + kvPenalty;
         return double.IsFinite(saturation) ? cost : cost + 1e6;
     }
 

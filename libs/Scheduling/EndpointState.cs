@@ -57,6 +57,36 @@ internal sealed class EndpointState(string address)
         MsPerToken = MsPerToken <= 0 ? perToken : MsPerToken + (0.1 * (perToken - MsPerToken));
     }
 
+    /// <summary>Decode measurements needed before <see cref="DecodeMsPerToken"/> counts (the first come from a cold start).</summary>
+    public const int MinDecodeSamples = 4;
+
+    // A low quantile, not a mean: a faster measurement pulls it down at once, a slower one lifts it a little, so it follows
+    // the server's speed (its GPU, a noisy neighbour) rather than its momentary batch, and still re-measures a slowdown.
+    private const double DecodeFallRate = 0.5;
+    private const double DecodeRiseRate = 0.02;
+
+    /// <summary>The server's decode time per output token (ms) from this replica's streamed completions (first token to
+    /// completion over the tokens after the first), tracked as a low quantile: its speed with the queue and most of the
+    /// batch left out. 0 until the first measurement.</summary>
+    public double DecodeMsPerToken;
+
+    /// <summary>How many completions have measured <see cref="DecodeMsPerToken"/>.</summary>
+    public int DecodeSamples;
+
+    /// <summary>The measured decode speed, or 0 while fewer than <see cref="MinDecodeSamples"/> completions measured it.</summary>
+    public double MeasuredDecodeMsPerToken => DecodeSamples >= MinDecodeSamples ? DecodeMsPerToken : 0;
+
+    /// <summary>Folds one streamed completion's decode (first token to completion, output tokens) into <see cref="DecodeMsPerToken"/>.</summary>
+    public void ObserveDecode(double decodeMs, int outputTokens)
+    {
+        if (outputTokens <= 1 || !(decodeMs > 0) || !double.IsFinite(decodeMs))
+            return;
+        var perToken = decodeMs / (outputTokens - 1);
+        DecodeSamples++;
+        DecodeMsPerToken = DecodeMsPerToken <= 0 ? perToken
+            : DecodeMsPerToken + ((perToken < DecodeMsPerToken ? DecodeFallRate : DecodeRiseRate) * (perToken - DecodeMsPerToken));
+    }
+
     public void Update(EndpointMetrics m)
     {
         Waiting = Math.Max(0, m.Waiting);

@@ -2,7 +2,8 @@ using InferenceMesh.Contracts;
 
 namespace InferenceMesh.Scheduling;
 
-/// <summary>One endpoint as this replica sees it (<c>GET /pool</c>); <paramref name="Saturation"/> is null when stale or unhealthy.</summary>
+/// <summary>One endpoint as this replica sees it (<c>GET /pool</c>); <paramref name="Saturation"/> is null when stale or unhealthy;
+/// <paramref name="DecodeMsPerToken"/> (the measured decode speed the cost model scales by) is null until measured.</summary>
 public sealed record EndpointStatus(
     string Address,
     int Waiting,
@@ -13,4 +14,5 @@ public sealed record EndpointStatus(
     double? Saturation,
     bool Fresh,
     EndpointHealth Health,
-    long ScrapedAtUnixMs);
+    long ScrapedAtUnixMs,
+    double? DecodeMsPerToken);

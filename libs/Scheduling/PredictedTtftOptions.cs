@@ -33,6 +33,16 @@ public sealed record PredictedTtftOptions
     [Range(0, 1_000_000)]
     public double KvFullPenaltyMs { get; set; } = 2000;
 
+    /// <summary>Scale each endpoint's predicted queue wait and prefill by its measured decode speed (streamed completions'
+    /// time per output token after the first) over the candidates' mean: another GPU type or a slowed server costs what it
+    /// takes. Off: every endpoint is assumed to run at the configured speed.</summary>
+    public bool MeasuredSpeed { get; set; } = true;
+
+    /// <summary>Speeds within this ratio of the candidates' mean count as equal (identical servers differ by their load
+    /// this much); beyond it the ratio is divided by it.</summary>
+    [Range(1, 100)]
+    public double SpeedTolerance { get; set; } = 1.25;
+
     /// <summary>Prefix credit is withheld from an endpoint whose saturation is at least this (refuse to pile onto a hot server).</summary>
     [Range(0, 100)]
     public double PrefixLoadGate { get; set; } = 1.0;

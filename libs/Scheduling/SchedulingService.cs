@@ -176,7 +176,11 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             Free(entry);
             var nowMs = NowMs();
             if (completion.StatusCode == 200)
+            {
                 entry.Endpoint.ObserveCompletion(nowMs - entry.DispatchedAtMs, completion.CompletionTokens);
+                if (completion.FirstTokenAtUnixMs > 0)
+                    entry.Endpoint.ObserveDecode(completion.CompletedAtUnixMs - completion.FirstTokenAtUnixMs, completion.CompletionTokens);
+            }
             ReleaseLocked(entry.Pool, nowMs, ref released);
         }
         CompleteReleased(released);
@@ -280,7 +284,8 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
                     var e = p.Endpoints[i];
                     var s = Scorers.GateSaturation(e, nowMs, _options);
                     endpoints[i] = new EndpointStatus(e.Address, e.Waiting, e.Running, e.KvUsage, e.SinceSnapshot, e.InFlight,
-                        double.IsFinite(s) ? s : null, e.IsFresh(nowMs, _options.StalenessMs), e.Health, e.ScrapedAtMs);
+                        double.IsFinite(s) ? s : null, e.IsFresh(nowMs, _options.StalenessMs), e.Health, e.ScrapedAtMs,
+                        e.MeasuredDecodeMsPerToken > 0 ? e.MeasuredDecodeMsPerToken : null);
                 }
                 result.Add(new PoolStatus(p.Name, p.ProfileName, p.UseQueueing, PoolSaturatedLocked(p, nowMs),
                     p.SnapshotCollector, p.SnapshotSequence, p.SnapshotPublishedAtMs == long.MinValue ? 0 : p.SnapshotPublishedAtMs, endpoints));

@@ -89,6 +89,29 @@ public sealed class SchedulerApiTests
     }
 
     [Fact]
+    public async Task Complete_StreamedCompletions_MeasureTheEndpointsDecodeSpeedShownInPool()
+    {
+        await using var host = await SchedulerHost.StartAsync();
+        await host.SnapshotAsync(1, Fleet.Endpoint("10.0.0.1:8000"));
+        var before = await host.Client.GetFromJsonAsync<JsonElement>("/pool");
+        for (var i = 0; i < EndpointState.MinDecodeSamples; i++)
+        {
+            var (_, body) = await host.ScheduleAsync(Request($"r{i}"));
+            // 101 output tokens, 2,000 ms from the first to the last: 20 ms per token after the first.
+            using var response = await host.Client.PostAsJsonAsync("/complete",
+                new RequestCompletion($"r{i}", body.SchedulerReplica, body.Endpoint!, 200, 10, 101, 1_700_000_003_000) { FirstTokenAtUnixMs = 1_700_000_001_000 },
+                ContractsJsonContext.Default.RequestCompletion);
+            response.EnsureSuccessStatusCode();
+        }
+
+        var after = await host.Client.GetFromJsonAsync<JsonElement>("/pool");
+
+        // Not measured yet: left out (null values are not written).
+        Assert.False(before[0].GetProperty("endpoints")[0].TryGetProperty("decodeMsPerToken", out var unmeasured) && unmeasured.ValueKind != JsonValueKind.Null);
+        Assert.Equal(20, after[0].GetProperty("endpoints")[0].GetProperty("decodeMsPerToken").GetDouble(), 6);
+    }
+
+    [Fact]
     public async Task CompletionEvent_OfOtherReplica_IsAcknowledgedAndIgnored()
     {
         await using var host = await SchedulerHost.StartAsync();

@@ -42,7 +42,8 @@ internal sealed class PrefillWorkScorer(PluginParameters parameters) : IEndpoint
         return candidates.IsEmpty ? 0 : weight * fewest;
     }
 
-    /// <summary>Predicted TTFT on <paramref name="e"/> with full prefix credit + <paramref name="pressure"/> × its uncached prefill (ms).</summary>
+    /// <summary>Predicted TTFT on <paramref name="e"/> (at its measured speed) with full prefix credit + <paramref name="pressure"/> ×
+    /// its uncached prefill (ms at the configured speed: a measure of the work, which the pressure weight is tuned in).</summary>
     public static double Cost(in PickInputs inputs, EndpointState e, int matchedBlocks, double perQueued, double pressure)
     {
         var t = inputs.Options.PredictedTtft;

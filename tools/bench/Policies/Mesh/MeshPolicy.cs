@@ -86,7 +86,11 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     {
         if (endpoint < 0)
             return;
-        var completion = new RequestCompletion(request.RequestId, _replicaId, _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, 0);
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var completion = new RequestCompletion(request.RequestId, _replicaId, _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, now)
+        {
+            FirstTokenAtUnixMs = outcome.StatusCode == 200 && outcome.E2eMs >= outcome.TtftMs ? now - (long)Math.Round(outcome.E2eMs - outcome.TtftMs) : 0,
+        };
         _scheduler.Complete(completion);
         AnnounceReleased();
         _feed?.Completed(_clock.GetTimestamp() * 1000.0 / _clock.TimestampFrequency, completion);

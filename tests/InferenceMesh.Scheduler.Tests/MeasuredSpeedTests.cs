@@ -1,0 +1,106 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Scheduling;
+
+namespace InferenceMesh.Scheduler.Tests;
+
+/// <summary>The predicted-TTFT cost model scaled by each endpoint's measured decode speed (streamed completions' time per
+/// output token after the first), relative to the candidates' mean.</summary>
+public sealed class MeasuredSpeedTests
+{
+    private static Fleet NewFleet(string profile, bool measuredSpeed = true)
+    {
+        var options = new SchedulerOptions();
+        options.PredictedTtft.MeasuredSpeed = measuredSpeed;
+        var fleet = new Fleet(options);
+        fleet.Service.ConfigurePool(Fleet.Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = profile });
+        return fleet;
+    }
+
+    /// <summary>Sends <paramref name="count"/> requests to <paramref name="endpoint"/> and completes each with 101 output tokens
+    /// decoded at <paramref name="msPerToken"/> after the first.</summary>
+    private static async Task Measure(Fleet fleet, string endpoint, double msPerToken, int count = 4)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"{endpoint}-{i}";
+            var r = await fleet.Schedule(fleet.Request(id: id, subset: [endpoint])).Within();
+            Assert.Equal(endpoint, r.Endpoint);
+            fleet.Time.Advance(TimeSpan.FromSeconds(10));
+            var done = fleet.NowMs;
+            Assert.True(fleet.Service.Complete(new RequestCompletion(id, "replica-1", endpoint, 200, 10, 101, done)
+            {
+                FirstTokenAtUnixMs = done - (long)(100 * msPerToken),
+            }));
+        }
+    }
+
+    [Theory]
+    [InlineData(SchedulerOptions.PredictedTtftProfile, true, "fast:1")]
+    [InlineData(SchedulerOptions.PrefillWorkProfile, true, "fast:1")]
+    [InlineData(SchedulerOptions.PredictedTtftProfile, false, "slow:1")]
+    public async Task ServerDecodingFourTimesSlower_LosesToAFastOneWithALongerQueue(string profile, bool measuredSpeed, string expected)
+    {
+        using var fleet = NewFleet(profile, measuredSpeed);
+        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
+        await Measure(fleet, "fast:1", 10);
+        await Measure(fleet, "slow:1", 40);
+        // The slow server's queue is shorter: by counts it is the better endpoint, by time it is not.
+        fleet.Snapshot(Fleet.Endpoint("fast:1", waiting: 2), Fleet.Endpoint("slow:1", waiting: 1));
+
+        var r = await fleet.Schedule(fleet.Request(bytes: 400)).Within();
+
+        Assert.Equal(expected, r.Endpoint);
+    }
+
+    [Fact]
+    public async Task SpeedsWithinTheTolerance_CountAsEqual()
+    {
+        // 10 vs 12 ms per token is load noise on identical servers (inside the default 1.25 tolerance): the queue decides.
+        using var fleet = NewFleet(SchedulerOptions.PredictedTtftProfile);
+        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
+        await Measure(fleet, "fast:1", 10);
+        await Measure(fleet, "slow:1", 12);
+        fleet.Snapshot(Fleet.Endpoint("fast:1", waiting: 2), Fleet.Endpoint("slow:1", waiting: 1));
+
+        var r = await fleet.Schedule(fleet.Request(bytes: 400)).Within();
+
+        Assert.Equal("slow:1", r.Endpoint);
+    }
+
+    [Fact]
+    public async Task TooFewMeasurements_SpeedNotUsed()
+    {
+        using var fleet = NewFleet(SchedulerOptions.PredictedTtftProfile);
+        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
+        await Measure(fleet, "fast:1", 10, count: EndpointState.MinDecodeSamples - 1);
+        await Measure(fleet, "slow:1", 40, count: EndpointState.MinDecodeSamples - 1);
+        fleet.Snapshot(Fleet.Endpoint("fast:1", waiting: 2), Fleet.Endpoint("slow:1", waiting: 1));
+
+        var r = await fleet.Schedule(fleet.Request(bytes: 400)).Within();
+
+        Assert.Equal("slow:1", r.Endpoint);
+    }
+
+    [Fact]
+    public void DecodeSpeed_FallsFastToAFasterServer_RisesSlowlyWhenItSlows()
+    {
+        var e = new EndpointState("a:1");
+        e.ObserveDecode(4000, 101);
+        Assert.Equal(40, e.DecodeMsPerToken, 6);
+        // A batch of faster requests: the server is faster than its first, loaded, measurement said.
+        for (var i = 0; i < 5; i++)
+            e.ObserveDecode(1000, 101);
+        Assert.InRange(e.DecodeMsPerToken, 10, 12);
+        // One slow request (a long batch) barely moves it; a sustained slowdown (a noisy neighbour) does, over time.
+        e.ObserveDecode(4000, 101);
+        Assert.InRange(e.DecodeMsPerToken, 10, 13);
+        for (var i = 0; i < 200; i++)
+            e.ObserveDecode(4000, 101);
+        Assert.InRange(e.DecodeMsPerToken, 35, 40);
+        // Nothing to learn from a request with one output token or no decode time.
+        var before = e.DecodeMsPerToken;
+        e.ObserveDecode(500, 1);
+        e.ObserveDecode(0, 50);
+        Assert.Equal(before, e.DecodeMsPerToken);
+    }
+}
