@@ -4,9 +4,9 @@ using InferenceMesh.Scheduling;
 
 namespace InferenceMesh.Benchmarks.Scheduling;
 
-/// <summary>Filter + score + pick over 100 endpoints, per profile, on a fleet with some servers idle and on one where every
-/// server has a queue (the pressure path of PREFILL_WORK: recent placements credited, the filter acting). Budget: ≤ 50 µs and
-/// 0 B allocated per pick.</summary>
+/// <summary>Filter + score + pick over 100 endpoints with measured decode speeds, per profile, on a fleet with some servers idle
+/// and on one where every server has a queue (the pressure path of PREFILL_WORK: recent placements credited, the filter
+/// acting). Budget: ≤ 50 µs and 0 B allocated per pick.</summary>
 [MemoryDiagnoser]
 public class ScorePickBenchmarks
 {
@@ -24,10 +24,15 @@ public class ScorePickBenchmarks
     [Params("DEFAULT", "PREFIX_CACHE", "PREDICTED_TTFT", "PREFILL_WORK")]
     public string Profile { get; set; } = "DEFAULT";
 
+    /// <summary>The cost model's measured-speed scaling on (the default) or off, over the same measured fleet.</summary>
+    [Params(true, false)]
+    public bool MeasuredSpeed { get; set; } = true;
+
     [GlobalSetup]
     public void Setup()
     {
         var options = new SchedulerOptions();
+        options.PredictedTtft.MeasuredSpeed = MeasuredSpeed;
         _profile = ProfileConfig.Load(options)[Profile];
         _picker = new EndpointPicker(options, new Random(1));
         var random = new Random(7);
@@ -48,6 +53,13 @@ public class ScorePickBenchmarks
             var q = new EndpointState(address);
             q.Update(new EndpointMetrics(address, 1 + waiting, running, kv, ["a", "b"], [], 4, 16, 10_000, _now, EndpointHealth.Healthy));
             _queued[i] = q;
+            // A mixed fleet's measured decode speeds (half A10-, a quarter L20-, a quarter H100-like): the cost model's speed path is taken.
+            var msPerToken = i % 4 < 2 ? 30.0 : i % 4 == 2 ? 21.0 : 6.3;
+            for (var k = 0; k < EndpointState.MinDecodeSamples; k++)
+            {
+                e.ObserveDecode(100 * msPerToken, 101);
+                q.ObserveDecode(100 * msPerToken, 101);
+            }
             if (i % 5 == 0)
                 _matches[address] = random.Next(1, 64);
         }
