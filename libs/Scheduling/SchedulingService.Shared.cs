@@ -74,13 +74,20 @@ public sealed partial class SchedulingService
             return _inFlight.TryGetValue(requestId, out var entry) ? entry.PrefillMs : 0;
     }
 
-    /// <summary>Another replica's completion: its dispatch stops counting, and what waited here for capacity may go.</summary>
-    private void CompleteRemote(string requestId)
+    /// <summary>Another replica's completion: its dispatch stops counting, what waited here for capacity may go, and a
+    /// streamed one measures the endpoint's decode speed as this replica's own do.</summary>
+    private void CompleteRemote(RequestCompletion completion)
     {
         List<(QueuedRequest, ScheduleResponse)>? released = null;
         lock (_gate)
         {
-            if (!_remote.Remove(requestId, out var entry))
+            // Another replica's streamed completion measures the endpoint's speed here too.
+            if (completion.StatusCode == 200 && completion.FirstTokenAtUnixMs > 0 && !string.IsNullOrEmpty(completion.Endpoint))
+            {
+                foreach (var pool in _pools.Values)
+                    FindEndpoint(pool, completion.Endpoint)?.ObserveDecode(completion.CompletedAtUnixMs - completion.FirstTokenAtUnixMs, completion.CompletionTokens);
+            }
+            if (!_remote.Remove(completion.RequestId, out var entry))
                 return;
             FreeRemote(entry);
             ReleaseLocked(entry.Pool, NowMs(), ref released);

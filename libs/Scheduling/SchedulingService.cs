@@ -165,7 +165,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             return false;
         if (!string.IsNullOrEmpty(completion.SchedulerReplica) && !string.Equals(completion.SchedulerReplica, ReplicaId, StringComparison.Ordinal))
         {
-            CompleteRemote(completion.RequestId);
+            CompleteRemote(completion);
             return false;
         }
         List<(QueuedRequest, ScheduleResponse)>? released = null;

@@ -82,6 +82,25 @@ public sealed class MeasuredSpeedTests
     }
 
     [Fact]
+    public void OtherReplicasCompletions_MeasureTheSpeedHereToo()
+    {
+        // Completions fan out to every replica: a replica that dispatched nothing to e1 still learns its speed.
+        using var fleet = NewFleet(SchedulerOptions.PredictedTtftProfile);
+        fleet.Snapshot(Fleet.Endpoint("e1"));
+        for (var i = 0; i < EndpointState.MinDecodeSamples; i++)
+        {
+            var done = fleet.NowMs;
+            Assert.False(fleet.Service.Complete(new RequestCompletion($"x{i}", "replica-2", "e1", 200, 10, 101, done) { FirstTokenAtUnixMs = done - 2_000 }));
+        }
+        // A failed one does not count.
+        Assert.False(fleet.Service.Complete(new RequestCompletion("bad", "replica-2", "e1", 500, 10, 101, 5_000) { FirstTokenAtUnixMs = 1 }));
+
+        var e1 = fleet.Service.GetPoolStatus().Single().Endpoints.Single();
+
+        Assert.Equal(20, e1.DecodeMsPerToken);
+    }
+
+    [Fact]
     public void DecodeSpeed_FallsFastToAFasterServer_RisesSlowlyWhenItSlows()
     {
         var e = new EndpointState("a:1");
