@@ -6,6 +6,7 @@ using InferenceMesh.Grpc.Envoy.Service.ExtProc.V3;
 using InferenceMesh.Prefix.Hashing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using static InferenceMesh.ExtProc.Tests.EnvoyMessages;
 
 namespace InferenceMesh.ExtProc.Tests;
@@ -353,25 +354,18 @@ public sealed class StreamPiecesTests
     public async Task CompletionTracker_FirstBytes_TheEarliestIsReported()
     {
         var scheduler = new FakeSchedulingService();
-        var time = new SteppedTime(1_000);
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_000));
         var tracker = new CompletionTracker(scheduler, time, NullLogger.Instance);
         tracker.Started("req-11");
         tracker.Scheduled(FakeSchedulingService.Scheduled("10.0.0.1:8000"));
-        time.Now = 1_250;
+        time.Advance(TimeSpan.FromMilliseconds(250));
         tracker.FirstBytes();
-        time.Now = 1_400;
+        time.Advance(TimeSpan.FromMilliseconds(150));
         tracker.FirstBytes();
-        time.Now = 3_000;
+        time.Advance(TimeSpan.FromMilliseconds(1_600));
         await tracker.ReportAsync(200, 12, 40);
         var completion = Assert.Single(scheduler.Completions);
         Assert.Equal((1_250, 3_000), (completion.FirstTokenAtUnixMs, completion.CompletedAtUnixMs));
-    }
-
-    private sealed class SteppedTime(long unixMs) : TimeProvider
-    {
-        public long Now { get; set; } = unixMs;
-
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(Now);
     }
 
     private sealed class FixedTime(long unixMs) : TimeProvider
