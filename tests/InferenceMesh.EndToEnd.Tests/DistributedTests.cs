@@ -68,6 +68,39 @@ public sealed class DistributedTests(DistributedEnsemble ensemble)
     }
 
     [Fact]
+    public async Task StreamedCompletions_MeasureTheServersDecodeSpeed_InEverySchedulerReplica()
+    {
+        // 30 streamed requests over at most 5 servers: one server serves at least 6, past the 4 measurements a speed needs.
+        var tasks = new List<Task<OpenAiResult>>();
+        for (var i = 0; i < 30; i++)
+        {
+            var prompt = $"speed {i.ToString(CultureInfo.InvariantCulture)} " + new string('s', 100 + (i * 13));
+            tasks.Add(OpenAi.SendAsync(Http, ensemble.Gateways[i % 2], DistributedEnsemble.Model, [("user", prompt)], stream: true, maxTokens: 12));
+        }
+        foreach (var r in await Task.WhenAll(tasks))
+            Assert.True(r.Status == 200, $"HTTP {r.Status} {r.Body}\n{ensemble.Logs()}");
+
+        // ext-proc reports each stream's first-token time; the dispatching replica and, by the completions fan-out, the
+        // other one fold it into the server's decode speed (GET /pool). Every live replica (another test kills one) has it.
+        var answered = 0;
+        foreach (var scheduler in ensemble.SchedulerAddresses)
+        {
+            try
+            {
+                await ensemble.GetFromAppAsync(Http, new Uri(scheduler, "pool"));
+            }
+            catch (HttpRequestException)
+            {
+                continue;
+            }
+            answered++;
+            await Poll.UntilAsync(async () => (await ensemble.GetFromAppAsync(Http, new Uri(scheduler, "pool"))).Contains("\"decodeMsPerToken\":", StringComparison.Ordinal),
+                $"scheduler {scheduler} to show a measured decode speed");
+        }
+        Assert.True(answered > 0, "no scheduler replica answered GET /pool");
+    }
+
+    [Fact]
     public async Task MultiTurnConversation_AlternatingExtProcReplicas_StaysOnTheServerHoldingItsPrefix()
     {
         // A long system prompt makes the prefix worth following (several 64-character blocks).
