@@ -65,9 +65,9 @@ internal sealed class EndpointState(string address)
     private const double DecodeFallRate = 0.5;
     private const double DecodeRiseRate = 0.02;
 
-    /// <summary>The server's decode time per output token (ms) from this replica's streamed completions (first token to
-    /// completion over the tokens after the first), tracked as a low quantile: its speed with the queue and most of the
-    /// batch left out. 0 until the first measurement.</summary>
+    /// <summary>The server's decode time per output token (ms) from streamed completions — this replica's and, by the
+    /// completions fan-out, the other replicas' — (first token to completion over the tokens after the first), tracked as
+    /// a low quantile: its speed with the queue and most of the batch left out. 0 until the first measurement.</summary>
     public double DecodeMsPerToken;
 
     /// <summary>How many completions have measured <see cref="DecodeMsPerToken"/>.</summary>
