@@ -107,7 +107,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
             return 0;
         FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
         var inputs = new PickInputs(endpoints, totalBlocks, adapter, PromptTokens(promptBytes, totalBlocks), nowMs, this);
-        MeasureSpeeds(endpoints, _candidates.AsSpan(0, n));
+        MeasureSpeeds(endpoints);
         // Only under pressure: with a server idle the placement-aware profile is the predicted TTFT on the index's match alone.
         if (placements is not null && PrefillWorkScorer.Pressure(inputs, _candidates.AsSpan(0, n), 1) > 0)
             placements.Credit(hashes, totalBlocks, endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n));
@@ -139,7 +139,9 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         var first = profile.Selector.Select(values, random);
         picked[written++] = candidates[first];
         // The backlog of a placement-aware profile is the prefill the server will compute: it uses its cache however loaded.
-        ChosenPrefillMs = PrefillMs(matched[first], inputs.PromptTokens, placements is null ? Scorers.Saturation(endpoints[candidates[first]], nowMs, options) : 0);
+        // In the endpoint's time (its measured speed): the backlog drains in real time.
+        ChosenPrefillMs = SpeedFactor(endpoints[candidates[first]])
+            * PrefillMs(matched[first], inputs.PromptTokens, placements is null ? Scorers.Saturation(endpoints[candidates[first]], nowMs, options) : 0);
         breakdown = Breakdown(inputs, candidates, matched[first], candidates[first], values[first]);
         values[first] = double.NegativeInfinity;
         while (written < picked.Length && written < n)
@@ -183,7 +185,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     {
         var n = _count;
         FillMatches(endpoints, _candidates.AsSpan(0, n), _matched.AsSpan(0, n), matches);
-        MeasureSpeeds(endpoints, _candidates.AsSpan(0, n));
+        MeasureSpeeds(endpoints);
         var promptTokens = PromptTokens(promptBytes, totalBlocks);
         var perQueued = PerQueuedMs;
         for (var k = 0; k < n; k++)
@@ -213,17 +215,18 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     /// <summary>Predicted wait per request already queued on an endpoint: the running mean prompt's prefill.</summary>
     public double PerQueuedMs => MeanPromptTokens * options.PredictedTtft.PrefillMsPerToken + options.PredictedTtft.OverheadMs;
 
-    /// <summary>Sets the mean measured decode speed of <paramref name="candidates"/> for <see cref="SpeedFactor"/> (0 = none measured).</summary>
-    private void MeasureSpeeds(EndpointState[] endpoints, ReadOnlySpan<int> candidates)
+    /// <summary>Sets the mean measured decode speed of the pool's usable endpoints for <see cref="SpeedFactor"/> (0 = none
+    /// measured): the pool, not the candidates, so an endpoint's factor does not change with a request's subset hint.</summary>
+    private void MeasureSpeeds(EndpointState[] endpoints)
     {
         _meanDecodeMs = 0;
         if (!options.PredictedTtft.MeasuredSpeed)
             return;
         double sum = 0;
         var count = 0;
-        foreach (var c in candidates)
+        foreach (var e in endpoints)
         {
-            var d = endpoints[c].MeasuredDecodeMsPerToken;
+            var d = Scorers.IsUsable(e) ? e.MeasuredDecodeMsPerToken : 0;
             if (d > 0)
             {
                 sum += d;
@@ -233,7 +236,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         _meanDecodeMs = count > 0 ? sum / count : 0;
     }
 
-    /// <summary>How much slower (&gt; 1) or faster (&lt; 1) <paramref name="e"/> decodes than the current candidates' mean, with
+    /// <summary>How much slower (&gt; 1) or faster (&lt; 1) <paramref name="e"/> decodes than the pool's mean, with
     /// <c>SpeedTolerance</c> taken off (1 within it, or when it or the mean is not measured). Multiplies the time estimates
     /// of the cost model: a queue or a prefill takes that much longer there.</summary>
     private double SpeedFactor(EndpointState e)
@@ -252,12 +255,14 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     {
         var t = options.PredictedTtft;
         var saturation = Scorers.Saturation(e, nowMs, options);
+        var speed = SpeedFactor(e);
         // The scrape shows other replicas' load, the local backlog shows ours in detail; neither sees all, take the larger.
-        var wait = Math.Max(e.EffectiveWaiting * perQueuedMs, e.BacklogUntilMs - nowMs) + e.Running * t.RunningRequestMs;
-        var prefill = PrefillMs(matchedBlocks, promptTokens, saturation);
+        // The backlog is kept in the endpoint's time already (ChosenPrefillMs); the model's figures are scaled to it.
+        var wait = Math.Max(e.EffectiveWaiting * perQueuedMs * speed, e.BacklogUntilMs - nowMs) + (e.Running * t.RunningRequestMs * speed);
+        var prefill = PrefillMs(matchedBlocks, promptTokens, saturation) * speed;
         var kvOver = e.KvUsage - options.KvThreshold;
         var kvPenalty = kvOver > 0 ? t.KvFullPenaltyMs * kvOver / Math.Max(1e-6, 1 - options.KvThreshold) : 0;
-        var cost = ((wait + prefill) * SpeedFactor(e)) + kvPenalty;
+        var cost = wait + prefill + kvPenalty;
         return double.IsFinite(saturation) ? cost : cost + 1e6;
     }
 

@@ -34,11 +34,11 @@ public sealed record PredictedTtftOptions
     public double KvFullPenaltyMs { get; set; } = 2000;
 
     /// <summary>Scale each endpoint's predicted queue wait and prefill by its measured decode speed (streamed completions'
-    /// time per output token after the first) over the candidates' mean: another GPU type or a slowed server costs what it
+    /// time per output token after the first) over the pool's mean: another GPU type or a slowed server costs what it
     /// takes. Off: every endpoint is assumed to run at the configured speed.</summary>
     public bool MeasuredSpeed { get; set; } = true;
 
-    /// <summary>Speeds within this ratio of the candidates' mean count as equal (identical servers differ by their load
+    /// <summary>Speeds within this ratio of the pool's mean count as equal (identical servers differ by their load
     /// this much); beyond it the ratio is divided by it.</summary>
     [Range(1, 100)]
     public double SpeedTolerance { get; set; } = 1.25;

@@ -4,7 +4,7 @@ using InferenceMesh.Scheduling;
 namespace InferenceMesh.Scheduler.Tests;
 
 /// <summary>The predicted-TTFT cost model scaled by each endpoint's measured decode speed (streamed completions' time per
-/// output token after the first), relative to the candidates' mean.</summary>
+/// output token after the first), relative to the pool's mean, and the backlog kept in the endpoint's time.</summary>
 public sealed class MeasuredSpeedTests
 {
     private static Fleet NewFleet(string profile, bool measuredSpeed = true)
@@ -50,6 +50,24 @@ public sealed class MeasuredSpeedTests
         var r = await fleet.Schedule(fleet.Request(bytes: 400)).Within();
 
         Assert.Equal(expected, r.Endpoint);
+    }
+
+    [Fact]
+    public async Task Backlog_IsKeptInTheEndpointsTime()
+    {
+        // The same prompt's prefill, announced with each dispatch and added to the endpoint's backlog, takes the slow
+        // server longer: the backlog drains in real time, so it is kept in the server's time (40 vs 10 ms per token:
+        // factors 1.6 / 1.25 and 0.4 × 1.25 around the mean).
+        using var fleet = NewFleet(SchedulerOptions.PredictedTtftProfile);
+        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
+        await Measure(fleet, "fast:1", 10);
+        await Measure(fleet, "slow:1", 40);
+        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
+
+        await fleet.Schedule(fleet.Request(id: "on-fast", subset: ["fast:1"], bytes: 4000)).Within();
+        await fleet.Schedule(fleet.Request(id: "on-slow", subset: ["slow:1"], bytes: 4000)).Within();
+
+        Assert.Equal(1.28 / 0.5, fleet.Service.PredictedPrefillMs("on-slow") / fleet.Service.PredictedPrefillMs("on-fast"), 6);
     }
 
     [Fact]
