@@ -34,18 +34,27 @@ public sealed class MeasuredSpeedTests
         }
     }
 
+    /// <summary>fast:1 and slow:1 each measured <paramref name="count"/> times, then a fresh snapshot: slow:1 has the shorter
+    /// queue (by counts it is the better endpoint) unless <paramref name="queues"/> is false.</summary>
+    private static async Task<Fleet> FastAndSlow(double fastMs, double slowMs, string profile = SchedulerOptions.PredictedTtftProfile,
+        bool measuredSpeed = true, int count = EndpointState.MinDecodeSamples, bool queues = true)
+    {
+        var fleet = NewFleet(profile, measuredSpeed);
+        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
+        await Measure(fleet, "fast:1", fastMs, count);
+        await Measure(fleet, "slow:1", slowMs, count);
+        fleet.Snapshot(Fleet.Endpoint("fast:1", waiting: queues ? 2 : 0), Fleet.Endpoint("slow:1", waiting: queues ? 1 : 0));
+        return fleet;
+    }
+
     [Theory]
     [InlineData(SchedulerOptions.PredictedTtftProfile, true, "fast:1")]
     [InlineData(SchedulerOptions.PrefillWorkProfile, true, "fast:1")]
     [InlineData(SchedulerOptions.PredictedTtftProfile, false, "slow:1")]
     public async Task ServerDecodingFourTimesSlower_LosesToAFastOneWithALongerQueue(string profile, bool measuredSpeed, string expected)
     {
-        using var fleet = NewFleet(profile, measuredSpeed);
-        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
-        await Measure(fleet, "fast:1", 10);
-        await Measure(fleet, "slow:1", 40);
         // The slow server's queue is shorter: by counts it is the better endpoint, by time it is not.
-        fleet.Snapshot(Fleet.Endpoint("fast:1", waiting: 2), Fleet.Endpoint("slow:1", waiting: 1));
+        using var fleet = await FastAndSlow(10, 40, profile, measuredSpeed);
 
         var r = await fleet.Schedule(fleet.Request(bytes: 400)).Within();
 
@@ -58,11 +67,7 @@ public sealed class MeasuredSpeedTests
         // The same prompt's prefill, announced with each dispatch and added to the endpoint's backlog, takes the slow
         // server longer: the backlog drains in real time, so it is kept in the server's time (40 vs 10 ms per token:
         // factors 1.6 / 1.25 and 0.4 × 1.25 around the mean).
-        using var fleet = NewFleet(SchedulerOptions.PredictedTtftProfile);
-        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
-        await Measure(fleet, "fast:1", 10);
-        await Measure(fleet, "slow:1", 40);
-        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
+        using var fleet = await FastAndSlow(10, 40, queues: false);
 
         await fleet.Schedule(fleet.Request(id: "on-fast", subset: ["fast:1"], bytes: 4000)).Within();
         await fleet.Schedule(fleet.Request(id: "on-slow", subset: ["slow:1"], bytes: 4000)).Within();
@@ -74,11 +79,7 @@ public sealed class MeasuredSpeedTests
     public async Task SpeedsWithinTheTolerance_CountAsEqual()
     {
         // 10 vs 12 ms per token is load noise on identical servers (inside the default 1.25 tolerance): the queue decides.
-        using var fleet = NewFleet(SchedulerOptions.PredictedTtftProfile);
-        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
-        await Measure(fleet, "fast:1", 10);
-        await Measure(fleet, "slow:1", 12);
-        fleet.Snapshot(Fleet.Endpoint("fast:1", waiting: 2), Fleet.Endpoint("slow:1", waiting: 1));
+        using var fleet = await FastAndSlow(10, 12);
 
         var r = await fleet.Schedule(fleet.Request(bytes: 400)).Within();
 
@@ -88,11 +89,7 @@ public sealed class MeasuredSpeedTests
     [Fact]
     public async Task TooFewMeasurements_SpeedNotUsed()
     {
-        using var fleet = NewFleet(SchedulerOptions.PredictedTtftProfile);
-        fleet.Snapshot(Fleet.Endpoint("fast:1"), Fleet.Endpoint("slow:1"));
-        await Measure(fleet, "fast:1", 10, count: EndpointState.MinDecodeSamples - 1);
-        await Measure(fleet, "slow:1", 40, count: EndpointState.MinDecodeSamples - 1);
-        fleet.Snapshot(Fleet.Endpoint("fast:1", waiting: 2), Fleet.Endpoint("slow:1", waiting: 1));
+        using var fleet = await FastAndSlow(10, 40, count: EndpointState.MinDecodeSamples - 1);
 
         var r = await fleet.Schedule(fleet.Request(bytes: 400)).Within();
 
