@@ -76,6 +76,16 @@ internal sealed class EndpointState(string address)
     /// <summary>The measured decode speed, or 0 while fewer than <see cref="MinDecodeSamples"/> completions measured it.</summary>
     public double MeasuredDecodeMsPerToken => DecodeSamples >= MinDecodeSamples ? DecodeMsPerToken : 0;
 
+    /// <summary>Whether <paramref name="completion"/> measures a decode: a successful one whose first-token time ext-proc saw.</summary>
+    public static bool MeasuresDecode(RequestCompletion completion) => completion.StatusCode == 200 && completion.FirstTokenAtUnixMs > 0;
+
+    /// <summary>Folds <paramref name="completion"/>'s decode into <see cref="DecodeMsPerToken"/> when it measures one.</summary>
+    public void ObserveDecode(RequestCompletion completion)
+    {
+        if (MeasuresDecode(completion))
+            ObserveDecode(completion.CompletedAtUnixMs - completion.FirstTokenAtUnixMs, completion.CompletionTokens);
+    }
+
     /// <summary>Folds one streamed completion's decode (first token to completion, output tokens) into <see cref="DecodeMsPerToken"/>.</summary>
     public void ObserveDecode(double decodeMs, int outputTokens)
     {

@@ -82,10 +82,10 @@ public sealed partial class SchedulingService
         lock (_gate)
         {
             // Another replica's streamed completion measures the endpoint's speed here too.
-            if (completion.StatusCode == 200 && completion.FirstTokenAtUnixMs > 0 && !string.IsNullOrEmpty(completion.Endpoint))
+            if (EndpointState.MeasuresDecode(completion) && !string.IsNullOrEmpty(completion.Endpoint))
             {
                 foreach (var pool in _pools.Values)
-                    FindEndpoint(pool, completion.Endpoint)?.ObserveDecode(completion.CompletedAtUnixMs - completion.FirstTokenAtUnixMs, completion.CompletionTokens);
+                    FindEndpoint(pool, completion.Endpoint)?.ObserveDecode(completion);
             }
             if (!_remote.Remove(completion.RequestId, out var entry))
                 return;

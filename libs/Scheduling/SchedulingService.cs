@@ -176,11 +176,8 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             Free(entry);
             var nowMs = NowMs();
             if (completion.StatusCode == 200)
-            {
                 entry.Endpoint.ObserveCompletion(nowMs - entry.DispatchedAtMs, completion.CompletionTokens);
-                if (completion.FirstTokenAtUnixMs > 0)
-                    entry.Endpoint.ObserveDecode(completion.CompletedAtUnixMs - completion.FirstTokenAtUnixMs, completion.CompletionTokens);
-            }
+            entry.Endpoint.ObserveDecode(completion);
             ReleaseLocked(entry.Pool, nowMs, ref released);
         }
         CompleteReleased(released);
