@@ -13,4 +13,8 @@ public sealed record RequestCompletion(
     /// <summary>When the response's first body bytes (the first token) passed ext-proc, on the same clock as
     /// <see cref="CompletedAtUnixMs"/>; 0 = not seen (a non-streamed or failed response).</summary>
     public long FirstTokenAtUnixMs { get; init; }
+
+    /// <summary>Prompt tokens the server served from its prefix cache (<c>usage.prompt_tokens_details.cached_tokens</c>);
+    /// null = not reported (vLLM reports it with <c>--enable-prompt-tokens-details</c>).</summary>
+    public int? CachedTokens { get; init; }
 }

@@ -50,7 +50,7 @@ internal sealed partial class CompletionTracker
     /// <summary>The endpoint the completion is charged to: the served one when reported, else the primary.</summary>
     public string Endpoint => _served ?? _scheduled?.Endpoint ?? "";
 
-    public async ValueTask ReportAsync(int status, int promptTokens, int completionTokens)
+    public async ValueTask ReportAsync(int status, int promptTokens, int completionTokens, int? cachedTokens = null)
     {
         if (!Pending)
             return;
@@ -60,6 +60,7 @@ internal sealed partial class CompletionTracker
             _time.GetUtcNow().ToUnixTimeMilliseconds())
         {
             FirstTokenAtUnixMs = _firstTokenAtMs,
+            CachedTokens = cachedTokens,
         };
         try
         {

@@ -270,7 +270,7 @@ internal sealed partial class ExtProcStream : IDisposable
             _p.Reference.Completed(_resolved.Label, _resolved.IndexModel, _p.Time.GetElapsedTime(_startedAt), _responseBytes,
                 _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
         }
-        return _completion.ReportAsync(status, _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0);
+        return _completion.ReportAsync(status, _response?.PromptTokens ?? 0, _response?.CompletionTokens ?? 0, _response?.CachedTokens);
     }
 
     private async ValueTask OnStreamEndAsync()

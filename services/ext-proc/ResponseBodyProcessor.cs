@@ -23,6 +23,9 @@ internal sealed class ResponseBodyProcessor : IDisposable
 
     public int CompletionTokens { get; private set; }
 
+    /// <summary>Prompt tokens the server served from its prefix cache; null = not reported.</summary>
+    public int? CachedTokens { get; private set; }
+
     public bool HasUsage { get; private set; }
 
     public long BytesIn { get; private set; }
@@ -83,8 +86,8 @@ internal sealed class ResponseBodyProcessor : IDisposable
         if (line.StartsWith("data:"u8))
         {
             var json = line[5..].Trim((byte)' ').TrimEnd("\r\n"u8);
-            if (UsageReader.TryRead(json, out var p, out var c))
-                SetUsage(p, c);
+            if (UsageReader.TryRead(json, out var usage))
+                SetUsage(usage);
         }
         if (!passThrough)
             _rewriter!.Rewrite(line, _output);
@@ -108,17 +111,18 @@ internal sealed class ResponseBodyProcessor : IDisposable
         _carry.Append(data);
         if (!endOfStream)
             return;
-        if (UsageReader.TryRead(_carry.Span, out var p, out var c))
-            SetUsage(p, c);
+        if (UsageReader.TryRead(_carry.Span, out var usage))
+            SetUsage(usage);
         if (!passThrough)
             _rewriter!.Rewrite(_carry.Span, _output);
         _carry.Clear();
     }
 
-    private void SetUsage(int prompt, int completion)
+    private void SetUsage(TokenUsage usage)
     {
-        PromptTokens = prompt;
-        CompletionTokens = completion;
+        PromptTokens = usage.PromptTokens;
+        CompletionTokens = usage.CompletionTokens;
+        CachedTokens = usage.CachedTokens ?? CachedTokens;
         HasUsage = true;
     }
 

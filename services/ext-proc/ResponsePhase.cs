@@ -28,6 +28,9 @@ internal sealed class ResponsePhase : IDisposable
 
     public int CompletionTokens => _body?.CompletionTokens ?? 0;
 
+    /// <summary>Prompt tokens served from the server's prefix cache, from the response's usage; null = not reported.</summary>
+    public int? CachedTokens => _body?.CachedTokens;
+
     /// <summary>The response_headers answer; with a <paramref name="rewriter"/> it drops content-length (the restored
     /// name may differ in length from the served one).</summary>
     public ProcessingResponse OnHeaders(HttpHeaders headers, JsonModelRewriter? rewriter)

@@ -103,7 +103,7 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         Assert.Equal(ProcessingResponse.ResponseOneofCase.ResponseHeaders, rh.ResponseCase);
         Assert.Contains("content-length", rh.ResponseHeaders.Response.HeaderMutation.RemoveHeaders);
         var sse = "data: {\"id\":\"1\",\"model\":\"qwen-lora-a\",\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n"
-            + "data: {\"id\":\"1\",\"model\":\"qwen-lora-a\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}\n\n"
+            + "data: {\"id\":\"1\",\"model\":\"qwen-lora-a\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15,\"prompt_tokens_details\":{\"cached_tokens\":8}}}\n\n"
             + "data: [DONE]\n\n";
         var parts = new[] { sse[..30], sse[30..95], sse[95..] };
         var received = new StringBuilder();
@@ -135,6 +135,8 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         Assert.Equal(3, completion.CompletionTokens);
         // A streamed completion: its first body bytes are the first token, on the completion's clock.
         Assert.InRange(completion.FirstTokenAtUnixMs, 1, completion.CompletedAtUnixMs);
+        // The server's prefix-cache hit, for the scheduler's capacity feedback.
+        Assert.Equal(8, completion.CachedTokens);
     }
 
     [Fact]
@@ -161,6 +163,8 @@ public sealed class PickerFullDuplexTests : IAsyncLifetime
         Assert.Equal(9, completion.CompletionTokens);
         // A JSON body arrives when the whole completion is done: no first-token time to report.
         Assert.Equal(0, completion.FirstTokenAtUnixMs);
+        // No prompt_tokens_details: the server did not say what it had cached.
+        Assert.Null(completion.CachedTokens);
     }
 
     [Fact]

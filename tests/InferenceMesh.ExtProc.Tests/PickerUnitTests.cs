@@ -60,10 +60,10 @@ public sealed class PickerUnitTests
     [Fact]
     public void Usage_IsReadFromTopLevelOnly()
     {
-        Assert.True(UsageReader.TryRead("""{"a":{"usage":{"prompt_tokens":1}},"usage":{"prompt_tokens":7,"completion_tokens":8}}"""u8, out var p, out var c));
-        Assert.Equal((7, 8), (p, c));
-        Assert.False(UsageReader.TryRead("""{"usage":null}"""u8, out _, out _));
-        Assert.False(UsageReader.TryRead("""[DONE]"""u8, out _, out _));
+        Assert.True(UsageReader.TryRead("""{"a":{"usage":{"prompt_tokens":1}},"usage":{"prompt_tokens":7,"completion_tokens":8}}"""u8, out var usage));
+        Assert.Equal(new TokenUsage(7, 8, null), usage);
+        Assert.False(UsageReader.TryRead("""{"usage":null}"""u8, out _));
+        Assert.False(UsageReader.TryRead("""[DONE]"""u8, out _));
     }
 
     [Fact]

@@ -321,6 +321,28 @@ public sealed class StreamPiecesTests
         Assert.Equal((4, 2), (phase.PromptTokens, phase.CompletionTokens));
     }
 
+    [Theory]
+    [InlineData("{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"prompt_tokens_details\":{\"audio_tokens\":0,\"cached_tokens\":48}}}", 9, 2, 48)]
+    [InlineData("{\"usage\":{\"prompt_tokens_details\":{\"cached_tokens\":16},\"prompt_tokens\":9,\"completion_tokens\":2}}", 9, 2, 16)]
+    [InlineData("{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"prompt_tokens_details\":null}}", 9, 2, null)]
+    [InlineData("{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"prompt_tokens_details\":{\"cached_tokens\":-1}}}", 9, 2, null)]
+    [InlineData("{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"prompt_tokens_details\":{\"cached_tokens\":\"7\"}}}", 9, 2, null)]
+    public void UsageReader_ReadsTheCachedTokensWhenTheServerReportsThem(string json, int prompt, int completion, int? cached)
+    {
+        Assert.True(UsageReader.TryRead(System.Text.Encoding.UTF8.GetBytes(json), out var usage));
+        Assert.Equal(new TokenUsage(prompt, completion, cached), usage);
+    }
+
+    [Fact]
+    public void ResponsePhase_Sse_KeepsTheCachedTokensOfTheUsageEvent()
+    {
+        using var phase = new ResponsePhase(BodyMode.FullDuplex, 1 << 20);
+        phase.OnHeaders(ResponseHeaders(200, "text/event-stream").ResponseHeaders, null);
+        phase.OnBody(ResponseBody("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":64,\"completion_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":32}}}\n\n", false).ResponseBody);
+        phase.OnBody(ResponseBody("data: [DONE]\n\n", true).ResponseBody);
+        Assert.Equal((64, 1, (int?)32), (phase.PromptTokens, phase.CompletionTokens, phase.CachedTokens));
+    }
+
     // ---------------- completion ----------------
 
     [Fact]
