@@ -14,6 +14,8 @@ namespace InferenceMesh.Contracts;
 [JsonSerializable(typeof(PrefixMatchResponse))]
 [JsonSerializable(typeof(PrefixRecordRequest))]
 [JsonSerializable(typeof(PrefixMatchAndRecordRequest))]
+[JsonSerializable(typeof(PrefixCapacityFeedback))]
+[JsonSerializable(typeof(PrefixCapacityFeedbackResponse))]
 [JsonSerializable(typeof(ProblemReason))]
 [JsonSerializable(typeof(InferencePoolSpec))]
 [JsonSerializable(typeof(InferenceModelSpec))]

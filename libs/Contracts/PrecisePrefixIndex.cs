@@ -9,7 +9,7 @@ public interface IPrecisePrefixIndexService
     ValueTask<PrefixMatchResponse> MatchPreciseAsync(PrefixMatchRequest request, CancellationToken cancellationToken);
 }
 
-/// <summary>prefix-index method names of the precise lookups (Dapr invocation <c>/v1.0/invoke/prefix-index/method/{name}</c>).</summary>
+/// <summary>prefix-index method names of the precise lookups and the capacity feedback (Dapr invocation <c>/v1.0/invoke/prefix-index/method/{name}</c>).</summary>
 public static class PrefixIndexMethods
 {
     /// <summary>Body <see cref="PrefixMatchRequest"/>, answer <see cref="PrefixMatchResponse"/>.</summary>
@@ -17,4 +17,7 @@ public static class PrefixIndexMethods
 
     /// <summary>Body <see cref="PrefixMatchAndRecordRequest"/>, answer <see cref="PrefixMatchResponse"/>.</summary>
     public const string MatchPreciseAndRecord = "match-precise-and-record";
+
+    /// <summary>Body <see cref="PrefixCapacityFeedback"/>, answer <see cref="PrefixCapacityFeedbackResponse"/>.</summary>
+    public const string CapacityFeedback = "capacity-feedback";
 }

@@ -7,8 +7,11 @@ namespace InferenceMesh.PrefixIndex;
 /// <summary>Follows the pools' endpoint snapshots: sets each endpoint's capacity to its engine's KV blocks
 /// (<c>num_gpu_blocks</c>, written only when it changes) and purges endpoints absent from their pool for longer than
 /// <see cref="PrefixIndexOptions.PurgeAbsentAfterSeconds"/> (snapshots leave unhealthy endpoints out, so a short absence
-/// is tolerated). Every replica receives every snapshot; purges and capacity writes are idempotent.</summary>
-internal sealed partial class EndpointLifecycle(IPrefixIndex index, IOptions<PrefixIndexOptions> options, TimeProvider time, ILogger<EndpointLifecycle> logger)
+/// is tolerated). Every replica receives every snapshot; purges and capacity writes are idempotent. The capacity written
+/// here is only the starting point: the schedulers' capacity feedback (<c>POST /capacity-feedback</c>) moves it from
+/// there, until the block count changes (or a replica starts and writes it again).</summary>
+internal sealed partial class EndpointLifecycle(IPrefixIndex index, IOptions<PrefixIndexOptions> options, TimeProvider time, ILogger<EndpointLifecycle> logger,
+    EngineCapacities? engineCapacities = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _capacities = new(StringComparer.Ordinal);
@@ -56,6 +59,7 @@ internal sealed partial class EndpointLifecycle(IPrefixIndex index, IOptions<Pre
                 await index.SetCapacityAsync(address, blocks, cancellationToken).ConfigureAwait(false);
                 lock (_gate)
                     _capacities[address] = blocks;
+                engineCapacities?.Reported(address);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -67,6 +71,7 @@ internal sealed partial class EndpointLifecycle(IPrefixIndex index, IOptions<Pre
             try
             {
                 var removed = await index.PurgeEndpointAsync(address, cancellationToken).ConfigureAwait(false);
+                engineCapacities?.Forget(address);
                 LogPurged(logger, address, snapshot.Pool, removed);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

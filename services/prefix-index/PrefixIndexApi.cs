@@ -7,8 +7,9 @@ using InferenceMesh.Prefix.Index;
 namespace InferenceMesh.PrefixIndex;
 
 /// <summary>HTTP API called through Dapr invocation (app-id <c>prefix-index</c>):
-/// <c>POST /match</c>, <c>POST /record</c>, <c>POST /match-and-record</c>, <c>GET /stats</c>,
-/// <c>DELETE /endpoints/{endpoint}</c>, <c>PUT /endpoints/{endpoint}/capacity</c>. Bad requests get 400 + <see cref="ProblemReason"/>;
+/// <c>POST /match</c>, <c>POST /record</c>, <c>POST /match-and-record</c>, <c>POST /capacity-feedback</c>
+/// (<see cref="PrefixIndexMethods.CapacityFeedback"/>), <c>GET /stats</c>, <c>DELETE /endpoints/{endpoint}</c>,
+/// <c>PUT /endpoints/{endpoint}/capacity</c>. Bad requests get 400 + <see cref="ProblemReason"/>;
 /// with <c>APP_API_TOKEN</c> set, calls without the sidecar's <c>dapr-api-token</c> get 401.</summary>
 internal static class PrefixIndexApi
 {
@@ -34,6 +35,13 @@ internal static class PrefixIndexApi
                 await service.RecordAsync(request, context.RequestAborted).ConfigureAwait(false);
                 return Results.NoContent();
             }).ConfigureAwait(false);
+        });
+        app.MapPost("/" + PrefixIndexMethods.CapacityFeedback, async (HttpContext context, IPrefixCapacityFeedbackService service) =>
+        {
+            var (feedback, problem) = await ReadAsync(context, ContractsJsonContext.Default.PrefixCapacityFeedback).ConfigureAwait(false);
+            return feedback is null ? problem! : await Guard(async () => Results.Json(
+                await service.ApplyCapacityFeedbackAsync(feedback, context.RequestAborted).ConfigureAwait(false),
+                ContractsJsonContext.Default.PrefixCapacityFeedbackResponse)).ConfigureAwait(false);
         });
         app.MapGet("/stats", async (IPrefixIndex index, CancellationToken ct) =>
             Results.Json(await index.StatsAsync(ct).ConfigureAwait(false), PrefixIndexJsonContext.Default.PrefixIndexStats));

@@ -24,6 +24,10 @@ public interface IPrefixIndex
     /// <summary>Sets an endpoint's capacity in blocks (e.g. its engine's KV blocks); applies from its next record.</summary>
     ValueTask SetCapacityAsync(string endpoint, int capacityBlocks, CancellationToken cancellationToken);
 
+    /// <summary>An endpoint's capacity in blocks as its next record would use it: the value last set by
+    /// <see cref="SetCapacityAsync"/>, else <see cref="PrefixIndexOptions.DefaultCapacity"/>.</summary>
+    ValueTask<int> GetCapacityAsync(string endpoint, CancellationToken cancellationToken);
+
     /// <summary>Entries per endpoint, evictions and (where the backend can tell) memory.</summary>
     ValueTask<PrefixIndexStats> StatsAsync(CancellationToken cancellationToken);
 

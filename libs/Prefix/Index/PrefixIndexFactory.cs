@@ -24,9 +24,12 @@ public static class PrefixIndexFactory
     public static IPrefixIndex CreateDapr(DaprClient dapr, PrefixIndexOptions options, PrefixIndexMetrics metrics)
         => new DaprPrefixIndex(dapr ?? throw new ArgumentNullException(nameof(dapr)), options ?? throw new ArgumentNullException(nameof(options)), metrics ?? throw new ArgumentNullException(nameof(metrics)));
 
-    /// <summary>The <see cref="IPrefixIndexService"/> over an index: validation, metrics, store failures answered as no match.</summary>
-    public static IPrefixIndexService CreateService(IPrefixIndex index, PrefixIndexOptions options, PrefixIndexMetrics metrics, ILoggerFactory? loggerFactory = null)
-        => new PrefixIndexService(index, options, metrics, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PrefixIndexService>());
+    /// <summary>The <see cref="IPrefixIndexService"/> over an index: validation, metrics, store failures answered as no match.
+    /// The instance also implements <see cref="IPrefixCapacityFeedbackService"/>; <paramref name="engineCapacities"/> tells it
+    /// which capacities are engine-reported (null = none).</summary>
+    public static IPrefixIndexService CreateService(IPrefixIndex index, PrefixIndexOptions options, PrefixIndexMetrics metrics, ILoggerFactory? loggerFactory = null,
+        EngineCapacities? engineCapacities = null)
+        => new PrefixIndexService(index, options, metrics, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PrefixIndexService>(), engineCapacities);
 
     /// <summary>StackExchange.Redis configuration from the index options: <c>PrefixIndex:Redis</c> (also redis:// URIs and the
     /// earlier client's keys), <c>RedisTimeoutMs</c> as the command timeout, reconnect with backoff, never abort on connect.</summary>

@@ -32,6 +32,38 @@ public sealed record PrefixIndexOptions : IValidatableObject
     [Range(1, 100_000_000)]
     public int DefaultCapacity { get; init; } = 31_250;
 
+    /// <summary>Which endpoints' capacities the schedulers' cache-hit evidence moves (<c>POST /capacity-feedback</c>,
+    /// <see cref="CapacityCalibration"/>). <see cref="CapacityFeedbackMode.WhenUnknown"/> (default): only capacities that
+    /// are a guess (<see cref="DefaultCapacity"/>, no <c>num_gpu_blocks</c> from the engine) — where a wrong guess forgets
+    /// prefixes the server still holds or promises ones it never kept; an engine-reported size is trusted (moving it too,
+    /// <see cref="CapacityFeedbackMode.Always"/>, made it wander ±25 % around the true size and cost p90 on one replay,
+    /// docs/benchmarks/precise-prefix.md). <see cref="CapacityFeedbackMode.Off"/>: answered with the capacities unchanged.</summary>
+    [EnumDataType(typeof(CapacityFeedbackMode))]
+    public CapacityFeedbackMode CapacityFeedback { get; init; } = CapacityFeedbackMode.WhenUnknown;
+
+    /// <summary>Blocks added to an endpoint's capacity per over-block (served from the server's cache beyond what the index
+    /// promised). Grow and shrink are in the ratio 2:1 (1 / 0.5): on an eviction-heavy replay the capacity then settles at
+    /// the server's true KV size from a guess 2.2 × too small or 5 × too large; 1 / 0.5 got there faster than 0.5 / 0.25
+    /// (p90 3.40 vs 4.16 s, docs/benchmarks/precise-prefix.md) and larger steps did no better.</summary>
+    [Range(0.0, 100.0)]
+    public double CapacityGrowPerBlock { get; init; } = 1.0;
+
+    /// <summary>Blocks removed from an endpoint's capacity per under-block (promised by the index, not served). Half of
+    /// <see cref="CapacityGrowPerBlock"/> on purpose: a reset (restarted, cache-flushed) server produces a burst of
+    /// under-evidence for prefixes it lost all at once, and the smaller step keeps that burst from collapsing the capacity.</summary>
+    [Range(0.0, 100.0)]
+    public double CapacityShrinkPerBlock { get; init; } = 0.5;
+
+    /// <summary>Feedback never shrinks a capacity below this many blocks: an endpoint whose capacity collapsed could never
+    /// be promised enough to produce the over-evidence that grows it back.</summary>
+    [Range(1, 100_000_000)]
+    public int MinCapacity { get; init; } = 256;
+
+    /// <summary>Feedback never grows a capacity beyond this many blocks: bounds the index's memory per endpoint (≈ 113 B per
+    /// block on redis) whatever the evidence says (4,000,000 blocks ≈ 450 MB there).</summary>
+    [Range(1, 100_000_000)]
+    public int MaxCapacity { get; init; } = 4_000_000;
+
     /// <summary>Most hashes accepted per request.</summary>
     [Range(1, 4096)]
     public int MaxHashes { get; init; } = 256;
@@ -58,6 +90,8 @@ public sealed record PrefixIndexOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (MinCapacity > MaxCapacity)
+            yield return new ValidationResult($"must not exceed MaxCapacity ({MaxCapacity})", [nameof(MinCapacity)]);
         if (Backend == "redis" && string.IsNullOrWhiteSpace(Redis))
             yield return new ValidationResult("is required when Backend is redis (e.g. localhost:6379)", [nameof(Redis)]);
         if (Backend == "redis" && !string.IsNullOrWhiteSpace(Redis))

@@ -6,12 +6,17 @@ using Microsoft.Extensions.Logging;
 namespace InferenceMesh.Prefix.Index;
 
 /// <summary><see cref="IPrefixIndexService"/> over an <see cref="IPrefixIndex"/>: validates requests, measures, and turns
-/// store failures into "no match" (routing degrades to load-only instead of failing).</summary>
-internal sealed partial class PrefixIndexService(IPrefixIndex index, PrefixIndexOptions options, PrefixIndexMetrics metrics, ILogger<PrefixIndexService> logger)
-    : IPrefixIndexService
+/// store failures into "no match" (routing degrades to load-only instead of failing). Also takes the schedulers' capacity
+/// feedback (<see cref="IPrefixCapacityFeedbackService"/>, <see cref="CapacityCalibration"/>).</summary>
+internal sealed partial class PrefixIndexService(IPrefixIndex index, PrefixIndexOptions options, PrefixIndexMetrics metrics, ILogger<PrefixIndexService> logger,
+    EngineCapacities? engineCapacities = null)
+    : IPrefixIndexService, IPrefixCapacityFeedbackService, IDisposable
 {
     private static readonly Dictionary<string, int> NoMatches = [];
     private long _lastFailureLog = long.MinValue;
+    // Feedback is a read-modify-write of each capacity: one report at a time, so two reports to this process never
+    // overwrite each other's step (replicas sharing a store can still interleave; the next report corrects that).
+    private readonly SemaphoreSlim _feedbackGate = new(1, 1);
 
     public async ValueTask<PrefixMatchResponse> MatchAsync(PrefixMatchRequest request, CancellationToken cancellationToken)
     {
@@ -47,6 +52,78 @@ internal sealed partial class PrefixIndexService(IPrefixIndex index, PrefixIndex
             ArrayPool<ulong>.Shared.Return(buffer);
         }
     }
+
+    public async ValueTask<PrefixCapacityFeedbackResponse> ApplyCapacityFeedbackAsync(PrefixCapacityFeedback feedback, CancellationToken cancellationToken)
+    {
+        var evidence = Validate(feedback);
+        var capacities = new Dictionary<string, int>(evidence.Count, StringComparer.Ordinal);
+        if (evidence.Count == 0)
+            return new PrefixCapacityFeedbackResponse(capacities);
+        await _feedbackGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var (endpoint, (over, under)) in evidence)
+            {
+                int current;
+                try
+                {
+                    current = await index.GetCapacityAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsStoreFailure(ex, cancellationToken))
+                {
+                    StoreFailed("capacity-feedback", ex, "leaving the capacity as it was");
+                    continue; // unknown: left out of the answer
+                }
+                capacities[endpoint] = current;
+                if ((over == 0 && under == 0) || !CapacityCalibration.Applies(options.CapacityFeedback, engineCapacities?.IsReported(endpoint) == true))
+                    continue;
+                var next = CapacityCalibration.Next(current, over, under, options);
+                if (next == current)
+                    continue;
+                try
+                {
+                    await index.SetCapacityAsync(endpoint, next, cancellationToken).ConfigureAwait(false);
+                    capacities[endpoint] = next;
+                }
+                catch (Exception ex) when (IsStoreFailure(ex, cancellationToken))
+                {
+                    StoreFailed("capacity-feedback", ex, "leaving the capacity as it was");
+                }
+            }
+        }
+        finally
+        {
+            _feedbackGate.Release();
+        }
+        return new PrefixCapacityFeedbackResponse(capacities);
+    }
+
+    /// <summary>The report's evidence per endpoint, in order; an endpoint reported twice gets the sum.</summary>
+    private Dictionary<string, (long Over, long Under)> Validate(PrefixCapacityFeedback? feedback)
+    {
+        if (feedback is null)
+            throw new PrefixRequestException("The body is required.");
+        if (feedback.Endpoints is null)
+            throw new PrefixRequestException("'endpoints' is required (may be empty).");
+        if (feedback.Endpoints.Count > options.MaxCandidates)
+            throw new PrefixRequestException($"'endpoints' has {feedback.Endpoints.Count} entries; at most {options.MaxCandidates} are accepted (PrefixIndex:MaxCandidates).");
+        var evidence = new Dictionary<string, (long Over, long Under)>(feedback.Endpoints.Count, StringComparer.Ordinal);
+        for (var i = 0; i < feedback.Endpoints.Count; i++)
+        {
+            var entry = feedback.Endpoints[i] ?? throw new PrefixRequestException($"'endpoints[{i}]' is null.");
+            if (string.IsNullOrWhiteSpace(entry.Endpoint))
+                throw new PrefixRequestException($"'endpoints[{i}].endpoint' is required.");
+            if (entry.OverBlocks < 0)
+                throw new PrefixRequestException($"'endpoints[{i}].overBlocks' is {entry.OverBlocks}; it must not be negative.");
+            if (entry.UnderBlocks < 0)
+                throw new PrefixRequestException($"'endpoints[{i}].underBlocks' is {entry.UnderBlocks}; it must not be negative.");
+            var (over, under) = evidence.GetValueOrDefault(entry.Endpoint);
+            evidence[entry.Endpoint] = (SaturatingAdd(over, entry.OverBlocks), SaturatingAdd(under, entry.UnderBlocks));
+        }
+        return evidence;
+    }
+
+    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     private async ValueTask<PrefixMatchResponse> RunAsync(string model, IReadOnlyList<ulong> blockHashes, IReadOnlyList<string> candidates, string? endpoint, CancellationToken cancellationToken)
     {
@@ -107,6 +184,8 @@ internal sealed partial class PrefixIndexService(IPrefixIndex index, PrefixIndex
             throw new PrefixRequestException("'endpoint' is required.");
     }
 
+    public void Dispose() => _feedbackGate.Dispose();
+
     private static (ulong[] Buffer, ReadOnlyMemory<ulong> Hashes) Rent(IReadOnlyList<ulong> hashes)
     {
         var buffer = ArrayPool<ulong>.Shared.Rent(Math.Max(1, hashes.Count));
@@ -119,7 +198,7 @@ internal sealed partial class PrefixIndexService(IPrefixIndex index, PrefixIndex
     private static bool IsStoreFailure(Exception ex, CancellationToken cancellationToken)
         => !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && ex is not PrefixRequestException;
 
-    private void StoreFailed(string operation, Exception ex)
+    private void StoreFailed(string operation, Exception ex, string consequence = "answering no match")
     {
         var kind = Redis.RedisErrors.Kind(ex);
         metrics.StoreErrors.Add(1, new KeyValuePair<string, object?>("kind", kind));
@@ -128,9 +207,9 @@ internal sealed partial class PrefixIndexService(IPrefixIndex index, PrefixIndex
         var last = Interlocked.Read(ref _lastFailureLog);
         if (now - last < 5000 || Interlocked.CompareExchange(ref _lastFailureLog, now, last) != last)
             return;
-        LogStoreFailure(logger, operation, index.Backend, kind, ex.Message);
+        LogStoreFailure(logger, operation, index.Backend, kind, consequence, ex.Message);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Prefix index {Operation} failed on the {Backend} store ({Kind}), answering no match: {Reason}")]
-    private static partial void LogStoreFailure(ILogger logger, string operation, string backend, string kind, string reason);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Prefix index {Operation} failed on the {Backend} store ({Kind}), {Consequence}: {Reason}")]
+    private static partial void LogStoreFailure(ILogger logger, string operation, string backend, string kind, string consequence, string reason);
 }

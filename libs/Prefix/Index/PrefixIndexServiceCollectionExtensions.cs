@@ -16,7 +16,8 @@ public static class PrefixIndexServiceCollectionExtensions
     public const string StoreHealthCheckName = "prefix-index-store";
 
     /// <summary>Registers <see cref="PrefixIndexOptions"/> (section <c>PrefixIndex</c>, validated at start), the backend chosen
-    /// by <c>PrefixIndex:Backend</c>, <see cref="IPrefixIndexService"/>, metrics and the ready health check.
+    /// by <c>PrefixIndex:Backend</c>, <see cref="IPrefixIndexService"/> (also resolved as <see cref="IPrefixCapacityFeedbackService"/>,
+    /// the same instance), metrics and the ready health check.
     /// The redis backend uses the process's one <see cref="IConnectionMultiplexer"/> (registered here unless the host
     /// registered one; disposed with the host), which connects in the background: the host starts (not ready) while
     /// Redis is down and reconnects by itself.</summary>
@@ -38,8 +39,13 @@ public static class PrefixIndexServiceCollectionExtensions
                 _ => PrefixIndexFactory.CreateMemory(options, metrics),
             };
         });
+        services.TryAddSingleton<EngineCapacities>();
         services.TryAddSingleton(sp => PrefixIndexFactory.CreateService(
-            sp.GetRequiredService<IPrefixIndex>(), Options(sp), sp.GetRequiredService<PrefixIndexMetrics>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<IPrefixIndex>(), Options(sp), sp.GetRequiredService<PrefixIndexMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<EngineCapacities>()));
+        // The same singleton takes the capacity feedback (one feedback gate per process).
+        services.TryAddSingleton(sp => sp.GetRequiredService<IPrefixIndexService>() as IPrefixCapacityFeedbackService
+            ?? throw new InvalidOperationException($"The registered {nameof(IPrefixIndexService)} does not take capacity feedback; register {nameof(IPrefixCapacityFeedbackService)} too."));
         services.AddHealthChecks().AddCheck<PrefixIndexHealthCheck>(StoreHealthCheckName, tags: [ServiceDefaultsExtensions.ReadyTag]);
         return services;
     }

@@ -1,3 +1,4 @@
+using InferenceMesh.Contracts;
 using InferenceMesh.Prefix.Index;
 
 namespace InferenceMesh.PrefixIndex.Tests.Index;
@@ -155,6 +156,40 @@ public abstract class PrefixIndexContractTests
         var b = Assert.Single(stats.Endpoints, e => e.Endpoint == "b");
         Assert.Equal(("m", 5L, 100), (a.Model, a.Entries, a.Capacity));
         Assert.Equal(("m", 3L, 3), (b.Model, b.Entries, b.Capacity));
+    }
+
+    [Fact]
+    public async Task GetCapacity_IsTheDefaultUntilSet_AndAgainAfterPurge()
+    {
+        var index = await CreateAsync(Options(capacity: 777));
+        Assert.Equal(777, await index.GetCapacityAsync("a", default));
+        await index.SetCapacityAsync("a", 42, default);
+        Assert.Equal(42, await index.GetCapacityAsync("a", default));
+        Assert.Equal(777, await index.GetCapacityAsync("b", default));
+        await index.RecordAsync("m", "a", Chain(3), default);
+        await index.PurgeEndpointAsync("a", default);
+        Assert.Equal(777, await index.GetCapacityAsync("a", default));
+    }
+
+    /// <summary>A capacity grown by feedback is the one the next records use: more distinct blocks stay matchable.</summary>
+    [Fact]
+    public async Task CapacityFeedback_Grows_ThenTheEndpointHoldsMoreBlocks()
+    {
+        var options = Options() with { MinCapacity = 10, CapacityGrowPerBlock = 0.5, CapacityShrinkPerBlock = 0.25 };
+        var index = await CreateAsync(options);
+        var feedback = (IPrefixCapacityFeedbackService)PrefixIndexFactory.CreateService(index, options, Metrics);
+        await index.SetCapacityAsync("a", 100, default);
+        var before = Chain(110);
+        await index.RecordAsync("m", "a", before, default);
+        Assert.Equal(new[] { 100 }, await index.MatchAsync("m", before, ["a"], default)); // the old capacity cut it
+
+        var answer = await feedback.ApplyCapacityFeedbackAsync(new PrefixCapacityFeedback([new PrefixCapacityEvidence("a", 40, 0)]), default);
+        Assert.Equal(120, answer.Capacities["a"]);
+        Assert.Equal(120, await index.GetCapacityAsync("a", default));
+
+        var after = Chain(110);
+        await index.RecordAsync("m", "a", after, default);
+        Assert.Equal(new[] { 110 }, await index.MatchAsync("m", after, ["a"], default));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using InferenceMesh.Contracts;
 using InferenceMesh.PrefixIndex.Tests.Infrastructure;
 using InferenceMesh.Prefix.Index;
 using InferenceMesh.Prefix.Index.Redis;
@@ -60,6 +61,38 @@ public abstract class RedisBackendTests : PrefixIndexContractTests
 
         var error = await Assert.ThrowsAsync<RedisServerException>(async () => await index.MatchAsync("m", new ulong[] { 1, 2 }, ["a"], default));
         Assert.Equal("WRONGTYPE", RedisErrors.Kind(error));
+    }
+
+    [Fact]
+    public async Task GetCapacity_ReadsTheCapHashField()
+    {
+        var options = new PrefixIndexOptions { DefaultCapacity = 321, KeyPrefix = "gc" + Guid.NewGuid().ToString("N")[..8] };
+        var index = PrefixIndexFactory.CreateRedis(Redis, options, Metrics);
+        Assert.Equal(321, await index.GetCapacityAsync("a", default));
+        await index.SetCapacityAsync("a", 55, default);
+        Assert.Equal(55, await index.GetCapacityAsync("a", default));
+        Assert.Equal(55, (int)await Redis.GetDatabase().HashGetAsync($"{options.KeyPrefix}:cap", "a"));
+    }
+
+    /// <summary>Feedback through one replica's service moves the capacity in the shared store: another replica's index
+    /// (own instance, same redis) reads it and its records use it.</summary>
+    [Fact]
+    public async Task CapacityFeedback_IsSeenByAnotherIndexOnTheSameRedis()
+    {
+        var options = new PrefixIndexOptions { DefaultCapacity = 1000, MinCapacity = 10, CapacityGrowPerBlock = 0.5, CapacityShrinkPerBlock = 0.25, KeyPrefix = "fb" + Guid.NewGuid().ToString("N")[..8] };
+        var one = PrefixIndexFactory.CreateRedis(Redis, options, Metrics);
+        var two = PrefixIndexFactory.CreateRedis(Redis, options, Metrics);
+        var feedback = (IPrefixCapacityFeedbackService)PrefixIndexFactory.CreateService(one, options, Metrics);
+
+        var answer = await feedback.ApplyCapacityFeedbackAsync(new PrefixCapacityFeedback(
+            [new PrefixCapacityEvidence("grows", 40, 0), new PrefixCapacityEvidence("shrinks", 0, 3600)]), default);
+
+        Assert.Equal(new Dictionary<string, int> { ["grows"] = 1020, ["shrinks"] = 100 }, answer.Capacities);
+        Assert.Equal(1020, await two.GetCapacityAsync("grows", default));
+        Assert.Equal(100, await two.GetCapacityAsync("shrinks", default));
+        var chain = Enumerable.Range(1, 150).Select(i => (ulong)i * 104_729).ToArray();
+        await two.RecordAsync("m", "shrinks", chain, default);
+        Assert.Equal(new[] { 100 }, await one.MatchAsync("m", chain, ["shrinks"], default));
     }
 
     [Fact]

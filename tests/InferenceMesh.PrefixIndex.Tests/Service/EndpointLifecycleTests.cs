@@ -16,8 +16,22 @@ public sealed class EndpointLifecycleTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly IPrefixIndex _index = PrefixIndexFactory.CreateMemory(new PrefixIndexOptions(), new PrefixIndexMetrics());
 
+    private readonly EngineCapacities _engine = new();
+
     private EndpointLifecycle Create(int purgeAfterSeconds = 300) =>
-        new(_index, Options.Create(new PrefixIndexOptions { PurgeAbsentAfterSeconds = purgeAfterSeconds }), _time, NullLogger<EndpointLifecycle>.Instance);
+        new(_index, Options.Create(new PrefixIndexOptions { PurgeAbsentAfterSeconds = purgeAfterSeconds }), _time, NullLogger<EndpointLifecycle>.Instance, _engine);
+
+    [Fact]
+    public async Task EngineReportedCapacities_AreMarked_AndForgottenWithThePurge()
+    {
+        var lifecycle = Create(purgeAfterSeconds: 300);
+        await lifecycle.ApplyAsync(Snapshot(1, Endpoint("a", 100), Endpoint("b", 0)), default);
+        Assert.Equal((true, false), (_engine.IsReported("a"), _engine.IsReported("b"))); // b reports no block count: a guess
+
+        _time.Advance(TimeSpan.FromSeconds(400));
+        await lifecycle.ApplyAsync(Snapshot(2, Endpoint("b", 0)), default);
+        Assert.False(_engine.IsReported("a"));
+    }
 
     [Fact]
     public async Task Snapshot_SetsCapacityFromKvBlocks()

@@ -4,6 +4,7 @@ using System.Text;
 using InferenceMesh.Contracts;
 using InferenceMesh.PrefixIndex.Tests.Infrastructure;
 using InferenceMesh.Prefix.Index;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace InferenceMesh.PrefixIndex.Tests.Service;
 
@@ -158,6 +159,94 @@ public sealed class PrefixIndexServiceTests : IAsyncLifetime
         var problem = (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ProblemReason))!;
         Assert.Equal(400, problem.Status);
         Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
+    }
+
+    private static async Task<PrefixCapacityFeedbackResponse> Feedback(PrefixIndexHost host, params (string Endpoint, long Over, long Under)[] evidence)
+    {
+        var body = new PrefixCapacityFeedback([.. evidence.Select(e => new PrefixCapacityEvidence(e.Endpoint, e.Over, e.Under))]);
+        var response = await host.Client.PostAsJsonAsync("/" + PrefixIndexMethods.CapacityFeedback, body, ContractsJsonContext.Default.PrefixCapacityFeedback);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.PrefixCapacityFeedbackResponse))!;
+    }
+
+    [Fact]
+    public async Task CapacityFeedback_ThroughTheApi_AnswersTheCapacities_SharedByTheReplicas()
+    {
+        var put = await _one.Client.PutAsJsonAsync("/endpoints/e1/capacity", new CapacityRequest(500), PrefixIndexJsonContext.Default.CapacityRequest);
+        Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+
+        var answer = await Feedback(_one, ("e1", 40, 0), ("e2", 0, 400), ("e3", 0, 0));
+        Assert.Equal(new Dictionary<string, int> { ["e1"] = 540, ["e2"] = 800, ["e3"] = 1000 }, answer.Capacities);
+
+        // The other replica reads the same store: no evidence answers what the first one wrote, and its records use it.
+        Assert.Equal(new Dictionary<string, int> { ["e1"] = 540, ["e2"] = 800 }, (await Feedback(_two, ("e1", 0, 0), ("e2", 0, 0))).Capacities);
+        await Record(_two, "m", "e2", Chain(3));
+        var stats = (await _one.Client.GetFromJsonAsync("/stats", PrefixIndexJsonContext.Default.PrefixIndexStats))!;
+        Assert.Equal(800, Assert.Single(stats.Endpoints, e => e.Endpoint == "e2").Capacity);
+    }
+
+    [Fact]
+    public void CapacityFeedbackService_IsTheSameSingletonAsTheIndexService()
+    {
+        var services = _one.App.Services;
+        Assert.Same(services.GetRequiredService<IPrefixIndexService>(), services.GetRequiredService<IPrefixCapacityFeedbackService>());
+    }
+
+    [Theory]
+    [InlineData("""{"endpoints":[{"endpoint":"a","overBlocks":-1,"underBlocks":0}]}""", "'endpoints[0].overBlocks' is -1")]
+    [InlineData("""{"endpoints":[{"endpoint":"a","overBlocks":0,"underBlocks":-2}]}""", "'endpoints[0].underBlocks' is -2")]
+    [InlineData("""{"endpoints":[{"overBlocks":1,"underBlocks":0}]}""", "'endpoints[0].endpoint' is required")]
+    [InlineData("""{"endpoints":[{"endpoint":"","overBlocks":1,"underBlocks":0}]}""", "'endpoints[0].endpoint' is required")]
+    [InlineData("""{"endpoints":[null]}""", "'endpoints[0]' is null")]
+    [InlineData("""{}""", "'endpoints' is required")]
+    [InlineData("""{"endpoints":[{"endpoint":"a","overBlocks":1.5}]}""", "Malformed JSON")]
+    [InlineData("""{"endpoints":[{"endpoint":"a",""", "Malformed JSON")]
+    [InlineData("""null""", "must be a JSON object")]
+    public async Task CapacityFeedback_BadRequests_Get400WithAReason_AndChangeNothing(string body, string reason)
+    {
+        var response = await _one.Client.PostAsync("/capacity-feedback", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ProblemReason))!;
+        Assert.Equal(400, problem.Status);
+        Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
+        Assert.Equal(1000, (await Feedback(_one, ("a", 0, 0))).Capacities["a"]);
+    }
+
+    [Fact]
+    public async Task CapacityFeedback_StoreDown_Answers200WithoutTheUnknownCapacities()
+    {
+        Assert.Equal(1000, (await Feedback(_one, ("a", 0, 0))).Capacities["a"]);
+        _redis.Kill();
+        await Poll.UntilSucceedsAsync(async () => (await _one.Client.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, "readiness reports the store down");
+
+        Assert.Empty((await Feedback(_one, ("a", 40, 0))).Capacities);
+
+        _redis.Restart();
+        await WaitReady(_one);
+        await Poll.UntilSucceedsAsync(async () => (await Feedback(_one, ("a", 40, 0))).Capacities.GetValueOrDefault("a") == 1040, "feedback applies again on the restarted (empty) server");
+    }
+
+    [Fact]
+    public async Task CapacityFeedback_WithAnAppToken_RequiresIt()
+    {
+        var settings = Settings();
+        settings["APP_API_TOKEN"] = "s3cret";
+        await using var host = await PrefixIndexHost.StartAsync(settings);
+        var body = """{"endpoints":[{"endpoint":"a","overBlocks":2,"underBlocks":0}]}""";
+
+        var without = await host.Client.PostAsync("/capacity-feedback", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/capacity-feedback") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        wrong.Headers.Add("dapr-api-token", "guess");
+        var withWrong = await host.Client.SendAsync(wrong);
+        using var right = new HttpRequestMessage(HttpMethod.Post, "/capacity-feedback") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        right.Headers.Add("dapr-api-token", "s3cret");
+        var withToken = await host.Client.SendAsync(right);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, withWrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+        var answer = (await withToken.Content.ReadFromJsonAsync(ContractsJsonContext.Default.PrefixCapacityFeedbackResponse))!;
+        Assert.Equal(1002, answer.Capacities["a"]); // 2 over-blocks × 1 (the default step), once: the refused calls changed nothing
     }
 
     [Fact]

@@ -86,6 +86,9 @@ internal sealed class DaprPrefixIndex(DaprClient dapr, PrefixIndexOptions option
         await Call(() => dapr.SaveByteStateAsync(_store, CapacityKey(endpoint), Json(capacityBlocks, DaprPrefixJsonContext.Default.Int32), cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    public async ValueTask<int> GetCapacityAsync(string endpoint, CancellationToken cancellationToken)
+        => await ReadCapacityAsync(endpoint, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask<PrefixIndexStats> StatsAsync(CancellationToken cancellationToken)
     {
         var (registry, _) = await ReadRegistryAsync(cancellationToken).ConfigureAwait(false);

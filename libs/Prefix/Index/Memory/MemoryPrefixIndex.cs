@@ -65,6 +65,12 @@ internal sealed class MemoryPrefixIndex(PrefixIndexOptions options, PrefixIndexM
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<int> GetCapacityAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            return ValueTask.FromResult(_capacities.TryGetValue(endpoint, out var capacity) ? capacity : options.DefaultCapacity);
+    }
+
     public ValueTask<PrefixIndexStats> StatsAsync(CancellationToken cancellationToken)
     {
         var list = new List<PrefixEndpointStats>();

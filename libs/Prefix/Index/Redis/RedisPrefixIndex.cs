@@ -16,6 +16,7 @@ internal sealed class RedisPrefixIndex : IPrefixIndex
     private readonly PrefixIndexOptions _options;
     private readonly PrefixIndexMetrics _metrics;
     private readonly string _root;
+    private readonly RedisKey _capacityKey;
     private readonly RedisKey[] _matchKeys;
     private readonly RedisKey[] _purgeKeys;
     private readonly RedisKey[] _statsKeys;
@@ -29,6 +30,7 @@ internal sealed class RedisPrefixIndex : IPrefixIndex
         _metrics = metrics;
         _root = options.KeyPrefix + ":";
         RedisKey cap = _root + "cap", models = _root + "models", evictions = _root + "evictions";
+        _capacityKey = cap;
         _matchKeys = [cap, models, evictions];
         _purgeKeys = [models, cap];
         _statsKeys = [models, cap, evictions];
@@ -150,6 +152,16 @@ internal sealed class RedisPrefixIndex : IPrefixIndex
         var evicted = (long)reply;
         if (evicted > 0)
             _metrics.Evictions.Add(evicted);
+    }
+
+    /// <summary>One <c>HGET</c> of the endpoint's field in <c>R:cap</c>, as the record script reads it; absent (or not a
+    /// positive integer, which <see cref="SetCapacityAsync"/> never writes) = the default.</summary>
+    public async ValueTask<int> GetCapacityAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _metrics.RoundTrips.Add(1);
+        var value = await _db.HashGetAsync(_capacityKey, endpoint).ConfigureAwait(false);
+        return value.TryParse(out int capacity) && capacity > 0 ? capacity : _options.DefaultCapacity;
     }
 
     public async ValueTask<PrefixIndexStats> StatsAsync(CancellationToken cancellationToken)
