@@ -1,8 +1,12 @@
 namespace InferenceMesh.Scheduling;
 
 /// <summary>A dispatch of this replica waiting for its completion.</summary>
-internal sealed class InFlightEntry(PoolRuntime pool, EndpointState endpoint, long dispatchedAtMs, double prefillMs = 0)
+internal sealed class InFlightEntry(PoolRuntime pool, EndpointState endpoint, long dispatchedAtMs, double prefillMs = 0, PrefixPromise promise = default)
 {
+    /// <summary>What the approximate index promised the endpoint holds of the prompt (no promise for precise pools or
+    /// without a match); compared with the server's reported cache hit at the completion.</summary>
+    public readonly PrefixPromise Promise = promise;
+
     /// <summary>Predicted prefill time on the endpoint, announced to the other replicas with the dispatch.</summary>
     public readonly double PrefillMs = prefillMs;
 

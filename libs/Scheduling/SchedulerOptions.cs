@@ -74,6 +74,11 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(0, 16)]
     public int MaxFallbacks { get; set; } = 2;
 
+    /// <summary>How often the capacity evidence of the completions (the servers' reported cache hits against the
+    /// approximate index's match at the pick) goes to prefix-index (<c>/capacity-feedback</c>), in ms; 0 = never.</summary>
+    [Range(0, 3_600_000)]
+    public int CapacityFeedbackIntervalMs { get; set; } = 2_000;
+
     /// <summary>Budget for a prefix-index match; past it the pick proceeds as if nothing matched.</summary>
     [Range(1, 60_000)]
     public int PrefixMatchTimeoutMs { get; set; } = 50;

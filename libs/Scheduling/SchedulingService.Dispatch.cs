@@ -26,7 +26,13 @@ public sealed partial class SchedulingService
         for (var i = 1; i < n; i++)
             fallbacks[i - 1] = pool.Endpoints[_picked[i]].Address;
 
-        RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs);
+        // The approximate index's promise for the chosen endpoint, checked against the server's reported hit at the completion.
+        // Only a match taken just now: a queued request's match is as old as its wait, and what the index learnt meanwhile
+        // (the same prefix placed there by others) would read as blocks the index had forgotten.
+        var promise = match is not null && !pool.PrecisePrefix && queuedMs <= 0
+            ? new PrefixPromise(match.Matches.TryGetValue(primary.Address, out var matched) ? matched : 0, totalBlocks)
+            : default;
+        RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs, promise);
         placements?.Record(request.BlockHashes, totalBlocks, primary);
         primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
         _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
@@ -36,11 +42,11 @@ public sealed partial class SchedulingService
 
     /// <summary>Records a dispatch of this replica: its in-flight entry (a re-dispatch of the same id replaces the old one)
     /// and the endpoint's counts, which the saturation gate and the next snapshot read.</summary>
-    private void RecordDispatchLocked(string requestId, PoolRuntime pool, EndpointState primary, long nowMs, double prefillMs)
+    private void RecordDispatchLocked(string requestId, PoolRuntime pool, EndpointState primary, long nowMs, double prefillMs, PrefixPromise promise = default)
     {
         if (_inFlight.Remove(requestId, out var previous))
             Free(previous);
-        _inFlight[requestId] = new InFlightEntry(pool, primary, nowMs, prefillMs);
+        _inFlight[requestId] = new InFlightEntry(pool, primary, nowMs, prefillMs, promise);
         primary.InFlight++;
         primary.SinceSnapshot++;
     }

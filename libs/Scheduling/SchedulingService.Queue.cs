@@ -205,6 +205,7 @@ public sealed partial class SchedulingService
             }
         }
         CompleteReleased(released);
+        SendCapacityFeedbackIfDue();
     }
 
     /// <summary>Forgets dispatches whose completion never came, so a lost event does not hold load forever.</summary>

@@ -22,6 +22,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
     private readonly Dictionary<string, SchedulingProfile> _profiles;
     private readonly FailOpenRouting _failOpen;
     private readonly int[] _picked;
+    private readonly CapacityEvidence _evidence;
     private readonly ITimer _timer;
     private long _lastInFlightSweepMs;
     private bool _disposed;
@@ -61,6 +62,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         _picker = new EndpointPicker(options, random);
         _failOpen = new FailOpenRouting(meterFactory, random);
         _picked = new int[1 + options.MaxFallbacks];
+        _evidence = new CapacityEvidence(options.PredictedTtft.PrefixBlockTokens);
         _metrics = new SchedulerMetrics(meterFactory, ObserveQueueLengths);
         var tick = TimeSpan.FromMilliseconds(options.TickMs);
         _timer = time.CreateTimer(static s => ((SchedulingService)s!).OnTick(), this, tick, tick);
@@ -178,6 +180,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             if (completion.StatusCode == 200)
                 entry.Endpoint.ObserveCompletion(nowMs - entry.DispatchedAtMs, completion.CompletionTokens);
             entry.Endpoint.ObserveDecode(completion);
+            _evidence.Observe(entry.Endpoint.Address, entry.Promise, completion);
             ReleaseLocked(entry.Pool, nowMs, ref released);
         }
         CompleteReleased(released);

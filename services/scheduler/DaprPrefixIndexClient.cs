@@ -6,14 +6,15 @@ using InferenceMesh.Dapr;
 namespace InferenceMesh.Scheduler;
 
 /// <summary>The prefix index over Dapr invocation of the <c>prefix-index</c> app (<c>/match</c>, <c>/record</c>,
-/// <c>/match-and-record</c>, and <c>/match-precise</c> for PRECISE_PREFIX_CACHE pools) through Dapr.Client's invocation <see cref="HttpClient"/>. A non-2xx answer throws
+/// <c>/match-and-record</c>, <c>/match-precise</c> for PRECISE_PREFIX_CACHE pools, and <c>/capacity-feedback</c>) through Dapr.Client's invocation <see cref="HttpClient"/>. A non-2xx answer throws
 /// <see cref="HttpRequestException"/> carrying the status.</summary>
-internal sealed class DaprPrefixIndexClient(IConfiguration configuration) : IPrefixIndexService, IPrecisePrefixIndexService, IDisposable
+internal sealed class DaprPrefixIndexClient(IConfiguration configuration) : IPrefixIndexService, IPrecisePrefixIndexService, IPrefixCapacityFeedbackService, IDisposable
 {
     private static readonly Uri MatchUri = new("match", UriKind.Relative);
     private static readonly Uri RecordUri = new("record", UriKind.Relative);
     private static readonly Uri MatchAndRecordUri = new("match-and-record", UriKind.Relative);
     private static readonly Uri MatchPreciseUri = new(PrefixIndexMethods.MatchPrecise, UriKind.Relative);
+    private static readonly Uri CapacityFeedbackUri = new(PrefixIndexMethods.CapacityFeedback, UriKind.Relative);
 
     private readonly HttpClient _http = DaprHostingExtensions.CreateInvocationClient(configuration, AppIds.PrefixIndex);
 
@@ -30,6 +31,9 @@ internal sealed class DaprPrefixIndexClient(IConfiguration configuration) : IPre
 
     public async ValueTask<PrefixMatchResponse> MatchPreciseAsync(PrefixMatchRequest request, CancellationToken cancellationToken) =>
         await CallAsync(MatchPreciseUri, request, ContractsJsonContext.Default.PrefixMatchRequest, ContractsJsonContext.Default.PrefixMatchResponse, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<PrefixCapacityFeedbackResponse> ApplyCapacityFeedbackAsync(PrefixCapacityFeedback feedback, CancellationToken cancellationToken) =>
+        await CallAsync(CapacityFeedbackUri, feedback, ContractsJsonContext.Default.PrefixCapacityFeedback, ContractsJsonContext.Default.PrefixCapacityFeedbackResponse, cancellationToken).ConfigureAwait(false);
 
     public void Dispose() => _http.Dispose();
 

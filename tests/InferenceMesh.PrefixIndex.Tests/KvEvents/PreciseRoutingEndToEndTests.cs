@@ -7,15 +7,8 @@ using InferenceMesh.Contracts;
 using InferenceMesh.Prefix.Index.Exact;
 using InferenceMesh.PrefixIndex.KvEvents;
 using InferenceMesh.PrefixIndex.Tests.Infrastructure;
-using InferenceMesh.Scheduler;
-using InferenceMesh.ServiceDefaults;
 using InferenceMesh.VllmSim.Http;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using StandIn = InferenceMesh.DaprStandIn.DaprStandIn;
 using StandInOptions = InferenceMesh.DaprStandIn.DaprStandInOptions;
 
@@ -161,28 +154,12 @@ public sealed class PreciseRoutingEndToEndTests : IAsyncLifetime
 
     private async Task<Uri> StartSchedulerAsync(StandIn sidecar)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var (app, address) = await SchedulerApp.StartAsync(sidecar, new Dictionary<string, string?>
         {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["DAPR_HTTP_ENDPOINT"] = sidecar.HttpEndpoint.ToString(),
-            ["DAPR_GRPC_ENDPOINT"] = sidecar.GrpcEndpoint.ToString(),
-            // One snapshot for the whole test, however slow the machine: never fail open (which ignores prefixes).
-            ["Scheduler:StalenessMs"] = "600000",
-            ["Scheduler:FailOpenAfterMs"] = "0",
-            // Invocation through the stand-in on a loaded machine: the default 50 ms lookup budget would often run out.
-            ["Scheduler:PrefixMatchTimeoutMs"] = "10000",
             [$"Scheduler:Pools:{PrecisePool}:RoutingStrategy"] = PoolAnnotations.StrategyPrecisePrefixCache,
         });
-        builder.Logging.ClearProviders();
-        builder.AddServiceDefaults(AppIds.Scheduler);
-        builder.AddScheduler();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapSchedulerApi();
-        await app.StartAsync();
         _owned.Add(app);
-        return new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return address;
     }
 
     private static int ClosedPort()
