@@ -1,3 +1,4 @@
+using InferenceMesh.Prefix.Index;
 using System.Runtime.CompilerServices;
 using InferenceMesh.Scheduling;
 
@@ -18,5 +19,9 @@ internal static class GoodputPolicies
             c => MeshPolicies.Create("mesh-prefill-work", c, Profile, queueing: true, prefix: true, prefixProfile: Profile));
         PolicyRegistry.Register("mesh-prefill-work-overflow", "mesh-prefill-work with OverflowWhenFull: a full band sends its oldest request on to the servers instead of answering the arrival 429",
             c => MeshPolicies.Create("mesh-prefill-work-overflow", c, Profile, queueing: true, prefix: true, prefixProfile: Profile, overflow: true));
+        PolicyRegistry.Register("mesh-prefill-work-no-feedback", "mesh-prefill-work without capacity feedback: the approximate index keeps the capacity it was given whatever hits the servers report",
+            c => MeshPolicies.Create("mesh-prefill-work-no-feedback", c, Profile, queueing: true, prefix: true, prefixProfile: Profile, capacityFeedback: CapacityFeedbackMode.Off));
+        PolicyRegistry.Register("mesh-prefill-work-feedback-always", "mesh-prefill-work with capacity feedback on every endpoint (CapacityFeedback Always), also where the servers' KV size is known",
+            c => MeshPolicies.Create("mesh-prefill-work-feedback-always", c, Profile, queueing: true, prefix: true, prefixProfile: Profile, capacityFeedback: CapacityFeedbackMode.Always));
     }
 }

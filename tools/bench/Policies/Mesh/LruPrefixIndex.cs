@@ -57,6 +57,12 @@ internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int
             set.Touch(hashes[i]);
     }
 
+    /// <summary>The endpoint's capacity in blocks.</summary>
+    public int CapacityOf(int endpoint) => _sets[endpoint].Capacity;
+
+    /// <summary>Sets the endpoint's capacity, evicting its least recent blocks beyond it (prefix-index's SetCapacity).</summary>
+    public void SetCapacity(int endpoint, int blocks) => _sets[endpoint].Resize(blocks);
+
     private static Lru[] CreateSets(int endpoints, int capacity)
     {
         var sets = new Lru[endpoints];
@@ -67,6 +73,8 @@ internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int
 
     private sealed class Lru(int capacity)
     {
+        public int Capacity { get; private set; } = capacity;
+
         private readonly Dictionary<ulong, LinkedListNode<ulong>> _map = [];
         private readonly LinkedList<ulong> _order = new();
 
@@ -81,7 +89,18 @@ internal sealed class LruPrefixIndex(int endpoints, int capacityPerEndpoint, int
                 return;
             }
             _map[hash] = _order.AddFirst(hash);
-            if (_map.Count > capacity)
+            Trim();
+        }
+
+        public void Resize(int blocks)
+        {
+            Capacity = blocks;
+            Trim();
+        }
+
+        private void Trim()
+        {
+            while (_map.Count > Capacity)
             {
                 var last = _order.Last!;
                 _order.RemoveLast();

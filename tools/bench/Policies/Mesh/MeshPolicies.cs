@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using InferenceMesh.Contracts;
+using InferenceMesh.Prefix.Index;
 using InferenceMesh.Scheduling;
 
 namespace InferenceMesh.Bench.Policies.Mesh;
@@ -102,7 +103,7 @@ internal static class MeshPolicies
 
     internal static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0, double standardLimit = 1.0,
         string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false, string? configText = null,
-        bool overflow = false, int? priorityAgingMs = null)
+        bool overflow = false, int? priorityAgingMs = null, CapacityFeedbackMode capacityFeedback = CapacityFeedbackMode.WhenUnknown)
     {
         var options = new SchedulerOptions
         {
@@ -115,11 +116,15 @@ internal static class MeshPolicies
             DefaultTtlMs = BenchTtlMs,
             Slo = new SloOptions { DefaultTtftMs = ttftSloMs, ShedStandard = shedStandard },
             ConfigText = configText,
+            CapacityFeedbackIntervalMs = capacityFeedback == CapacityFeedbackMode.Off ? 0 : new SchedulerOptions().CapacityFeedbackIntervalMs,
         };
         if (priorityAgingMs is { } aging)
             options.PriorityAgingMs = aging;
         var capacity = c.ApproxIndexCapacity > 0 ? c.ApproxIndexCapacity : c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
-        return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null);
+        // The servers' KV size stands for the engine-reported num_gpu_blocks; --approx-capacity for an index that never learnt it.
+        var engineReported = c.ApproxIndexCapacity <= 0 && c.KvBlocksPerServer > 0;
+        return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null,
+            new PrefixIndexOptions { CapacityFeedback = capacityFeedback }, engineReported);
     }
 
     /// <summary>Our index: one for every replica when the prefix state is shared (records visible after the index delay,
@@ -134,7 +139,8 @@ internal static class MeshPolicies
     /// <summary>The reference picker's index is in memory per replica, whatever the run's prefix state.</summary>
     private static MeshPolicy CreateGieReference(PolicyContext c)
     {
-        var options = new SchedulerOptions { UseQueueing = false, ConfigText = GieConfig };
+        // The reference picker's LRU keeps its fixed capacity: no feedback from the servers' reported hits.
+        var options = new SchedulerOptions { UseQueueing = false, ConfigText = GieConfig, CapacityFeedbackIntervalMs = 0 };
         // Nor does it see other replicas' dispatches: without the replica context it gets neither shared index nor events.
         return new MeshPolicy("gie-reference", c with { Replica = null }, options, "GIE", new LruPrefixIndex(c.Endpoints.Count, GieLruCapacity, GieMaxBlocks));
     }

@@ -1,4 +1,5 @@
 using InferenceMesh.Contracts;
+using InferenceMesh.Prefix.Index;
 using InferenceMesh.Scheduling;
 
 namespace InferenceMesh.Bench.Policies.Mesh;
@@ -6,7 +7,9 @@ namespace InferenceMesh.Bench.Policies.Mesh;
 /// <summary>Runs the real InferenceMesh scheduler (<see cref="SchedulingService"/>: saturation detector, flow-control queue,
 /// profiles) in-process on the replay's simulated clock. Prefix matches come from an approximate LRU index recorded right
 /// after each pick, standing in for the prefix-index service. Queued requests answer <see cref="Picks.Defer"/> until the
-/// scheduler releases them; shed ones answer <see cref="Picks.Reject"/> (429), expired ones <see cref="Picks.Unavailable"/> (503).</summary>
+/// scheduler releases them; shed ones answer <see cref="Picks.Reject"/> (429), expired ones <see cref="Picks.Unavailable"/> (503).
+/// With <see cref="SchedulerOptions.CapacityFeedbackIntervalMs"/> set, the scheduler's capacity evidence moves the LRU's
+/// capacities every interval by prefix-index's rule (<see cref="CapacityCalibration"/>), as the service does.</summary>
 internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
 {
     private const string Pool = "bench";
@@ -25,8 +28,14 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
     private int _feedCursor;
     private long _scheduled;
     private long _tickedAtMs = long.MinValue;
+    private readonly PrefixIndexOptions _feedbackRule;
+    private readonly int _feedbackEveryMs;
+    private double _feedbackAtMs;
 
-    public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, IBenchPrefixIndex? index)
+    /// <param name="feedbackRule">prefix-index's capacity-feedback options (mode and steps); null = the defaults.</param>
+    /// <param name="engineReportedCapacity">The LRU's capacity is the servers' reported KV size (not a guess).</param>
+    public MeshPolicy(string name, PolicyContext context, SchedulerOptions options, string profile, IBenchPrefixIndex? index,
+        PrefixIndexOptions? feedbackRule = null, bool engineReportedCapacity = false)
     {
         Name = name;
         _index = index;
@@ -46,6 +55,9 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
         }
         // One collector's sequence numbers, the same on every replica (a replica may skip snapshots it was not asked between).
         _sequences = context.Replica is { } shared ? shared.Shared("snapshot-sequences", () => new SnapshotSequences()) : new SnapshotSequences();
+        _feedbackRule = feedbackRule ?? new PrefixIndexOptions();
+        _feedbackEveryMs = index is LruPrefixIndex && CapacityCalibration.Applies(_feedbackRule.CapacityFeedback, engineReportedCapacity)
+            ? options.CapacityFeedbackIntervalMs : 0;
         _scheduler = new SchedulingService(options, context.TimeProvider, new Random(context.Seed), _replicaId);
         _scheduler.ConfigurePool(Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = profile });
     }
@@ -89,6 +101,7 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var completion = new RequestCompletion(request.RequestId, _replicaId, _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, now)
         {
+            CachedTokens = outcome.CachedTokens,
             FirstTokenAtUnixMs = outcome.StatusCode == 200 && outcome.E2eMs >= outcome.TtftMs ? now - (long)Math.Round(outcome.E2eMs - outcome.TtftMs) : 0,
         };
         _scheduler.Complete(completion);
@@ -167,5 +180,20 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
             _scheduler.Tick();
         }
         AnnounceReleased();
+        ApplyCapacityFeedback(fleet.NowMs);
+    }
+
+    /// <summary>Every feedback interval, what prefix-index does with the scheduler's evidence: each endpoint's capacity
+    /// moved by <see cref="CapacityCalibration.Next"/>.</summary>
+    private void ApplyCapacityFeedback(double nowMs)
+    {
+        if (_feedbackEveryMs <= 0 || nowMs - _feedbackAtMs < _feedbackEveryMs || _index is not LruPrefixIndex lru)
+            return;
+        _feedbackAtMs = nowMs;
+        foreach (var e in _scheduler.TakeCapacityEvidence())
+        {
+            if (_indexOf.TryGetValue(e.Endpoint, out var i))
+                lru.SetCapacity(i, CapacityCalibration.Next(lru.CapacityOf(i), e.OverBlocks, e.UnderBlocks, _feedbackRule));
+        }
     }
 }
