@@ -76,13 +76,15 @@ internal sealed class EndpointState(string address)
     /// <summary>The measured decode speed, or 0 while fewer than <see cref="MinDecodeSamples"/> completions measured it.</summary>
     public double MeasuredDecodeMsPerToken => DecodeSamples >= MinDecodeSamples ? DecodeMsPerToken : 0;
 
-    /// <summary>Whether <paramref name="completion"/> measures a decode: a successful one whose first-token time ext-proc saw.</summary>
-    public static bool MeasuresDecode(RequestCompletion completion) => completion.StatusCode == 200 && completion.FirstTokenAtUnixMs > 0;
+    /// <summary>Whether <paramref name="completion"/> measures a decode: a successful one whose first-token time ext-proc saw,
+    /// decoding for at least <paramref name="minDecodeMs"/>.</summary>
+    public static bool MeasuresDecode(RequestCompletion completion, double minDecodeMs) =>
+        completion.StatusCode == 200 && completion.FirstTokenAtUnixMs > 0 && completion.CompletedAtUnixMs - completion.FirstTokenAtUnixMs >= minDecodeMs;
 
     /// <summary>Folds <paramref name="completion"/>'s decode into <see cref="DecodeMsPerToken"/> when it measures one.</summary>
-    public void ObserveDecode(RequestCompletion completion)
+    public void ObserveDecode(RequestCompletion completion, double minDecodeMs)
     {
-        if (MeasuresDecode(completion))
+        if (MeasuresDecode(completion, minDecodeMs))
             ObserveDecode(completion.CompletedAtUnixMs - completion.FirstTokenAtUnixMs, completion.CompletionTokens);
     }
 

@@ -43,6 +43,13 @@ public sealed record PredictedTtftOptions
     [Range(1, 100)]
     public double SpeedTolerance { get; set; } = 1.25;
 
+    /// <summary>A streamed completion measures its server's decode speed only when its decode (first token to completion)
+    /// lasted at least this long (ms): ext-proc times the first body bytes on the proxy path, not in the server, to the
+    /// millisecond, so a decode of a few tens of ms is mostly that path's jitter (identical servers then measured up to
+    /// 1.5 × apart). Real decodes last seconds.</summary>
+    [Range(0, 600_000)]
+    public double MinDecodeMs { get; set; } = 100;
+
     /// <summary>Prefix credit is withheld from an endpoint whose saturation is at least this (refuse to pile onto a hot server).</summary>
     [Range(0, 100)]
     public double PrefixLoadGate { get; set; } = 1.0;

@@ -82,10 +82,10 @@ public sealed partial class SchedulingService
         lock (_gate)
         {
             // Another replica's streamed completion measures the endpoint's speed here too.
-            if (EndpointState.MeasuresDecode(completion) && !string.IsNullOrEmpty(completion.Endpoint))
+            if (EndpointState.MeasuresDecode(completion, _options.PredictedTtft.MinDecodeMs) && !string.IsNullOrEmpty(completion.Endpoint))
             {
                 foreach (var pool in _pools.Values)
-                    FindEndpoint(pool, completion.Endpoint)?.ObserveDecode(completion);
+                    FindEndpoint(pool, completion.Endpoint)?.ObserveDecode(completion, _options.PredictedTtft.MinDecodeMs);
             }
             if (!_remote.Remove(completion.RequestId, out var entry))
                 return;

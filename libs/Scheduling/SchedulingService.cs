@@ -179,7 +179,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
             var nowMs = NowMs();
             if (completion.StatusCode == 200)
                 entry.Endpoint.ObserveCompletion(nowMs - entry.DispatchedAtMs, completion.CompletionTokens);
-            entry.Endpoint.ObserveDecode(completion);
+            entry.Endpoint.ObserveDecode(completion, _options.PredictedTtft.MinDecodeMs);
             _evidence.Observe(entry.Endpoint.Address, entry.Promise, completion);
             ReleaseLocked(entry.Pool, nowMs, ref released);
         }

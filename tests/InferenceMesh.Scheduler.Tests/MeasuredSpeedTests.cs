@@ -107,8 +107,11 @@ public sealed class MeasuredSpeedTests
             var done = fleet.NowMs;
             Assert.False(fleet.Service.Complete(new RequestCompletion($"x{i}", "replica-2", "e1", 200, 10, 101, done) { FirstTokenAtUnixMs = done - 2_000 }));
         }
-        // A failed one does not count.
+        // A failed one does not count, nor one decoding for less than MinDecodeMs (mostly the proxy path's timing jitter).
         Assert.False(fleet.Service.Complete(new RequestCompletion("bad", "replica-2", "e1", 500, 10, 101, 5_000) { FirstTokenAtUnixMs = 1 }));
+        var now = fleet.NowMs;
+        var shortDecode = (long)fleet.Options.PredictedTtft.MinDecodeMs - 1;
+        Assert.False(fleet.Service.Complete(new RequestCompletion("short", "replica-2", "e1", 200, 10, 101, now) { FirstTokenAtUnixMs = now - shortDecode }));
 
         var e1 = fleet.Service.GetPoolStatus().Single().Endpoints.Single();
 
