@@ -17,13 +17,25 @@ internal sealed class CapacityEvidence(int blockTokens)
     {
         if (!promise.Made || completion.StatusCode != 200 || completion.CachedTokens is not int cached || cached < 0)
             return;
-        var served = Math.Min(cached / blockTokens, promise.TotalBlocks);
-        if (served == promise.MatchedBlocks)
+        var served = ServedBlocks(cached, completion.PromptTokens, promise.TotalBlocks, blockTokens);
+        // One block either way is rounding (a partial block, the chat template's tokens), not evidence.
+        if (Math.Abs(served - promise.MatchedBlocks) <= 1)
             return;
         _byEndpoint.TryGetValue(endpoint, out var e);
         _byEndpoint[endpoint] = served > promise.MatchedBlocks
             ? (e.Over + served - promise.MatchedBlocks, e.Under)
             : (e.Over, e.Under + promise.MatchedBlocks - served);
+    }
+
+    /// <summary>The served tokens in the index's blocks (hashed characters, not tokens): when the hashes cover the prompt
+    /// (its tokens at most twice the configured <paramref name="blockTokens"/> per block), by the prompt's own tokens per
+    /// block — its tokenizer, not the configured 4 characters a token; else (a prompt longer than the hashed part, or no
+    /// prompt tokens reported) at <paramref name="blockTokens"/> a block. At most the prompt's hashed blocks.</summary>
+    internal static int ServedBlocks(int cachedTokens, int promptTokens, int totalBlocks, int blockTokens)
+    {
+        if (promptTokens > 0 && promptTokens <= 2L * totalBlocks * blockTokens)
+            return (int)Math.Min(totalBlocks, (long)cachedTokens * totalBlocks / promptTokens);
+        return Math.Min(totalBlocks, cachedTokens / blockTokens);
     }
 
     /// <summary>Everything since the last take, emptied.</summary>

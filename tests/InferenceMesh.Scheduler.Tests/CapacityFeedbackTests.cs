@@ -69,6 +69,25 @@ public sealed class CapacityFeedbackTests
         Assert.Empty(fleet.Service.TakeCapacityEvidence());
     }
 
+    [Theory]
+    [InlineData(160, 320, 20, 10)]        // 16 tokens a block, as configured
+    [InlineData(213, 427, 20, 9)]         // the prompt's own tokenizer: 3 characters a token, 21 tokens a 64-character block
+    [InlineData(427, 427, 20, 20)]        // all of it (not 26 blocks at 16 tokens)
+    [InlineData(50_000, 100_000, 256, 256)] // hashes cover the first 256 blocks of a long prompt: its leading 4,096 tokens are cached
+    [InlineData(100, 0, 20, 6)]           // no prompt tokens reported: the configured 16 a block
+    public void ServedTokens_AreCountedInTheIndexsBlocks(int cached, int promptTokens, int totalBlocks, int expected) =>
+        Assert.Equal(expected, CapacityEvidence.ServedBlocks(cached, promptTokens, totalBlocks, BlockTokens));
+
+    [Fact]
+    public async Task OneBlockEitherWay_IsRounding_NotEvidence()
+    {
+        var index = new FeedbackIndex { Matches = { ["a:1"] = 10 } };
+        using var fleet = NewFleet(index);
+        await Serve(fleet, "one-less", 9 * BlockTokens);
+        await Serve(fleet, "one-more", 11 * BlockTokens);
+        Assert.Empty(fleet.Service.TakeCapacityEvidence());
+    }
+
     [Fact]
     public async Task NoReportedHit_AFailure_OrAPrecisePool_AddNothing()
     {

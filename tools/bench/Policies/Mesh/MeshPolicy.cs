@@ -99,7 +99,8 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
         if (endpoint < 0)
             return;
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var completion = new RequestCompletion(request.RequestId, _replicaId, _addresses[endpoint], outcome.StatusCode, 0, outcome.OutputTokens, now)
+        // What ext-proc reports from the response's usage: prompt, output and cached tokens, and the first token's time.
+        var completion = new RequestCompletion(request.RequestId, _replicaId, _addresses[endpoint], outcome.StatusCode, request.PromptTokens, outcome.OutputTokens, now)
         {
             CachedTokens = outcome.CachedTokens,
             FirstTokenAtUnixMs = outcome.StatusCode == 200 && outcome.E2eMs >= outcome.TtftMs ? now - (long)Math.Round(outcome.E2eMs - outcome.TtftMs) : 0,
