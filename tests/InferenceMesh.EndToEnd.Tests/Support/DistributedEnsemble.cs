@@ -159,6 +159,10 @@ public class DistributedEnsemble : IAsyncLifetime
         _schedulerEnv["Discovery__PoolFile"] = poolFile;
         // Invocation through two stand-ins on a loaded machine: a 50 ms prefix lookup would often time out.
         _schedulerEnv.TryAdd("Scheduler__PrefixMatchTimeoutMs", "3000");
+        // The simulated servers run 10 x faster than real ones: a 16-token answer decodes in ≈ 35 ms, and on a loaded machine
+        // the proxy path's jitter pushes some past the 50 ms a decode needs to measure the server's speed — only the
+        // jittered ones would count. 200 ms keeps short answers out; the decode-speed test streams 120-token answers.
+        _schedulerEnv.TryAdd("Scheduler__PredictedTtft__MinDecodeMs", "200");
         var firstScheduler = starts.Count;
         for (var i = 0; i < _topology.Schedulers; i++)
             starts.Add(StartReplicaAsync("scheduler", $"scheduler-{i}", "InferenceMesh.Scheduler", new(_schedulerEnv)));
