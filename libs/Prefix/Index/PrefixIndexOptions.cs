@@ -44,7 +44,7 @@ public sealed record PrefixIndexOptions : IValidatableObject
     /// <summary>Blocks added to an endpoint's capacity per over-block (served from the server's cache beyond what the index
     /// promised). Grow and shrink are in the ratio 2:1 (1 / 0.5): on an eviction-heavy replay the capacity then settles at
     /// the server's true KV size from a guess 2.2 × too small or 5 × too large; 1 / 0.5 got there faster than 0.5 / 0.25
-    /// (p90 3.40 vs 4.16 s, docs/benchmarks/precise-prefix.md) and larger steps did no better.</summary>
+    /// (p90 3.14 vs 3.41 s and 2.92 vs 4.86 s, docs/benchmarks/precise-prefix.md) and larger steps did no better.</summary>
     [Range(0.0, 100.0)]
     public double CapacityGrowPerBlock { get; init; } = 1.0;
 
