@@ -9,7 +9,8 @@ namespace InferenceMesh.PrefixIndex;
 /// <summary>HTTP API called through Dapr invocation (app-id <c>prefix-index</c>):
 /// <c>POST /match</c>, <c>POST /record</c>, <c>POST /match-and-record</c>, <c>POST /capacity-feedback</c>
 /// (<see cref="PrefixIndexMethods.CapacityFeedback"/>), <c>GET /stats</c>, <c>DELETE /endpoints/{endpoint}</c>,
-/// <c>PUT /endpoints/{endpoint}/capacity</c>. Bad requests get 400 + <see cref="ProblemReason"/>;
+/// <c>PUT /endpoints/{endpoint}/capacity</c>. Bad requests get 400 + <see cref="ProblemReason"/>; the last three answer
+/// 503 + reason while the store fails (the lookups answer "no match" instead);
 /// with <c>APP_API_TOKEN</c> set, calls without the sidecar's <c>dapr-api-token</c> get 401.</summary>
 internal static class PrefixIndexApi
 {
@@ -43,10 +44,10 @@ internal static class PrefixIndexApi
                 await service.ApplyCapacityFeedbackAsync(feedback, context.RequestAborted).ConfigureAwait(false),
                 ContractsJsonContext.Default.PrefixCapacityFeedbackResponse)).ConfigureAwait(false);
         });
-        app.MapGet("/stats", async (IPrefixIndex index, CancellationToken ct) =>
-            Results.Json(await index.StatsAsync(ct).ConfigureAwait(false), PrefixIndexJsonContext.Default.PrefixIndexStats));
-        app.MapDelete("/endpoints/{endpoint}", async (string endpoint, IPrefixIndex index, CancellationToken ct) =>
-            Results.Json(new PurgeResult(endpoint, await index.PurgeEndpointAsync(endpoint, ct).ConfigureAwait(false)), PrefixIndexJsonContext.Default.PurgeResult));
+        app.MapGet("/stats", (IPrefixIndex index, CancellationToken ct) => StoreGuard(index, async () =>
+            Results.Json(await index.StatsAsync(ct).ConfigureAwait(false), PrefixIndexJsonContext.Default.PrefixIndexStats), ct));
+        app.MapDelete("/endpoints/{endpoint}", (string endpoint, IPrefixIndex index, CancellationToken ct) => StoreGuard(index, async () =>
+            Results.Json(new PurgeResult(endpoint, await index.PurgeEndpointAsync(endpoint, ct).ConfigureAwait(false)), PrefixIndexJsonContext.Default.PurgeResult), ct));
         app.MapPut("/endpoints/{endpoint}/capacity", async (string endpoint, HttpContext context, IPrefixIndex index) =>
         {
             var (request, problem) = await ReadAsync(context, PrefixIndexJsonContext.Default.CapacityRequest).ConfigureAwait(false);
@@ -54,8 +55,11 @@ internal static class PrefixIndexApi
                 return problem!;
             if (request.Capacity < 1)
                 return Problem("'capacity' must be at least 1.");
-            await index.SetCapacityAsync(endpoint, request.Capacity, context.RequestAborted).ConfigureAwait(false);
-            return Results.NoContent();
+            return await StoreGuard(index, async () =>
+            {
+                await index.SetCapacityAsync(endpoint, request.Capacity, context.RequestAborted).ConfigureAwait(false);
+                return Results.NoContent();
+            }, context.RequestAborted).ConfigureAwait(false);
         });
     }
 
@@ -70,6 +74,22 @@ internal static class PrefixIndexApi
         catch (PrefixRequestException ex)
         {
             return Problem(ex.Message);
+        }
+    }
+
+    /// <summary>The administrative routes read or write the store itself (no "no match" to fall back to): a store that
+    /// fails answers 503 with the reason, not 500.</summary>
+    private static async Task<IResult> StoreGuard(IPrefixIndex index, Func<Task<IResult>> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            return Results.Json(new ProblemReason(StatusCodes.Status503ServiceUnavailable,
+                    $"The prefix store ({index.Backend}) is unavailable: {ex.Message}"),
+                ContractsJsonContext.Default.ProblemReason, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

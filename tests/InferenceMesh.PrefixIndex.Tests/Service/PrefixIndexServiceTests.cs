@@ -213,6 +213,32 @@ public sealed class PrefixIndexServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AdminRoutes_StoreDown_Answer503WithTheReason()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _one.Client.GetAsync("/stats")).StatusCode);
+        _redis.Kill();
+        await Poll.UntilSucceedsAsync(async () => (await _one.Client.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.ServiceUnavailable, "readiness reports the store down");
+
+        // Stats, purge and capacity read or write the store itself: nothing to fall back to, so 503 and why, not 500.
+        foreach (var response in new[]
+        {
+            await _one.Client.GetAsync("/stats"),
+            await _one.Client.DeleteAsync("/endpoints/e1"),
+            await _one.Client.PutAsJsonAsync("/endpoints/e1/capacity", new CapacityRequest(100), PrefixIndexJsonContext.Default.CapacityRequest),
+        })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var problem = (await response.Content.ReadFromJsonAsync(ContractsJsonContext.Default.ProblemReason))!;
+            Assert.Equal(503, problem.Status);
+            Assert.Contains("prefix store (redis) is unavailable", problem.Reason, StringComparison.Ordinal);
+        }
+
+        _redis.Restart();
+        await WaitReady(_one);
+        await Poll.UntilSucceedsAsync(async () => (await _one.Client.GetAsync("/stats")).StatusCode == HttpStatusCode.OK, "stats again on the restarted server");
+    }
+
+    [Fact]
     public async Task CapacityFeedback_StoreDown_Answers200WithoutTheUnknownCapacities()
     {
         Assert.Equal(1000, (await Feedback(_one, ("a", 0, 0))).Capacities["a"]);
