@@ -7,9 +7,10 @@ namespace InferenceMesh.PrefixIndex;
 /// <summary>Follows the pools' endpoint snapshots: sets each endpoint's capacity to its engine's KV blocks
 /// (<c>num_gpu_blocks</c>, written only when it changes) and purges endpoints absent from their pool for longer than
 /// <see cref="PrefixIndexOptions.PurgeAbsentAfterSeconds"/> (snapshots leave unhealthy endpoints out, so a short absence
-/// is tolerated). Every replica receives every snapshot; purges and capacity writes are idempotent. The capacity written
-/// here is only the starting point: the schedulers' capacity feedback (<c>POST /capacity-feedback</c>) moves it from
-/// there, until the block count changes (or a replica starts and writes it again).</summary>
+/// is tolerated). Every replica receives every snapshot; purges and capacity writes are idempotent. An endpoint whose
+/// capacity is written here is marked engine-reported (<see cref="EngineCapacities"/>, forgotten with the purge): the
+/// schedulers' capacity feedback (<c>POST /capacity-feedback</c>) leaves it alone unless <c>CapacityFeedback</c> is
+/// <c>Always</c>, which moves it from there until the block count changes (or a replica starts and writes it again).</summary>
 internal sealed partial class EndpointLifecycle(IPrefixIndex index, IOptions<PrefixIndexOptions> options, TimeProvider time, ILogger<EndpointLifecycle> logger,
     EngineCapacities? engineCapacities = null)
 {
