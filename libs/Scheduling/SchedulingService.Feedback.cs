@@ -18,21 +18,16 @@ public sealed partial class SchedulingService
             return _evidence.Take();
     }
 
-    private void SendCapacityFeedbackIfDue()
+    /// <summary>The evidence to send now, taken (null when not due, nothing to send, a send still running, or no prefix
+    /// client that takes feedback). Caller holds the gate (the timer's tick).</summary>
+    private List<PrefixCapacityEvidence>? TakeDueCapacityFeedbackLocked(long nowMs)
     {
-        if (_options.CapacityFeedbackIntervalMs <= 0 || _prefix is not IPrefixCapacityFeedbackService feedback)
-            return;
-        List<PrefixCapacityEvidence> evidence;
-        lock (_gate)
-        {
-            var nowMs = NowMs();
-            if (_disposed || _evidence.Count == 0 || nowMs - _lastFeedbackMs < _options.CapacityFeedbackIntervalMs || _feedbackSending != 0)
-                return;
-            _lastFeedbackMs = nowMs;
-            _feedbackSending = 1;
-            evidence = _evidence.Take();
-        }
-        _ = SendCapacityFeedbackAsync(feedback, evidence);
+        if (_options.CapacityFeedbackIntervalMs <= 0 || _prefix is not IPrefixCapacityFeedbackService || _evidence.Count == 0
+            || nowMs - _lastFeedbackMs < _options.CapacityFeedbackIntervalMs || Volatile.Read(ref _feedbackSending) != 0)
+            return null;
+        _lastFeedbackMs = nowMs;
+        _feedbackSending = 1;
+        return _evidence.Take();
     }
 
     private async Task SendCapacityFeedbackAsync(IPrefixCapacityFeedbackService feedback, List<PrefixCapacityEvidence> evidence)

@@ -186,6 +186,7 @@ public sealed partial class SchedulingService
     private void OnTick()
     {
         List<(QueuedRequest, ScheduleResponse)>? released = null;
+        List<PrefixCapacityEvidence>? feedback;
         lock (_gate)
         {
             if (_disposed)
@@ -203,9 +204,11 @@ public sealed partial class SchedulingService
                 SweepInFlightLocked(nowMs);
                 SweepRemoteLocked(nowMs);
             }
+            feedback = TakeDueCapacityFeedbackLocked(nowMs);
         }
         CompleteReleased(released);
-        SendCapacityFeedbackIfDue();
+        if (feedback is not null)
+            _ = SendCapacityFeedbackAsync((IPrefixCapacityFeedbackService)_prefix!, feedback);
     }
 
     /// <summary>Forgets dispatches whose completion never came, so a lost event does not hold load forever.</summary>
