@@ -26,6 +26,20 @@ public sealed class CapacityFeedbackBenchTests
     }
 
     [Fact]
+    public void FeedbackSteps_OfZero_MoveNothing()
+    {
+        // --capacity-feedback-steps 0,0: the evidence still flows, the capacity does not move: the same run as without feedback.
+        var profile = SimFleetFactory.Profile("a10");
+        var spec = new FleetSpec("a10", 4);
+        var w = EvictionChat.Create(seed: 1, requests: 400);
+        var results = ReplayRunner.Run(w, ["mesh-prefill-work", "mesh-prefill-work-no-feedback"], spec, SimFleetFactory.Engines(profile),
+            SimFleetFactory.Describe(spec, profile, 50), new ReplayOptions(1, ApproxIndexCapacity: 1000, CapacityFeedbackSteps: (0, 0)), "test", 0.6);
+
+        var hits = results.Results.ToDictionary(r => r.Policy, r => r.PrefixHitsTokens);
+        Assert.Equal(hits["mesh-prefill-work-no-feedback"], hits["mesh-prefill-work"]);
+    }
+
+    [Fact]
     public void EngineReportedCapacity_IsLeftAlone_ByDefault()
     {
         // Without --approx-capacity the index has the servers' true size: the default moves nothing, so both run alike.

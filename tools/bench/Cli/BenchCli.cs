@@ -131,9 +131,9 @@ public static class BenchCli
 
             var resets = churnArgs.Resets(r, w, httpMode);
             var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries), Replicas: replicaOptions,
-                ApproxIndexCapacity: churnArgs.ApproxCapacity(r));
+                ApproxIndexCapacity: churnArgs.ApproxCapacity(r), CapacityFeedbackSteps: churnArgs.FeedbackSteps(r));
             var fleetInfo = SimFleetFactory.Describe(spec, layout, options.ScrapeIntervalMs);
-            fleetInfo = fleetInfo with { Profile = CacheChurnArgs.Describe(fleetInfo.Profile, resets, options.ApproxIndexCapacity) };
+            fleetInfo = fleetInfo with { Profile = CacheChurnArgs.Describe(fleetInfo.Profile, resets, options.ApproxIndexCapacity, options.CapacityFeedbackSteps) };
             Console.WriteLine(w.Description);
             foreach (var s in w.Skipped.Take(5))
             {

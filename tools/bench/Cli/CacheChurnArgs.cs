@@ -19,7 +19,12 @@ internal sealed class CacheChurnArgs
         Description = "LRU capacity per server, in blocks, of the mesh policies' approximate prefix index (0 = each server's real KV blocks, as prefix-index learns them from the metrics snapshots; 31250 = its DefaultCapacity when no snapshot reaches it)",
     };
 
-    public IEnumerable<Option> All => [resetEvery, approxCapacity];
+    private readonly Option<string?> feedbackSteps = new("--capacity-feedback-steps")
+    {
+        Description = "GROW,SHRINK: blocks the mesh policies' capacity feedback adds to a guessed index capacity per block a server served beyond the index's promise, and removes per block promised but not served (prefix-index's CapacityGrowPerBlock / CapacityShrinkPerBlock; default 1,0.5)",
+    };
+
+    public IEnumerable<Option> All => [resetEvery, approxCapacity, feedbackSteps];
 
     /// <summary>The reset schedule, or null when none was asked for.</summary>
     public CacheResetSchedule? Resets(ParseResult r, Workload workload, bool httpMode)
@@ -56,8 +61,29 @@ internal sealed class CacheChurnArgs
         var c => c,
     };
 
+    /// <summary>The capacity feedback's steps (grow, shrink per block), or null for prefix-index's defaults.</summary>
+    public (double Grow, double Shrink)? FeedbackSteps(ParseResult r)
+    {
+        var text = r.GetValue(feedbackSteps);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = text.Split(',');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var grow)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var shrink)
+            && grow is >= 0 and <= 100 && shrink is >= 0 and <= 100)
+        {
+            return (grow, shrink);
+        }
+
+        throw new UsageException("--capacity-feedback-steps must be GROW,SHRINK: two numbers of blocks from 0 to 100, e.g. 1,0.5");
+    }
+
     /// <summary>The fleet description with the churn appended.</summary>
-    public static string Describe(string fleet, CacheResetSchedule? resets, int approxCapacity)
+    public static string Describe(string fleet, CacheResetSchedule? resets, int approxCapacity, (double Grow, double Shrink)? feedbackSteps = null)
     {
         var s = fleet;
         if (resets is not null)
@@ -68,6 +94,11 @@ internal sealed class CacheChurnArgs
         if (approxCapacity > 0)
         {
             s += string.Create(CultureInfo.InvariantCulture, $"; approximate index capacity {approxCapacity} blocks per server");
+        }
+
+        if (feedbackSteps is { } steps)
+        {
+            s += string.Create(CultureInfo.InvariantCulture, $"; capacity feedback +{steps.Grow} / -{steps.Shrink} per block");
         }
 
         return s;

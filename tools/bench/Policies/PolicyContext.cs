@@ -20,4 +20,7 @@ public sealed record PolicyContext(
 
     /// <summary>LRU capacity per server of the approximate prefix index (<c>--approx-capacity</c>); 0 = <see cref="KvBlocksPerServer"/>.</summary>
     public int ApproxIndexCapacity { get; init; }
+
+    /// <summary>Capacity feedback's grow / shrink per block (<c>--capacity-feedback-steps</c>); null = prefix-index's defaults.</summary>
+    public (double Grow, double Shrink)? CapacityFeedbackSteps { get; init; }
 }

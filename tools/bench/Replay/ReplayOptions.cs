@@ -7,10 +7,12 @@ namespace InferenceMesh.Bench.Replay;
 /// <param name="MaxSeriesPoints">Cap on points per series (downsampled beyond).</param>
 /// <param name="Replicas">Picker replicas of a virtual replay; null = one picker, no propagation delays.</param>
 /// <param name="ApproxIndexCapacity">LRU capacity per server of the approximate prefix index; 0 = the servers' real KV.</param>
+/// <param name="CapacityFeedbackSteps">Capacity feedback's grow / shrink per block; null = prefix-index's defaults.</param>
 public sealed record ReplayOptions(
     int Seed = 1,
     double ScrapeIntervalMs = 50,
     bool KeepSeries = true,
     int MaxSeriesPoints = 600,
     ReplicaOptions? Replicas = null,
-    int ApproxIndexCapacity = 0);
+    int ApproxIndexCapacity = 0,
+    (double Grow, double Shrink)? CapacityFeedbackSteps = null);

@@ -38,6 +38,7 @@ public static class ReplayRunner
                 engine.Addresses, options.Seed, fleetInfo.BlockSize, fleetInfo.KvBlocksPerServer, fleetInfo.MaxLoras, new SimulatedTimeProvider(engine))
             {
                 ApproxIndexCapacity = options.ApproxIndexCapacity,
+                CapacityFeedbackSteps = options.CapacityFeedbackSteps,
             };
             var replicas = options.Replicas ?? ReplicaOptions.OnePicker;
             var shared = new Dictionary<string, object>(StringComparer.Ordinal);

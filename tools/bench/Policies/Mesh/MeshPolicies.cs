@@ -123,8 +123,10 @@ internal static class MeshPolicies
         var capacity = c.ApproxIndexCapacity > 0 ? c.ApproxIndexCapacity : c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         // The servers' KV size stands for the engine-reported num_gpu_blocks; --approx-capacity for an index that never learnt it.
         var engineReported = c.ApproxIndexCapacity <= 0 && c.KvBlocksPerServer > 0;
-        return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null,
-            new PrefixIndexOptions { CapacityFeedback = capacityFeedback }, engineReported);
+        var rule = new PrefixIndexOptions { CapacityFeedback = capacityFeedback };
+        if (c.CapacityFeedbackSteps is { } steps)
+            rule = rule with { CapacityGrowPerBlock = steps.Grow, CapacityShrinkPerBlock = steps.Shrink };
+        return new MeshPolicy(name, c, options, profile, prefix ? IndexFor(c, capacity) : null, rule, engineReported);
     }
 
     /// <summary>Our index: one for every replica when the prefix state is shared (records visible after the index delay,
