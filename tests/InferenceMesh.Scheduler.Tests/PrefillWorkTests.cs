@@ -53,6 +53,27 @@ public sealed class PrefillWorkTests
     }
 
     [Theory]
+    [InlineData(PrefillWorkFilter.StackCandidates - 1)]
+    [InlineData(PrefillWorkFilter.StackCandidates + 44)]
+    public async Task EveryServerQueued_PoolOfAnySize_WarmServerKeepsItsGroup(int servers)
+    {
+        // The filter keeps each candidate's cost on the stack up to StackCandidates and in a rented array beyond: the
+        // warm server (the last, and over the gate) must win the same way on either side of that size.
+        var warm = $"s{servers - 1}:1";
+        var index = new FakePrefixIndex { Matches = { [warm] = 100 } };
+        using var fleet = NewFleet(index);
+        var endpoints = new EndpointMetrics[servers];
+        for (var i = 0; i < servers - 1; i++)
+            endpoints[i] = Fleet.Endpoint($"s{i}:1", waiting: 3);
+        endpoints[^1] = Fleet.Endpoint(warm, waiting: 6, running: 10);
+        fleet.Snapshot(endpoints);
+
+        var r = await fleet.Schedule(fleet.Request(hashes: Hashes(125), bytes: 8000)).Within();
+
+        Assert.Equal(warm, r.Endpoint);
+    }
+
+    [Theory]
     [InlineData(Profile)]
     [InlineData("PREDICTED_TTFT")]
     public async Task EveryServerQueued_NoPrefixAnywhere_GoesWhereTheRoomIs(string profile)

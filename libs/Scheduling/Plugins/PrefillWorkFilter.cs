@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace InferenceMesh.Scheduling;
 
 /// <summary><c>prefill-work-filter</c>: keeps the candidates whose <c>prefill-work-scorer</c> cost is within <c>slack</c> ms of
@@ -10,6 +12,9 @@ namespace InferenceMesh.Scheduling;
 [SchedulingPlugin("prefill-work-filter")]
 internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpointFilter, IPlacementAware
 {
+    /// <summary>Candidates whose costs the filter keeps on the stack (8 bytes each); larger pools rent an array.</summary>
+    internal const int StackCandidates = 256;
+
     private readonly double _slackMs = parameters.Double("slack", 0, 0, 1e9);
     private readonly double _pressureWeight = parameters.Double("pressureWeight", PrefillWorkScorer.DefaultPressureWeight, 0, 1000);
 
@@ -21,21 +26,32 @@ internal sealed class PrefillWorkFilter(PluginParameters parameters) : IEndpoint
         var pressure = PrefillWorkScorer.Pressure(inputs, candidates, _pressureWeight);
         if (pressure <= 0)
             return candidates.Length;
+        // Each candidate's cost once (the cost model is the pick's largest term): on the stack for any pool up to
+        // StackCandidates endpoints, rented beyond it, so the filter allocates nothing either way.
+        double[]? rented = null;
+        var costs = candidates.Length <= StackCandidates
+            ? stackalloc double[candidates.Length]
+            : (rented = ArrayPool<double>.Shared.Rent(candidates.Length)).AsSpan(0, candidates.Length);
         var endpoints = inputs.Endpoints;
         var perQueued = inputs.Picker.PerQueuedMs;
         var best = double.PositiveInfinity;
         for (var k = 0; k < candidates.Length; k++)
-            best = Math.Min(best, PrefillWorkScorer.Cost(inputs, endpoints[candidates[k]], matched[k], perQueued, pressure));
+        {
+            costs[k] = PrefillWorkScorer.Cost(inputs, endpoints[candidates[k]], matched[k], perQueued, pressure);
+            best = Math.Min(best, costs[k]);
+        }
         var limit = best + _slackMs;
         var kept = 0;
         for (var k = 0; k < candidates.Length; k++)
         {
-            if (PrefillWorkScorer.Cost(inputs, endpoints[candidates[k]], matched[k], perQueued, pressure) > limit)
+            if (costs[k] > limit)
                 continue;
             candidates[kept] = candidates[k];
             matched[kept] = matched[k];
             kept++;
         }
+        if (rented is not null)
+            ArrayPool<double>.Shared.Return(rented);
         return kept;
     }
 
