@@ -26,6 +26,10 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
     /// <summary>Predicted prefill time (ms) of the last pick on its primary endpoint, for that endpoint's backlog.</summary>
     public double ChosenPrefillMs { get; private set; }
 
+    /// <summary>Prompt blocks of the last pick its primary endpoint was credited with holding: the index's match, raised by
+    /// the recent placements in a placement-aware profile.</summary>
+    public int ChosenMatchedBlocks { get; private set; }
+
     public void ObservePromptTokens(double tokens) => MeanPromptTokens += 0.05 * (tokens - MeanPromptTokens);
 
     /// <summary>Subset hint, then unhealthy endpoints out, then stale ones out unless nothing fresh remains.</summary>
@@ -140,6 +144,7 @@ internal sealed class EndpointPicker(SchedulerOptions options, Random random)
         picked[written++] = candidates[first];
         // The backlog of a placement-aware profile is the prefill the server will compute: it uses its cache however loaded.
         // In the endpoint's time (its measured speed): the backlog drains in real time.
+        ChosenMatchedBlocks = matched[first];
         ChosenPrefillMs = SpeedFactor(endpoints[candidates[first]])
             * PrefillMs(matched[first], inputs.PromptTokens, placements is null ? Scorers.Saturation(endpoints[candidates[first]], nowMs, options) : 0);
         breakdown = Breakdown(inputs, candidates, matched[first], candidates[first], values[first]);

@@ -6,9 +6,17 @@ namespace InferenceMesh.Scheduling;
 /// a request arrives; under overload it then waits in the queue while requests sharing its prefix are dispatched, and its
 /// match misses all of them — questions on one document, queued together, would otherwise spread over every server
 /// (docs/benchmarks/goodput.md). At every pick this table is matched again, so a request released from the queue sees the
-/// placements made while it waited; the pick credits an endpoint with the longer of the two matches. Entries are not
-/// evicted with the server's cache: a later placement of the same prefix, or a colliding one, overwrites them.</summary>
-internal sealed class RecentPlacements
+/// placements made while it waited; the pick credits an endpoint with the longer of the two matches.
+/// An entry ages with the uncached blocks sent to its endpoint after it (<see cref="EndpointState.PlacedBlocks"/>): past
+/// <paramref name="retention"/> × the server's KV cache (<c>num_gpu_blocks × block_size</c> tokens) the server has evicted
+/// the prefix for them, and the entry credits nothing. Without it, an agent whose next step waits minutes in a loaded
+/// server's queue is held to that server by a context the server no longer has (docs/benchmarks/goodput.md, "Placements
+/// age"). A later placement of the same prefix renews the entry (a hit refreshes the server's LRU too); a colliding one
+/// overwrites it. Entries do not age while the server's cache size is unknown, nor with <paramref name="retention"/> 0.
+/// Only this replica's dispatches count: with several replicas a prefix is credited up to that many times longer.</summary>
+/// <param name="blockTokens">Tokens per hashed block (<c>PredictedTtft:PrefixBlockTokens</c>).</param>
+/// <param name="retention">The server's cache size multiple a placement is credited for (<c>Scheduler:PlacementRetention</c>).</param>
+internal sealed class RecentPlacements(int blockTokens = 16, double retention = 0)
 {
     /// <summary>Blocks between two recorded hashes (256 tokens of 16): a prompt of 32k tokens costs 128 table writes.</summary>
     public const int Stride = 16;
@@ -16,6 +24,8 @@ internal sealed class RecentPlacements
     private const int Slots = 1 << 16;
     private readonly ulong[] _keys = new ulong[Slots];
     private readonly EndpointState?[] _endpoints = new EndpointState?[Slots];
+    private readonly long[] _placedAt = new long[Slots];
+    private readonly int _blockTokens = Math.Max(1, blockTokens);
 
     /// <summary>Records that the first <paramref name="blocks"/> blocks of <paramref name="hashes"/> went to <paramref name="endpoint"/>.</summary>
     public void Record(IReadOnlyList<ulong>? hashes, int blocks, EndpointState endpoint)
@@ -41,7 +51,7 @@ internal sealed class RecentPlacements
     private void Credit(ulong hash, int length, EndpointState[] endpoints, ReadOnlySpan<int> candidates, Span<int> matched)
     {
         var slot = (int)(hash % Slots);
-        if (_endpoints[slot] is not { } home || _keys[slot] != hash)
+        if (_endpoints[slot] is not { } home || _keys[slot] != hash || !Retained(home, _placedAt[slot]))
             return;
         for (var k = 0; k < candidates.Length; k++)
         {
@@ -50,11 +60,21 @@ internal sealed class RecentPlacements
         }
     }
 
+    /// <summary>Whether <paramref name="home"/> still holds a prefix placed there when its clock read <paramref name="placedAt"/>.</summary>
+    private bool Retained(EndpointState home, long placedAt)
+    {
+        if (retention <= 0 || home.NumBlocks <= 0 || home.BlockSize <= 0)
+            return true;
+        var cacheBlocks = (double)home.NumBlocks * home.BlockSize / _blockTokens;
+        return home.PlacedBlocks - placedAt < retention * cacheBlocks;
+    }
+
     private void Put(ulong hash, EndpointState endpoint)
     {
         var slot = (int)(hash % Slots);
         _keys[slot] = hash;
         _endpoints[slot] = endpoint;
+        _placedAt[slot] = endpoint.PlacedBlocks;
     }
 }
 

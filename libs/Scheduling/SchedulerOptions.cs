@@ -79,6 +79,13 @@ public sealed record SchedulerOptions : IValidatableObject
     [Range(0, 3_600_000)]
     public int CapacityFeedbackIntervalMs { get; set; } = 2_000;
 
+    /// <summary>How long a placement-aware profile (<c>PREFILL_WORK</c>) credits an endpoint with a prompt prefix this replica
+    /// sent it: until this many times the server's KV cache (<c>num_gpu_blocks × block_size</c> tokens) in uncached prompt
+    /// blocks has been sent there after it — by then an LRU cache of that size has evicted it. 0 = placements never age
+    /// (before 2026-12-05).</summary>
+    [Range(0, 1000)]
+    public double PlacementRetention { get; set; } = 1;
+
     /// <summary>Budget for a prefix-index match; past it the pick proceeds as if nothing matched.</summary>
     [Range(1, 60_000)]
     public int PrefixMatchTimeoutMs { get; set; } = 50;

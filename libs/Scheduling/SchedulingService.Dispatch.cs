@@ -33,7 +33,11 @@ public sealed partial class SchedulingService
             ? new PrefixPromise(match.Matches.TryGetValue(primary.Address, out var matched) ? matched : 0, totalBlocks)
             : default;
         RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs, promise);
-        placements?.Record(request.BlockHashes, totalBlocks, primary);
+        if (placements is not null)
+        {
+            primary.PlacedBlocks += Math.Max(0, totalBlocks - _picker.ChosenMatchedBlocks);
+            placements.Record(request.BlockHashes, totalBlocks, primary);
+        }
         primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
         _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
         _metrics.Pick(_time.GetElapsedTime(started).TotalMicroseconds, breakdown);

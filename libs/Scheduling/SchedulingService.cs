@@ -18,7 +18,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
     private readonly Dictionary<string, PoolRuntime> _pools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InFlightEntry> _inFlight = new(StringComparer.Ordinal);
     private readonly EndpointPicker _picker;
-    private readonly RecentPlacements _placements = new();
+    private readonly RecentPlacements _placements;
     private readonly Dictionary<string, SchedulingProfile> _profiles;
     private readonly FailOpenRouting _failOpen;
     private readonly int[] _picked;
@@ -60,6 +60,7 @@ public sealed partial class SchedulingService : ISchedulingService, IDisposable
         if (!_profiles.ContainsKey(options.DefaultProfile) || !_profiles.ContainsKey(options.PrefixCacheProfile))
             throw new ArgumentException($"profiles '{options.DefaultProfile}' and '{options.PrefixCacheProfile}' must exist", nameof(options));
         _picker = new EndpointPicker(options, random);
+        _placements = new RecentPlacements(options.PredictedTtft.PrefixBlockTokens, options.PlacementRetention);
         _failOpen = new FailOpenRouting(meterFactory, random);
         _picked = new int[1 + options.MaxFallbacks];
         _evidence = new CapacityEvidence(options.PredictedTtft.PrefixBlockTokens);

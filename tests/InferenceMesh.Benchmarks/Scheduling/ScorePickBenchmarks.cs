@@ -68,7 +68,7 @@ public class ScorePickBenchmarks
             _hashes[b] = (ulong)random.NextInt64();
         if (_profile.PlacementAware)
         {
-            _placements = new RecentPlacements();
+            _placements = new RecentPlacements(options.PredictedTtft.PrefixBlockTokens, options.PlacementRetention);
             _placements.Record(_hashes, _hashes.Length, _queued[42]);
         }
     }

@@ -68,6 +68,8 @@ public sealed class CacheChurnTests
     [InlineData("--capacity-feedback-steps", "1,-0.5")]
     [InlineData("--capacity-feedback-steps", "one,half")]
     [InlineData("--capacity-feedback-steps", "101,0.5")]
+    [InlineData("--placement-retention", "-1")]
+    [InlineData("--placement-retention", "1001")]
     public void Bad_churn_options_exit_with_a_usage_error(string option, string value) =>
         Assert.Equal(2, BenchCli.Run(["replay", "--workload", EvictionChat.Name, "--requests", "16", "--servers", "2", "--policies", "random", option, value]));
 

@@ -131,9 +131,11 @@ public static class BenchCli
 
             var resets = churnArgs.Resets(r, w, httpMode);
             var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries), Replicas: replicaOptions,
-                ApproxIndexCapacity: churnArgs.ApproxCapacity(r), CapacityFeedbackSteps: churnArgs.FeedbackSteps(r));
+                ApproxIndexCapacity: churnArgs.ApproxCapacity(r), CapacityFeedbackSteps: churnArgs.FeedbackSteps(r),
+                PlacementRetention: churnArgs.PlacementRetention(r));
             var fleetInfo = SimFleetFactory.Describe(spec, layout, options.ScrapeIntervalMs);
-            fleetInfo = fleetInfo with { Profile = CacheChurnArgs.Describe(fleetInfo.Profile, resets, options.ApproxIndexCapacity, options.CapacityFeedbackSteps) };
+            fleetInfo = fleetInfo with { Profile = CacheChurnArgs.Describe(fleetInfo.Profile, resets, options.ApproxIndexCapacity, options.CapacityFeedbackSteps,
+                options.PlacementRetention) };
             Console.WriteLine(w.Description);
             foreach (var s in w.Skipped.Take(5))
             {

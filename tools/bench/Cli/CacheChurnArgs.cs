@@ -6,7 +6,8 @@ using InferenceMesh.Bench.Workloads;
 namespace InferenceMesh.Bench.Cli;
 
 /// <summary>The options of <c>bench replay</c> that make the approximate prefix index go stale (virtual mode):
-/// prefix-cache losses mid-run and an index capacity that does not match the servers' KV.</summary>
+/// prefix-cache losses mid-run and an index capacity that does not match the servers' KV; and how the mesh policies
+/// correct for it (capacity feedback's steps, how long a placement is credited).</summary>
 internal sealed class CacheChurnArgs
 {
     private readonly Option<double> resetEvery = new("--cache-reset-every")
@@ -24,7 +25,12 @@ internal sealed class CacheChurnArgs
         Description = "GROW,SHRINK: blocks the mesh policies' capacity feedback adds to a guessed index capacity per block a server served beyond the index's promise, and removes per block promised but not served (prefix-index's CapacityGrowPerBlock / CapacityShrinkPerBlock; default 1,0.5)",
     };
 
-    public IEnumerable<Option> All => [resetEvery, approxCapacity, feedbackSteps];
+    private readonly Option<double?> placementRetention = new("--placement-retention")
+    {
+        Description = "The mesh policies' Scheduler:PlacementRetention: PREFILL_WORK credits a server with a prefix it was sent until this many times its KV cache, in uncached prompt blocks, has been sent there after it (0 = never age; default 1)",
+    };
+
+    public IEnumerable<Option> All => [resetEvery, approxCapacity, feedbackSteps, placementRetention];
 
     /// <summary>The reset schedule, or null when none was asked for.</summary>
     public CacheResetSchedule? Resets(ParseResult r, Workload workload, bool httpMode)
@@ -82,8 +88,17 @@ internal sealed class CacheChurnArgs
         throw new UsageException("--capacity-feedback-steps must be GROW,SHRINK: two numbers of blocks from 0 to 100, e.g. 1,0.5");
     }
 
+    /// <summary>The placement retention asked for, or null for the scheduler's default.</summary>
+    public double? PlacementRetention(ParseResult r) => r.GetValue(placementRetention) switch
+    {
+        null => null,
+        var x when x is >= 0 and <= 1000 => x,
+        _ => throw new UsageException("--placement-retention must be a number from 0 (never age) to 1000"),
+    };
+
     /// <summary>The fleet description with the churn appended.</summary>
-    public static string Describe(string fleet, CacheResetSchedule? resets, int approxCapacity, (double Grow, double Shrink)? feedbackSteps = null)
+    public static string Describe(string fleet, CacheResetSchedule? resets, int approxCapacity, (double Grow, double Shrink)? feedbackSteps = null,
+        double? placementRetention = null)
     {
         var s = fleet;
         if (resets is not null)
@@ -99,6 +114,11 @@ internal sealed class CacheChurnArgs
         if (feedbackSteps is { } steps)
         {
             s += string.Create(CultureInfo.InvariantCulture, $"; capacity feedback +{steps.Grow} / -{steps.Shrink} per block");
+        }
+
+        if (placementRetention is { } retention)
+        {
+            s += string.Create(CultureInfo.InvariantCulture, $"; placement retention {retention} x KV");
         }
 
         return s;

@@ -23,4 +23,7 @@ public sealed record PolicyContext(
 
     /// <summary>Capacity feedback's grow / shrink per block (<c>--capacity-feedback-steps</c>); null = prefix-index's defaults.</summary>
     public (double Grow, double Shrink)? CapacityFeedbackSteps { get; init; }
+
+    /// <summary>The mesh policies' <c>Scheduler:PlacementRetention</c> (<c>--placement-retention</c>); null = the scheduler's default.</summary>
+    public double? PlacementRetention { get; init; }
 }

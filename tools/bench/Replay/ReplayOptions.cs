@@ -8,6 +8,7 @@ namespace InferenceMesh.Bench.Replay;
 /// <param name="Replicas">Picker replicas of a virtual replay; null = one picker, no propagation delays.</param>
 /// <param name="ApproxIndexCapacity">LRU capacity per server of the approximate prefix index; 0 = the servers' real KV.</param>
 /// <param name="CapacityFeedbackSteps">Capacity feedback's grow / shrink per block; null = prefix-index's defaults.</param>
+/// <param name="PlacementRetention">The mesh policies' <c>Scheduler:PlacementRetention</c>; null = the scheduler's default.</param>
 public sealed record ReplayOptions(
     int Seed = 1,
     double ScrapeIntervalMs = 50,
@@ -15,4 +16,5 @@ public sealed record ReplayOptions(
     int MaxSeriesPoints = 600,
     ReplicaOptions? Replicas = null,
     int ApproxIndexCapacity = 0,
-    (double Grow, double Shrink)? CapacityFeedbackSteps = null);
+    (double Grow, double Shrink)? CapacityFeedbackSteps = null,
+    double? PlacementRetention = null);

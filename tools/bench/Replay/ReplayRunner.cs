@@ -39,6 +39,7 @@ public static class ReplayRunner
             {
                 ApproxIndexCapacity = options.ApproxIndexCapacity,
                 CapacityFeedbackSteps = options.CapacityFeedbackSteps,
+                PlacementRetention = options.PlacementRetention,
             };
             var replicas = options.Replicas ?? ReplicaOptions.OnePicker;
             var shared = new Dictionary<string, object>(StringComparer.Ordinal);

@@ -103,7 +103,8 @@ internal static class MeshPolicies
 
     internal static MeshPolicy Create(string name, PolicyContext c, string profile, bool queueing, bool prefix, double criticalLimit = 1.0, double standardLimit = 1.0,
         string prefixProfile = SchedulerOptions.PredictedTtftProfile, int ttftSloMs = 0, bool shedStandard = false, string? configText = null,
-        bool overflow = false, int? priorityAgingMs = null, CapacityFeedbackMode capacityFeedback = CapacityFeedbackMode.WhenUnknown)
+        bool overflow = false, int? priorityAgingMs = null, CapacityFeedbackMode capacityFeedback = CapacityFeedbackMode.WhenUnknown,
+        double? placementRetention = null)
     {
         var options = new SchedulerOptions
         {
@@ -120,6 +121,8 @@ internal static class MeshPolicies
         };
         if (priorityAgingMs is { } aging)
             options.PriorityAgingMs = aging;
+        if ((placementRetention ?? c.PlacementRetention) is { } retention)
+            options.PlacementRetention = retention;
         var capacity = c.ApproxIndexCapacity > 0 ? c.ApproxIndexCapacity : c.KvBlocksPerServer > 0 ? c.KvBlocksPerServer : GieLruCapacity;
         // The servers' KV size stands for the engine-reported num_gpu_blocks; --approx-capacity for an index that never learnt it.
         var engineReported = c.ApproxIndexCapacity <= 0 && c.KvBlocksPerServer > 0;

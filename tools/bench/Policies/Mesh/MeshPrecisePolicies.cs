@@ -38,6 +38,8 @@ internal static class MeshPrecisePolicies
             PrefixCacheProfile = profile,
             DefaultTtlMs = BenchTtlMs,
         };
+        if (c.PlacementRetention is { } retention)
+            options.PlacementRetention = retention;
         return new MeshPrecisePolicy(name, c, options, profile, MaxBlocks, speculative);
     }
 }

@@ -1,0 +1,109 @@
+using InferenceMesh.Contracts;
+using InferenceMesh.Scheduling;
+
+namespace InferenceMesh.Scheduler.Tests;
+
+/// <summary>How long <see cref="RecentPlacements"/> credits an endpoint with a prefix this replica sent it: until
+/// <c>PlacementRetention</c> × the server's KV cache, in uncached prompt blocks, has been sent there after it.</summary>
+public sealed class RecentPlacementsTests
+{
+    private static ulong[] Hashes(int n, ulong first = 1)
+    {
+        var h = new ulong[n];
+        for (var i = 0; i < n; i++)
+            h[i] = first + (ulong)i;
+        return h;
+    }
+
+    /// <summary>An endpoint whose server reported <paramref name="numBlocks"/> KV blocks of <paramref name="blockSize"/> tokens.</summary>
+    private static EndpointState Endpoint(string address, int numBlocks = 1000, int blockSize = 16)
+    {
+        var e = new EndpointState(address);
+        e.Update(new EndpointMetrics(address, 0, 0, 0.1, [], [], 0, blockSize, numBlocks, 1, EndpointHealth.Healthy));
+        return e;
+    }
+
+    private static int Credited(RecentPlacements placements, ulong[] hashes, EndpointState endpoint)
+    {
+        var matched = new int[1];
+        placements.Credit(hashes, hashes.Length, [endpoint], [0], matched);
+        return matched[0];
+    }
+
+    [Theory]
+    [InlineData(16, 2.0, 2000)] // 1,000 blocks of 16 tokens = 1,000 of the index's blocks, twice
+    [InlineData(32, 2.0, 4000)] // the server's blocks twice the index's: twice as many
+    [InlineData(16, 0.5, 500)]
+    public void Placement_CreditedUntilRetentionTimesTheCacheWasSentAfterIt(int serverBlockSize, double retention, int agedAfter)
+    {
+        var placements = new RecentPlacements(blockTokens: 16, retention: retention);
+        var b = Endpoint("b:1", blockSize: serverBlockSize);
+        var prompt = Hashes(40);
+        placements.Record(prompt, prompt.Length, b);
+
+        b.PlacedBlocks += agedAfter - 1;
+        Assert.Equal(40, Credited(placements, prompt, b));
+
+        b.PlacedBlocks += 1;
+        Assert.Equal(0, Credited(placements, prompt, b));
+    }
+
+    [Fact]
+    public void Placement_RenewedByALaterPlacementOfTheSamePrefix()
+    {
+        // A hit refreshes the server's LRU; a later dispatch of the prefix renews the entry the same way.
+        var placements = new RecentPlacements(blockTokens: 16, retention: 1);
+        var b = Endpoint("b:1");
+        var prompt = Hashes(40);
+        placements.Record(prompt, prompt.Length, b);
+        b.PlacedBlocks += 900;
+        placements.Record(prompt, prompt.Length, b);
+
+        b.PlacedBlocks += 900; // 1,800 after the first placement, 900 after the second
+        Assert.Equal(40, Credited(placements, prompt, b));
+    }
+
+    [Theory]
+    [InlineData(0, 2.0)] // the server's cache size never reported
+    [InlineData(1000, 0.0)] // PlacementRetention 0: never age
+    public void CacheSizeUnknownOrRetentionZero_PlacementNeverAges(int numBlocks, double retention)
+    {
+        var placements = new RecentPlacements(blockTokens: 16, retention: retention);
+        var b = Endpoint("b:1", numBlocks: numBlocks);
+        var prompt = Hashes(40);
+        placements.Record(prompt, prompt.Length, b);
+
+        b.PlacedBlocks += 1_000_000;
+
+        Assert.Equal(40, Credited(placements, prompt, b));
+    }
+
+    [Theory]
+    [InlineData(null, "a:1")] // the default, PlacementRetention 1
+    [InlineData(0.0, "b:1")]
+    public async Task AgentStep_AfterItsServerWasSentMoreThanItsCache_IsNotHeldThereByTheOldPlacement(double? retention, string expected)
+    {
+        // An agent's first step went to b:1; then 2,100 cold blocks went there (twice b:1's 1,000-block cache and more).
+        // The server has evicted the context: the next step must not be held to b:1, now the busier server, by a hit it will
+        // not get. Placements that never age (retention 0, as before) keep it there.
+        var options = new SchedulerOptions();
+        if (retention is { } r0)
+            options.PlacementRetention = r0;
+        using var fleet = new Fleet(options, new FakePrefixIndex());
+        fleet.Service.ConfigurePool(Fleet.Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = SchedulerOptions.PrefillWorkProfile });
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 2), Fleet.Endpoint("b:1", waiting: 2));
+        var context = Hashes(200);
+        Assert.Equal("b:1", (await fleet.Schedule(fleet.Request(hashes: context, bytes: 12_800, subset: ["b:1"])).Within()).Endpoint);
+        for (var i = 0; i < 3; i++)
+        {
+            var filler = Hashes(700, first: 100_000 * (ulong)(i + 1));
+            Assert.Equal("b:1", (await fleet.Schedule(fleet.Request(hashes: filler, bytes: 44_800, subset: ["b:1"])).Within()).Endpoint);
+        }
+
+        fleet.Snapshot(Fleet.Endpoint("a:1", waiting: 2), Fleet.Endpoint("b:1", waiting: 3));
+        var next = Hashes(260); // the context and the step's new tokens
+        var r = await fleet.Schedule(fleet.Request(hashes: next, bytes: 16_640)).Within();
+
+        Assert.Equal(expected, r.Endpoint);
+    }
+}
