@@ -10,13 +10,13 @@ namespace InferenceMesh.Scheduling;
 /// An entry ages with the uncached blocks sent to its endpoint after it (<see cref="EndpointState.PlacedBlocks"/>): past
 /// <paramref name="retention"/> × the server's KV cache (<c>num_gpu_blocks × block_size</c> tokens) the server has evicted
 /// the prefix for them, and the entry credits nothing. Without it, an agent whose next step waits minutes in a loaded
-/// server's queue is held to that server by a context the server no longer has (docs/benchmarks/goodput.md, "Placements
-/// age"). A later placement of the same prefix renews the entry (a hit refreshes the server's LRU too); a colliding one
+/// server's queue is held to that server by a context the server no longer has (docs/benchmarks/goodput.md, "Placements age with
+/// the server's cache"). A later placement of the same prefix renews the entry (a hit refreshes the server's LRU too); a colliding one
 /// overwrites it. Entries do not age while the server's cache size is unknown, nor with <paramref name="retention"/> 0.
 /// Only this replica's dispatches count: with several replicas a prefix is credited up to that many times longer.</summary>
 /// <param name="blockTokens">Tokens per hashed block (<c>PredictedTtft:PrefixBlockTokens</c>).</param>
 /// <param name="retention">The server's cache size multiple a placement is credited for (<c>Scheduler:PlacementRetention</c>).</param>
-internal sealed class RecentPlacements(int blockTokens = 16, double retention = 0)
+internal sealed class RecentPlacements(int blockTokens, double retention)
 {
     /// <summary>Blocks between two recorded hashes (256 tokens of 16): a prompt of 32k tokens costs 128 table writes.</summary>
     public const int Stride = 16;

@@ -157,7 +157,7 @@ public sealed class PrefillWorkTests
     [Fact]
     public void RecentPlacements_SharedLeadingBlocks_CreditedUpToTheLastRecordedOne()
     {
-        var placements = new RecentPlacements();
+        var placements = new RecentPlacements(blockTokens: 16, retention: 0);
         EndpointState[] endpoints = [new EndpointState("a:1"), new EndpointState("b:1")];
         var sent = Hashes(40);
         var asked = Hashes(60);
