@@ -34,6 +34,10 @@ public static class BenchCli
         var requests = new Option<int>("--requests") { Description = "Use only the first N requests (0 = all)" };
         var policies = new Option<string>("--policies") { Description = "Comma-separated policy names (see `bench policies`)", DefaultValueFactory = _ => "round-robin,least-request," + GreedyPerfectInfoPolicy.PolicyName };
         var output = new Option<string?>("--out") { Description = "Write results JSON here" };
+        var requestsOut = new Option<string?>("--requests-out")
+        {
+            Description = "Write one tab-separated row per request and policy here: arrival, dispatch (after any wait in the picker's queue), first token and finish in ms, server, status, prompt / cached / output tokens, session, criticality",
+        };
         var profile = new Option<string>("--profile") { Description = "Server profile: a10, l20, h100", DefaultValueFactory = _ => "l20" };
         var servers = new Option<int>("--servers") { Description = "Number of simulated servers", DefaultValueFactory = _ => 8 };
         var fleet = new Option<string?>("--fleet") { Description = "Mixed fleet as profile:count in index order, e.g. a10:4,l20:2,h100:2 (replaces --profile/--servers; virtual mode)" };
@@ -52,7 +56,8 @@ public static class BenchCli
         var endpoints = new Option<string?>("--endpoints") { Description = "http mode: comma-separated base URLs of an existing fleet (default: start an in-process vllm-sim HTTP fleet per policy)" };
         var cmd = new Command("replay", "Replay a trace or generated workload through each policy on identical arrivals")
         {
-            trace, workload, requests, policies, output, profile, servers, fleet, slow, stall, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale, endpoints,
+            trace, workload, requests, policies, output, requestsOut, profile, servers, fleet, slow, stall, loadScale, seed, maxModelLen, adapters, maxLoras, noSpread, noSeries, scrape, mode, timeScale,
+            endpoints,
         };
         var replicaArgs = new ReplicaArgs();
         var churnArgs = new CacheChurnArgs();
@@ -132,7 +137,7 @@ public static class BenchCli
             var resets = churnArgs.Resets(r, w, httpMode);
             var options = new ReplayOptions(r.GetValue(seed), r.GetValue(scrape), KeepSeries: !r.GetValue(noSeries), Replicas: replicaOptions,
                 ApproxIndexCapacity: churnArgs.ApproxCapacity(r), CapacityFeedbackSteps: churnArgs.FeedbackSteps(r),
-                PlacementRetention: churnArgs.PlacementRetention(r));
+                PlacementRetention: churnArgs.PlacementRetention(r), RequestsOut: r.GetValue(requestsOut));
             var fleetInfo = SimFleetFactory.Describe(spec, layout, options.ScrapeIntervalMs);
             fleetInfo = fleetInfo with { Profile = CacheChurnArgs.Describe(fleetInfo.Profile, resets, options.ApproxIndexCapacity, options.CapacityFeedbackSteps,
                 options.PlacementRetention) };
@@ -152,6 +157,11 @@ public static class BenchCli
                 throw new UsageException("the perfect-information policies (" + GreedyPerfectInfoPolicy.PolicyName + ", perfect-info-*, " + PerfectInfoPolicies.BestOf + ") read the simulator's true state and run only in --mode virtual");
             }
 
+            if (options.RequestsOut is { Length: > 0 } rowsPath)
+            {
+                RequestsTsv.Start(rowsPath);
+            }
+
             var results = httpMode
                 ? ConsoleUi.WithProgress(names, w.Requests.Count, progress => Replay.Http.HttpReplayRunner.RunAsync(
                     w, names, spec, simProfile, external, r.GetValue(timeScale), options, source, r.GetValue(loadScale), progress, CancellationToken.None).GetAwaiter().GetResult())
@@ -163,6 +173,11 @@ public static class BenchCli
             {
                 ResultsJson.Write(outPath, results);
                 Console.WriteLine("wrote " + outPath);
+            }
+
+            if (options.RequestsOut is { Length: > 0 } writtenRows)
+            {
+                Console.WriteLine("wrote " + writtenRows);
             }
 
             return CliErrors.Ok;

@@ -188,6 +188,7 @@ internal sealed partial class PolicyRun
             counters[s] = engine.Counters(s);
         }
 
+        rec.AppendRequests(policy.Name);
         return rec.Summarise(policy.Name, engine.Addresses, counters) with
         {
             Replicas = Describe(),
@@ -258,6 +259,7 @@ internal sealed partial class PolicyRun
         }
 
         rec.Server[i] = pick;
+        rec.Dispatched[i] = now;
         rec.RequestsPerServer[pick]++;
         view.OutstandingArray[pick]++;
         picker.OnDispatched(req, pick, view);

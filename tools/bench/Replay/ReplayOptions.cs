@@ -9,6 +9,7 @@ namespace InferenceMesh.Bench.Replay;
 /// <param name="ApproxIndexCapacity">LRU capacity per server of the approximate prefix index; 0 = the servers' real KV.</param>
 /// <param name="CapacityFeedbackSteps">Capacity feedback's grow / shrink per block; null = prefix-index's defaults.</param>
 /// <param name="PlacementRetention">The mesh policies' <c>Scheduler:PlacementRetention</c>; null = the scheduler's default.</param>
+/// <param name="RequestsOut">Per-request TSV to append each policy's rows to (<c>--requests-out</c>); null = none.</param>
 public sealed record ReplayOptions(
     int Seed = 1,
     double ScrapeIntervalMs = 50,
@@ -17,4 +18,5 @@ public sealed record ReplayOptions(
     ReplicaOptions? Replicas = null,
     int ApproxIndexCapacity = 0,
     (double Grow, double Shrink)? CapacityFeedbackSteps = null,
-    double? PlacementRetention = null);
+    double? PlacementRetention = null,
+    string? RequestsOut = null);

@@ -18,6 +18,8 @@ internal sealed class RunRecord
         Arrival = new double[n];
         FirstToken = new double[n];
         Array.Fill(FirstToken, double.NaN);
+        Dispatched = new double[n];
+        Array.Fill(Dispatched, double.NaN);
         Finished = new double[n];
         Status = new int[n];
         OutputTokens = new int[n];
@@ -41,6 +43,9 @@ internal sealed class RunRecord
     public double[] Arrival { get; }
 
     public double[] FirstToken { get; }
+
+    /// <summary>When the policy placed the request on a server (after any wait in the picker's queue); NaN = never.</summary>
+    public double[] Dispatched { get; }
 
     public double[] Finished { get; }
 
@@ -76,6 +81,15 @@ internal sealed class RunRecord
         }
 
         Samples++;
+    }
+
+    /// <summary>Appends this run's per-request rows to <see cref="ReplayOptions.RequestsOut"/>, when one was asked for.</summary>
+    public void AppendRequests(string policyName)
+    {
+        if (Options.RequestsOut is { Length: > 0 } path)
+        {
+            Results.RequestsTsv.Append(path, policyName, this);
+        }
     }
 
     public PolicyResult Summarise(string policyName, IReadOnlyList<string> addresses, IReadOnlyList<ServerCounters> counters)

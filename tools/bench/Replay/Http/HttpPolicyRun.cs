@@ -162,6 +162,7 @@ internal sealed class HttpPolicyRun
                 after[s].Preemptions - before[s].Preemptions);
         }
 
+        rec.AppendRequests(policy.Name);
         return rec.Summarise(policy.Name, addresses, counters);
     }
 
@@ -213,6 +214,7 @@ internal sealed class HttpPolicyRun
                     view.OutstandingArray[pick]++;
                     rec.RequestsPerServer[pick]++;
                     rec.Server[i] = pick;
+                    rec.Dispatched[i] = NowMs;
                     policy.OnDispatched(routing, pick, view);
                 }
             }
