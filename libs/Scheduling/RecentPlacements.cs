@@ -13,7 +13,8 @@ namespace InferenceMesh.Scheduling;
 /// server's queue is held to that server by a context the server no longer has (docs/benchmarks/goodput.md, "Placements age with
 /// the server's cache"). A later placement of the same prefix renews the entry (a hit refreshes the server's LRU too); a colliding one
 /// overwrites it. Entries do not age while the server's cache size is unknown, nor with <paramref name="retention"/> 0.
-/// Only this replica's dispatches count: with several replicas a prefix is credited up to that many times longer.</summary>
+/// The other scheduler replicas' placements are recorded too, from their dispatch events (<see cref="RecordSample"/>), and
+/// count on the endpoints' clocks: every replica's table follows the whole fleet's placements.</summary>
 /// <param name="blockTokens">Tokens per hashed block (<c>PredictedTtft:PrefixBlockTokens</c>).</param>
 /// <param name="retention">The server's cache size multiple a placement is credited for (<c>Scheduler:PlacementRetention</c>).</param>
 internal sealed class RecentPlacements(int blockTokens, double retention)
@@ -35,6 +36,30 @@ internal sealed class RecentPlacements(int blockTokens, double retention)
             Put(hashes![i], endpoint);
         if (n > 0)
             Put(hashes![n - 1], endpoint);
+    }
+
+    /// <summary>The hashes <see cref="Record"/> writes for the first <paramref name="blocks"/> blocks of <paramref name="hashes"/>
+    /// (every <see cref="Stride"/>-th and the last): what another replica needs to record the same placement.</summary>
+    public static ulong[] Sample(IReadOnlyList<ulong>? hashes, int blocks)
+    {
+        var n = hashes is null ? 0 : Math.Min(hashes.Count, blocks);
+        if (n == 0)
+            return [];
+        var last = n % Stride == 0 ? 0 : 1;
+        var sample = new ulong[(n / Stride) + last];
+        var k = 0;
+        for (var i = Stride - 1; i < n; i += Stride)
+            sample[k++] = hashes![i];
+        if (last == 1)
+            sample[k] = hashes![n - 1];
+        return sample;
+    }
+
+    /// <summary>Records another replica's placement from its <see cref="Sample"/>.</summary>
+    public void RecordSample(IReadOnlyList<ulong> sample, EndpointState endpoint)
+    {
+        foreach (var hash in sample)
+            Put(hash, endpoint);
     }
 
     /// <summary>Raises <paramref name="matched"/>[k] to the longest recorded prefix of <paramref name="hashes"/> last sent to

@@ -32,7 +32,8 @@ public sealed partial class SchedulingService
         var promise = match is not null && !pool.PrecisePrefix && queuedMs <= 0
             ? new PrefixPromise(match.Matches.TryGetValue(primary.Address, out var matched) ? matched : 0, totalBlocks)
             : default;
-        RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs, promise);
+        var placed = placements is not null ? new PrefixPromise(_picker.ChosenMatchedBlocks, totalBlocks) : default;
+        RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs, promise, placed);
         if (placements is not null)
         {
             primary.PlacedBlocks += Math.Max(0, totalBlocks - _picker.ChosenMatchedBlocks);
@@ -46,11 +47,12 @@ public sealed partial class SchedulingService
 
     /// <summary>Records a dispatch of this replica: its in-flight entry (a re-dispatch of the same id replaces the old one)
     /// and the endpoint's counts, which the saturation gate and the next snapshot read.</summary>
-    private void RecordDispatchLocked(string requestId, PoolRuntime pool, EndpointState primary, long nowMs, double prefillMs, PrefixPromise promise = default)
+    private void RecordDispatchLocked(string requestId, PoolRuntime pool, EndpointState primary, long nowMs, double prefillMs, PrefixPromise promise = default,
+        PrefixPromise placed = default)
     {
         if (_inFlight.Remove(requestId, out var previous))
             Free(previous);
-        _inFlight[requestId] = new InFlightEntry(pool, primary, nowMs, prefillMs, promise);
+        _inFlight[requestId] = new InFlightEntry(pool, primary, nowMs, prefillMs, promise, placed);
         primary.InFlight++;
         primary.SinceSnapshot++;
     }
@@ -85,8 +87,9 @@ public sealed partial class SchedulingService
     {
         if (_publisher is null)
             return;
+        var shared = SharedPlacement(request.RequestId, request.BlockHashes);
         var decision = new RoutingDecision(request.RequestId, request.Pool, AdapterOf(request) ?? string.Empty, response.Endpoint!,
-            request.BlockHashes ?? [], ReplicaId, request.Criticality, NowMs(), PredictedPrefillMs(request.RequestId));
+            request.BlockHashes ?? [], ReplicaId, request.Criticality, NowMs(), PredictedPrefillMs(request.RequestId), shared?.Hashes, shared?.UncachedBlocks ?? 0);
         try
         {
             // The decision stands even if the caller has gone; the index should still learn it.

@@ -63,8 +63,34 @@ public sealed partial class SchedulingService
             // The prefill it sent joins the endpoint's virtual queue, which a scrape shows as one running request.
             if (!redelivered && double.IsFinite(decision.PrefillMs) && decision.PrefillMs > 0)
                 endpoint.BacklogUntilMs = Math.Max(endpoint.BacklogUntilMs, decision.DecidedAtUnixMs) + decision.PrefillMs;
+            // Its placement, as if this replica had made it: a request released here follows the prefix it placed.
+            if (!redelivered && pool.Profile.PlacementAware && decision.PlacementHashes is { Count: > 0 and <= MaxPlacementHashes } sample)
+            {
+                endpoint.PlacedBlocks += Math.Max(0, decision.UncachedBlocks);
+                _placements.RecordSample(sample, endpoint);
+            }
         }
         return true;
+    }
+
+    /// <summary>Most placement hashes taken from one remote dispatch (a bound against a malformed event): a prompt of 256
+    /// blocks, the default <c>PrefixHash:MaxBlocks</c>, samples to 17.</summary>
+    private const int MaxPlacementHashes = 256;
+
+    /// <summary>For a request this replica dispatched in a placement-aware pool and still in flight: the hashes its recent
+    /// placements recorded (<see cref="RecentPlacements.Sample"/> of <paramref name="blockHashes"/>) and the blocks the
+    /// pick did not credit as cached, to announce with the dispatch; null otherwise. The sample is made outside the lock.</summary>
+    public (IReadOnlyList<ulong> Hashes, int UncachedBlocks)? SharedPlacement(string requestId, IReadOnlyList<ulong>? blockHashes)
+    {
+        PrefixPromise placed;
+        lock (_gate)
+        {
+            if (!_inFlight.TryGetValue(requestId, out var entry) || !entry.Placed.Made)
+                return null;
+            placed = entry.Placed;
+        }
+        var sample = RecentPlacements.Sample(blockHashes, placed.TotalBlocks);
+        return sample.Length == 0 ? null : (sample, Math.Max(0, placed.TotalBlocks - placed.MatchedBlocks));
     }
 
     /// <summary>The prefill time the picker predicted for a request this replica dispatched and is still in flight; 0 if none.</summary>

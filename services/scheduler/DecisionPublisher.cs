@@ -8,8 +8,9 @@ namespace InferenceMesh.Scheduler;
 
 /// <summary>Publishes routing decisions to <c>routing-decisions</c> off the schedule path: the pick returns at once and a few
 /// background publishers drain a bounded buffer (oldest dropped, and counted in the log, if the broker falls behind).
-/// With <see cref="InFlightSharingOptions.Enabled"/> each decision also goes, without its block hashes, to the fan-out
-/// topic <c>scheduler-dispatches</c>, where the other scheduler replicas count it (docs/scheduler.md, "Several replicas").</summary>
+/// With <see cref="InFlightSharingOptions.Enabled"/> each decision also goes, without its block hashes (its placement
+/// sample, at most 17 hashes for a 256-block prompt, stays), to the fan-out topic <c>scheduler-dispatches</c>, where the
+/// other scheduler replicas count it and record its placement (docs/scheduler.md, "Several replicas").</summary>
 internal sealed partial class DecisionPublisher(IEventPublisher events, IOptions<InFlightSharingOptions> sharing, ILogger<DecisionPublisher> logger)
     : BackgroundService, IRoutingDecisionPublisher
 {

@@ -8,7 +8,8 @@ namespace InferenceMesh.Scheduler.Tests;
 
 /// <summary>Two scheduler replicas, each behind its own Dapr sidecar stand-in on one real redis-server: a dispatch of one
 /// replica reaches the other through <c>pubsub-fanout</c>/<c>scheduler-dispatches</c> and counts there until the
-/// request's completion (published as ext-proc does) arrives.</summary>
+/// request's completion (published as ext-proc does) arrives; in a PREFIX_CACHE pool (PREFILL_WORK) its placement is
+/// credited there too.</summary>
 public sealed class InFlightSharingDaprTests : IAsyncLifetime
 {
     private readonly RedisServerProcess _redis = RedisServerProcess.Start();
@@ -48,10 +49,34 @@ public sealed class InFlightSharingDaprTests : IAsyncLifetime
         Assert.NotEqual(body.SchedulerReplica, (await _b.Client.GetFromJsonAsync<JsonElement>("/queue")).GetProperty("replica").GetString());
     }
 
-    private async Task<int> SinceSnapshotOnB()
+    [Fact]
+    public async Task Placement_OnOneReplica_IsFollowedByTheOther()
+    {
+        // A places a 200-block prompt on .2; B then picks a prompt sharing it. B has no prefix-index match (no index runs
+        // here) and counts .2 one request busier from A's event: only the placement sample the event carried over the real
+        // fan-out topic makes .2 B's pick.
+        EndpointMetrics[] fleet = [Fleet.Endpoint("10.0.0.1:8000", waiting: 2), Fleet.Endpoint("10.0.0.2:8000", waiting: 2)];
+        await _a.SnapshotAsync(1, fleet);
+        await _b.SnapshotAsync(1, fleet);
+        var context = Enumerable.Range(1, 200).Select(i => (ulong)i).ToArray();
+
+        var (status, placed) = await _a.ScheduleAsync(new ScheduleRequest("agent-step-1", "pool-a", "m", "m", Criticality.Standard, "f", context, 12_800,
+            ["10.0.0.2:8000"], 0));
+        Assert.Equal(200, status);
+        Assert.Equal("10.0.0.2:8000", placed.Endpoint);
+        await Poll.UntilAsync(async () => await SinceSnapshotOnB(endpoint: 1) == 1, "replica B to count replica A's dispatch");
+
+        var next = Enumerable.Range(1, 260).Select(i => (ulong)i).ToArray();
+        var (nextStatus, followed) = await _b.ScheduleAsync(new ScheduleRequest("agent-step-2", "pool-a", "m", "m", Criticality.Standard, "f", next, 16_640, [], 0));
+
+        Assert.Equal(200, nextStatus);
+        Assert.Equal("10.0.0.2:8000", followed.Endpoint);
+    }
+
+    private async Task<int> SinceSnapshotOnB(int endpoint = 0)
     {
         var pools = await _b.Client.GetFromJsonAsync<JsonElement>("/pool");
-        return pools[0].GetProperty("endpoints")[0].GetProperty("sinceSnapshot").GetInt32();
+        return pools[0].GetProperty("endpoints")[endpoint].GetProperty("sinceSnapshot").GetInt32();
     }
 
     private async Task<(SchedulerHost Host, DaprStandIn.DaprStandIn Sidecar)> StartReplicaAsync()
@@ -62,6 +87,7 @@ public sealed class InFlightSharingDaprTests : IAsyncLifetime
         {
             ["DAPR_HTTP_ENDPOINT"] = sidecar.HttpEndpoint.ToString(),
             ["DAPR_GRPC_ENDPOINT"] = sidecar.GrpcEndpoint.ToString(),
+            ["Scheduler:Pools:pool-a:RoutingStrategy"] = PoolAnnotations.StrategyPrefixCache,
         });
         _owned.Add(host);
         await sidecar.AttachAppAsync(host.Client.BaseAddress!);

@@ -106,4 +106,50 @@ public sealed class RecentPlacementsTests
 
         Assert.Equal(expected, r.Endpoint);
     }
+
+    [Theory]
+    [InlineData(40, new[] { 16, 32, 40 })] // every 16th block and the last
+    [InlineData(32, new[] { 16, 32 })] // the last is the 32nd: once
+    [InlineData(0, new int[0])]
+    public void Sample_IsWhatRecordWrites_AndRecordingItCreditsTheSame(int blocks, int[] positions)
+    {
+        var prompt = Hashes(60);
+        var sample = RecentPlacements.Sample(prompt, blocks);
+        Assert.Equal(positions.Select(p => prompt[p - 1]), sample);
+
+        var local = new RecentPlacements(blockTokens: 16, retention: 1);
+        var remote = new RecentPlacements(blockTokens: 16, retention: 1);
+        var b = Endpoint("b:1");
+        local.Record(prompt, blocks, b);
+        remote.RecordSample(sample, b);
+        Assert.Equal(Credited(local, prompt, b), Credited(remote, prompt, b));
+    }
+
+    [Theory]
+    [InlineData(true, "b:1")]
+    [InlineData(false, "a:1")]
+    public async Task PeerReplicasPlacement_IsCreditedHere_WhenItsDispatchCarriesTheSample(bool withSample, string expected)
+    {
+        // Replica A places an agent's context on b:1; replica B, which gets the agent's next step, has no index match for
+        // it. From A's dispatch event B counts b:1 one request busier, and — from the placement sample the event carries —
+        // credits it with the context, so the step follows it. Without the sample (an older peer) it goes to a:1.
+        var publisherA = new RecordingPublisher();
+        using var a = new Fleet(null, new FakePrefixIndex(), publisherA, replica: "replica-a");
+        using var b = new Fleet(null, new FakePrefixIndex(), replica: "replica-b");
+        foreach (var f in new[] { a, b })
+        {
+            f.Service.ConfigurePool(Fleet.Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = SchedulerOptions.PrefillWorkProfile });
+            f.Snapshot(Fleet.Endpoint("a:1", waiting: 2), Fleet.Endpoint("b:1", waiting: 2));
+        }
+        Assert.Equal("b:1", (await a.Schedule(a.Request(hashes: Hashes(200), bytes: 12_800, subset: ["b:1"])).Within()).Endpoint);
+        await Poll.UntilAsync(() => Task.FromResult(!publisherA.Decisions.IsEmpty), "replica A to publish its decision");
+        Assert.True(publisherA.Decisions.TryPeek(out var decision));
+        Assert.Equal(200, decision.UncachedBlocks);
+        Assert.Equal(13, decision.PlacementHashes!.Count); // 12 strides of 16 and the 200th
+
+        Assert.True(b.Service.ApplyRemoteDispatch(withSample ? decision : decision with { PlacementHashes = null, UncachedBlocks = 0 }));
+        var r = await b.Schedule(b.Request(hashes: Hashes(260), bytes: 16_640)).Within();
+
+        Assert.Equal(expected, r.Endpoint);
+    }
 }

@@ -134,9 +134,16 @@ internal sealed class MeshPolicy : IRoutingPolicy, IDisposable
 
     /// <summary>Publishes a dispatch on the fan-out topic now, as the scheduler service does when it decides (a released
     /// request's continuation publishes it as soon as the release completes it).</summary>
-    private void Announce(RoutingRequest request, string endpoint) =>
-        _feed?.Dispatched(_clock.GetTimestamp() * 1000.0 / _clock.TimestampFrequency, new RoutingDecision(request.RequestId, Pool, request.Model, endpoint, [],
-            _replicaId, request.Criticality, _clock.GetUtcNow().ToUnixTimeMilliseconds(), _scheduler.PredictedPrefillMs(request.RequestId)));
+    private void Announce(RoutingRequest request, string endpoint)
+    {
+        if (_feed is null)
+            return;
+        // As the scheduler service announces it on the fan-out topic: without the block hashes, with the placement's sample.
+        var shared = _scheduler.SharedPlacement(request.RequestId, request.BlockHashes);
+        _feed.Dispatched(_clock.GetTimestamp() * 1000.0 / _clock.TimestampFrequency, new RoutingDecision(request.RequestId, Pool, request.Model, endpoint, [],
+            _replicaId, request.Criticality, _clock.GetUtcNow().ToUnixTimeMilliseconds(), _scheduler.PredictedPrefillMs(request.RequestId),
+            shared?.Hashes, shared?.UncachedBlocks ?? 0));
+    }
 
     /// <summary>Announces the queued requests the scheduler released since the last look, at the moment of the release
     /// rather than when the replay next asks about each of them (by then the other replicas may have spent the same
