@@ -87,9 +87,10 @@ public sealed partial class SchedulingService
     {
         if (_publisher is null)
             return;
-        var shared = SharedPlacement(request.RequestId, request.BlockHashes);
+        var (prefillMs, placed) = DispatchFacts(request.RequestId);
+        var shared = SharedPlacement(placed, request.BlockHashes);
         var decision = new RoutingDecision(request.RequestId, request.Pool, AdapterOf(request) ?? string.Empty, response.Endpoint!,
-            request.BlockHashes ?? [], ReplicaId, request.Criticality, NowMs(), PredictedPrefillMs(request.RequestId), shared?.Hashes, shared?.UncachedBlocks ?? 0);
+            request.BlockHashes ?? [], ReplicaId, request.Criticality, NowMs(), prefillMs, shared?.Hashes, shared?.UncachedBlocks ?? 0);
         try
         {
             // The decision stands even if the caller has gone; the index should still learn it.

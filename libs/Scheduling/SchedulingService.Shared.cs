@@ -80,25 +80,26 @@ public sealed partial class SchedulingService
     /// <summary>For a request this replica dispatched in a placement-aware pool and still in flight: the hashes its recent
     /// placements recorded (<see cref="RecentPlacements.Sample"/> of <paramref name="blockHashes"/>) and the blocks the
     /// pick did not credit as cached, to announce with the dispatch; null otherwise. The sample is made outside the lock.</summary>
-    public (IReadOnlyList<ulong> Hashes, int UncachedBlocks)? SharedPlacement(string requestId, IReadOnlyList<ulong>? blockHashes)
+    public (IReadOnlyList<ulong> Hashes, int UncachedBlocks)? SharedPlacement(string requestId, IReadOnlyList<ulong>? blockHashes) =>
+        SharedPlacement(DispatchFacts(requestId).Placed, blockHashes);
+
+    private static (IReadOnlyList<ulong> Hashes, int UncachedBlocks)? SharedPlacement(PrefixPromise placed, IReadOnlyList<ulong>? blockHashes)
     {
-        PrefixPromise placed;
-        lock (_gate)
-        {
-            if (!_inFlight.TryGetValue(requestId, out var entry) || !entry.Placed.Made)
-                return null;
-            placed = entry.Placed;
-        }
+        if (!placed.Made)
+            return null;
         var sample = RecentPlacements.Sample(blockHashes, placed.TotalBlocks);
         return sample.Length == 0 ? null : (sample, Math.Max(0, placed.TotalBlocks - placed.MatchedBlocks));
     }
 
-    /// <summary>The prefill time the picker predicted for a request this replica dispatched and is still in flight; 0 if none.</summary>
-    public double PredictedPrefillMs(string requestId)
+    /// <summary>What a dispatch of this replica still in flight announces: its predicted prefill and its placement (one lock).</summary>
+    private (double PrefillMs, PrefixPromise Placed) DispatchFacts(string requestId)
     {
         lock (_gate)
-            return _inFlight.TryGetValue(requestId, out var entry) ? entry.PrefillMs : 0;
+            return _inFlight.TryGetValue(requestId, out var entry) ? (entry.PrefillMs, entry.Placed) : (0, default);
     }
+
+    /// <summary>The prefill time the picker predicted for a request this replica dispatched and is still in flight; 0 if none.</summary>
+    public double PredictedPrefillMs(string requestId) => DispatchFacts(requestId).PrefillMs;
 
     /// <summary>Another replica's completion: its dispatch stops counting, what waited here for capacity may go, and a
     /// streamed one measures the endpoint's decode speed as this replica's own do.</summary>
