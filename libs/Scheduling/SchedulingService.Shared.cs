@@ -38,9 +38,10 @@ public sealed partial class SchedulingService
         }
     }
 
-    /// <summary>Counts another replica's dispatch (an event on the fan-out topic) in the endpoint's load.</summary>
+    /// <summary>Counts another replica's dispatch (an event on the fan-out topic) in the endpoint's load, and records its
+    /// placement (<see cref="RoutingDecision.PlacementHashes"/>) in this replica's recent placements.</summary>
     /// <returns>False when the decision is this replica's own, names an unknown pool or endpoint, or is already older
-    /// than the endpoint's latest scrape (the scrape shows its load).</returns>
+    /// than the endpoint's latest scrape (the scrape shows its load; its placement is still recorded).</returns>
     public bool ApplyRemoteDispatch(RoutingDecision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
@@ -50,9 +51,15 @@ public sealed partial class SchedulingService
         lock (_gate)
         {
             NoteSenderLocked(decision.SchedulerReplica);
-            if (_disposed || !_pools.TryGetValue(decision.Pool, out var pool) || FindEndpoint(pool, decision.Endpoint) is not { } endpoint
-                || decision.DecidedAtUnixMs < endpoint.ScrapedAtMs)
+            if (_disposed || !_pools.TryGetValue(decision.Pool, out var pool) || FindEndpoint(pool, decision.Endpoint) is not { } endpoint)
                 return false;
+            if (decision.DecidedAtUnixMs < endpoint.ScrapedAtMs)
+            {
+                // A scrape newer than the decision shows its load, not where its prefix went. (A redelivery of such a
+                // decision records the placement again: the same entries, and its blocks twice on the endpoint's clock.)
+                RecordRemotePlacementLocked(pool, endpoint, decision);
+                return false;
+            }
             // Pub/sub delivers at least once: a redelivered decision replaces its first copy.
             var redelivered = _remote.Remove(decision.RequestId, out var previous);
             if (redelivered)
@@ -63,14 +70,19 @@ public sealed partial class SchedulingService
             // The prefill it sent joins the endpoint's virtual queue, which a scrape shows as one running request.
             if (!redelivered && double.IsFinite(decision.PrefillMs) && decision.PrefillMs > 0)
                 endpoint.BacklogUntilMs = Math.Max(endpoint.BacklogUntilMs, decision.DecidedAtUnixMs) + decision.PrefillMs;
-            // Its placement, as if this replica had made it: a request released here follows the prefix it placed.
-            if (!redelivered && pool.Profile.PlacementAware && decision.PlacementHashes is { Count: > 0 and <= MaxPlacementHashes } sample)
-            {
-                endpoint.PlacedBlocks += Math.Max(0, decision.UncachedBlocks);
-                _placements.RecordSample(sample, endpoint);
-            }
+            if (!redelivered)
+                RecordRemotePlacementLocked(pool, endpoint, decision);
         }
         return true;
+    }
+
+    /// <summary>Another replica's placement, as if this replica had made it: a request released here follows the prefix it placed.</summary>
+    private void RecordRemotePlacementLocked(PoolRuntime pool, EndpointState endpoint, RoutingDecision decision)
+    {
+        if (!pool.Profile.PlacementAware || decision.PlacementHashes is not { Count: > 0 and <= MaxPlacementHashes } sample)
+            return;
+        endpoint.PlacedBlocks += Math.Max(0, decision.UncachedBlocks);
+        _placements.RecordSample(sample, endpoint);
     }
 
     /// <summary>Most placement hashes taken from one remote dispatch (a bound against a malformed event): a prompt of 256

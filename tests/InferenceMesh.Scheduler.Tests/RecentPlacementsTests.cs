@@ -152,4 +152,31 @@ public sealed class RecentPlacementsTests
 
         Assert.Equal(expected, r.Endpoint);
     }
+
+    [Theory]
+    [InlineData(true, "b:1")]
+    [InlineData(false, "a:1")]
+    public async Task PeerReplicasPlacement_ArrivingAfterANewerScrape_IsStillRecorded(bool withSample, string expected)
+    {
+        // The event comes after a scrape newer than the decision: the scrape shows its load (the event is not counted), but
+        // not where its prefix went — the placement is recorded all the same.
+        var publisherA = new RecordingPublisher();
+        using var a = new Fleet(null, new FakePrefixIndex(), publisherA, replica: "replica-a");
+        using var b = new Fleet(null, new FakePrefixIndex(), replica: "replica-b");
+        foreach (var f in new[] { a, b })
+        {
+            f.Service.ConfigurePool(Fleet.Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = SchedulerOptions.PrefillWorkProfile });
+            f.Snapshot(Fleet.Endpoint("a:1", waiting: 2), Fleet.Endpoint("b:1", waiting: 2));
+        }
+        Assert.Equal("b:1", (await a.Schedule(a.Request(hashes: Hashes(200), bytes: 12_800, subset: ["b:1"])).Within()).Endpoint);
+        await Poll.UntilAsync(() => Task.FromResult(!publisherA.Decisions.IsEmpty), "replica A to publish its decision");
+        Assert.True(publisherA.Decisions.TryPeek(out var decision));
+        b.Time.Advance(TimeSpan.FromMilliseconds(5));
+        b.Snapshot(Fleet.Endpoint("a:1", waiting: 1), Fleet.Endpoint("b:1", waiting: 2));
+
+        Assert.False(b.Service.ApplyRemoteDispatch(withSample ? decision : decision with { PlacementHashes = null, UncachedBlocks = 0 }));
+        var r = await b.Schedule(b.Request(hashes: Hashes(260), bytes: 16_640)).Within();
+
+        Assert.Equal(expected, r.Endpoint);
+    }
 }
