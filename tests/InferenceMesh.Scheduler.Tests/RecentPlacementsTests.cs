@@ -125,17 +125,13 @@ public sealed class RecentPlacementsTests
         Assert.Equal(Credited(local, prompt, b), Credited(remote, prompt, b));
     }
 
-    [Theory]
-    [InlineData(true, "b:1")]
-    [InlineData(false, "a:1")]
-    public async Task PeerReplicasPlacement_IsCreditedHere_WhenItsDispatchCarriesTheSample(bool withSample, string expected)
+    /// <summary>Two PREFILL_WORK replicas over a:1 and b:1 (2 waiting each, so recent placements are credited); replica A has
+    /// placed a 200-block context on b:1. Returns both and A's published decision.</summary>
+    private static async Task<(Fleet A, Fleet B, RoutingDecision Decision)> PeerPlacedOnB()
     {
-        // Replica A places an agent's context on b:1; replica B, which gets the agent's next step, has no index match for
-        // it. From A's dispatch event B counts b:1 one request busier, and — from the placement sample the event carries —
-        // credits it with the context, so the step follows it. Without the sample (an older peer) it goes to a:1.
         var publisherA = new RecordingPublisher();
-        using var a = new Fleet(null, new FakePrefixIndex(), publisherA, replica: "replica-a");
-        using var b = new Fleet(null, new FakePrefixIndex(), replica: "replica-b");
+        var a = new Fleet(null, new FakePrefixIndex(), publisherA, replica: "replica-a");
+        var b = new Fleet(null, new FakePrefixIndex(), replica: "replica-b");
         foreach (var f in new[] { a, b })
         {
             f.Service.ConfigurePool(Fleet.Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = SchedulerOptions.PrefillWorkProfile });
@@ -144,13 +140,32 @@ public sealed class RecentPlacementsTests
         Assert.Equal("b:1", (await a.Schedule(a.Request(hashes: Hashes(200), bytes: 12_800, subset: ["b:1"])).Within()).Endpoint);
         await Poll.UntilAsync(() => Task.FromResult(!publisherA.Decisions.IsEmpty), "replica A to publish its decision");
         Assert.True(publisherA.Decisions.TryPeek(out var decision));
-        Assert.Equal(200, decision.UncachedBlocks);
-        Assert.Equal(13, decision.PlacementHashes!.Count); // 12 strides of 16 and the 200th
+        return (a, b, decision);
+    }
 
-        Assert.True(b.Service.ApplyRemoteDispatch(withSample ? decision : decision with { PlacementHashes = null, UncachedBlocks = 0 }));
-        var r = await b.Schedule(b.Request(hashes: Hashes(260), bytes: 16_640)).Within();
+    private static RoutingDecision Sent(RoutingDecision decision, bool withSample) =>
+        withSample ? decision : decision with { PlacementHashes = null, UncachedBlocks = 0 };
 
-        Assert.Equal(expected, r.Endpoint);
+    [Theory]
+    [InlineData(true, "b:1")]
+    [InlineData(false, "a:1")]
+    public async Task PeerReplicasPlacement_IsCreditedHere_WhenItsDispatchCarriesTheSample(bool withSample, string expected)
+    {
+        // Replica B gets the agent's next step and has no index match for it. From A's dispatch event B counts b:1 one
+        // request busier, and — from the placement sample the event carries — credits it with the context, so the step
+        // follows it. Without the sample (an older peer) it goes to a:1.
+        var (a, b, decision) = await PeerPlacedOnB();
+        using (a)
+        using (b)
+        {
+            Assert.Equal(200, decision.UncachedBlocks);
+            Assert.Equal(13, decision.PlacementHashes!.Count); // 12 strides of 16 and the 200th
+
+            Assert.True(b.Service.ApplyRemoteDispatch(Sent(decision, withSample)));
+            var r = await b.Schedule(b.Request(hashes: Hashes(260), bytes: 16_640)).Within();
+
+            Assert.Equal(expected, r.Endpoint);
+        }
     }
 
     [Theory]
@@ -160,23 +175,17 @@ public sealed class RecentPlacementsTests
     {
         // The event comes after a scrape newer than the decision: the scrape shows its load (the event is not counted), but
         // not where its prefix went — the placement is recorded all the same.
-        var publisherA = new RecordingPublisher();
-        using var a = new Fleet(null, new FakePrefixIndex(), publisherA, replica: "replica-a");
-        using var b = new Fleet(null, new FakePrefixIndex(), replica: "replica-b");
-        foreach (var f in new[] { a, b })
+        var (a, b, decision) = await PeerPlacedOnB();
+        using (a)
+        using (b)
         {
-            f.Service.ConfigurePool(Fleet.Pool, new Dictionary<string, string> { [PoolAnnotations.RoutingStrategy] = SchedulerOptions.PrefillWorkProfile });
-            f.Snapshot(Fleet.Endpoint("a:1", waiting: 2), Fleet.Endpoint("b:1", waiting: 2));
+            b.Time.Advance(TimeSpan.FromMilliseconds(5));
+            b.Snapshot(Fleet.Endpoint("a:1", waiting: 1), Fleet.Endpoint("b:1", waiting: 2));
+
+            Assert.False(b.Service.ApplyRemoteDispatch(Sent(decision, withSample)));
+            var r = await b.Schedule(b.Request(hashes: Hashes(260), bytes: 16_640)).Within();
+
+            Assert.Equal(expected, r.Endpoint);
         }
-        Assert.Equal("b:1", (await a.Schedule(a.Request(hashes: Hashes(200), bytes: 12_800, subset: ["b:1"])).Within()).Endpoint);
-        await Poll.UntilAsync(() => Task.FromResult(!publisherA.Decisions.IsEmpty), "replica A to publish its decision");
-        Assert.True(publisherA.Decisions.TryPeek(out var decision));
-        b.Time.Advance(TimeSpan.FromMilliseconds(5));
-        b.Snapshot(Fleet.Endpoint("a:1", waiting: 1), Fleet.Endpoint("b:1", waiting: 2));
-
-        Assert.False(b.Service.ApplyRemoteDispatch(withSample ? decision : decision with { PlacementHashes = null, UncachedBlocks = 0 }));
-        var r = await b.Schedule(b.Request(hashes: Hashes(260), bytes: 16_640)).Within();
-
-        Assert.Equal(expected, r.Endpoint);
     }
 }
