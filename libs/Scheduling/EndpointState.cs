@@ -36,9 +36,9 @@ internal sealed class EndpointState(string address)
     /// counted from the scraped queue up, this replica takes the ones at <c>slot</c>, <c>slot + ShareReplicas</c>, …</summary>
     public int ShareSlot;
 
-    /// <summary>Uncached prompt blocks (the index's blocks) this replica sent here, summed over its dispatches in placement-aware
-    /// profiles: the clock <see cref="RecentPlacements"/> ages a placement by, as the server's cache evicts a prefix once
-    /// enough new blocks have been written after it.</summary>
+    /// <summary>Uncached prompt blocks (the index's blocks) sent here in placement-aware profiles, this replica's dispatches and
+    /// the other replicas' announced ones: the clock <see cref="RecentPlacements"/> advances and ages a placement by, as the
+    /// server's cache evicts a prefix once enough new blocks have been written after it.</summary>
     public long PlacedBlocks;
 
     /// <summary>This replica's dispatches not completed.</summary>

@@ -28,9 +28,11 @@ internal sealed class RecentPlacements(int blockTokens, double retention)
     private readonly long[] _placedAt = new long[Slots];
     private readonly int _blockTokens = Math.Max(1, blockTokens);
 
-    /// <summary>Records that the first <paramref name="blocks"/> blocks of <paramref name="hashes"/> went to <paramref name="endpoint"/>.</summary>
-    public void Record(IReadOnlyList<ulong>? hashes, int blocks, EndpointState endpoint)
+    /// <summary>Records that the first <paramref name="blocks"/> blocks of <paramref name="hashes"/> went to <paramref name="endpoint"/>,
+    /// <paramref name="uncachedBlocks"/> of them not credited as cached: they advance the endpoint's clock first.</summary>
+    public void Record(IReadOnlyList<ulong>? hashes, int blocks, EndpointState endpoint, int uncachedBlocks)
     {
+        endpoint.PlacedBlocks += Math.Max(0, uncachedBlocks);
         var n = hashes is null ? 0 : Math.Min(hashes.Count, blocks);
         for (var i = Stride - 1; i < n; i += Stride)
             Put(hashes![i], endpoint);
@@ -55,9 +57,10 @@ internal sealed class RecentPlacements(int blockTokens, double retention)
         return sample;
     }
 
-    /// <summary>Records another replica's placement from its <see cref="Sample"/>.</summary>
-    public void RecordSample(IReadOnlyList<ulong> sample, EndpointState endpoint)
+    /// <summary>Records another replica's placement from its <see cref="Sample"/> and its uncached blocks, as <see cref="Record"/> does.</summary>
+    public void RecordSample(IReadOnlyList<ulong> sample, EndpointState endpoint, int uncachedBlocks)
     {
+        endpoint.PlacedBlocks += Math.Max(0, uncachedBlocks);
         foreach (var hash in sample)
             Put(hash, endpoint);
     }

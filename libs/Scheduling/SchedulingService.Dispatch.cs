@@ -34,11 +34,7 @@ public sealed partial class SchedulingService
             : default;
         var placed = placements is not null ? new PrefixPromise(_picker.ChosenMatchedBlocks, totalBlocks) : default;
         RecordDispatchLocked(request.RequestId, pool, primary, nowMs, _picker.ChosenPrefillMs, promise, placed);
-        if (placements is not null)
-        {
-            primary.PlacedBlocks += Math.Max(0, totalBlocks - _picker.ChosenMatchedBlocks);
-            placements.Record(request.BlockHashes, totalBlocks, primary);
-        }
+        placements?.Record(request.BlockHashes, totalBlocks, primary, totalBlocks - _picker.ChosenMatchedBlocks);
         primary.BacklogUntilMs = Math.Max(primary.BacklogUntilMs, nowMs) + _picker.ChosenPrefillMs;
         _picker.ObservePromptTokens(Math.Max(request.PromptBytes / _options.PredictedTtft.CharsPerToken, (double)hashes * _options.PredictedTtft.PrefixBlockTokens));
         _metrics.Pick(_time.GetElapsedTime(started).TotalMicroseconds, breakdown);

@@ -81,8 +81,7 @@ public sealed partial class SchedulingService
     {
         if (!pool.Profile.PlacementAware || decision.PlacementHashes is not { Count: > 0 and <= MaxPlacementHashes } sample)
             return;
-        endpoint.PlacedBlocks += Math.Max(0, decision.UncachedBlocks);
-        _placements.RecordSample(sample, endpoint);
+        _placements.RecordSample(sample, endpoint, decision.UncachedBlocks);
     }
 
     /// <summary>Most placement hashes taken from one remote dispatch (a bound against a malformed event): a prompt of 256

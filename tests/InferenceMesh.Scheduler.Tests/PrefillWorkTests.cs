@@ -163,7 +163,7 @@ public sealed class PrefillWorkTests
         var asked = Hashes(60);
         for (var i = 35; i < asked.Length; i++)
             asked[i] += 1_000_000; // the chain diverges after 35 shared blocks
-        placements.Record(sent, sent.Length, endpoints[1]);
+        placements.Record(sent, sent.Length, endpoints[1], uncachedBlocks: 0);
         var matched = new int[2];
 
         placements.Credit(asked, asked.Length, endpoints, [0, 1], matched);

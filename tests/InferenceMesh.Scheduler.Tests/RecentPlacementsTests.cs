@@ -39,7 +39,7 @@ public sealed class RecentPlacementsTests
         var placements = new RecentPlacements(blockTokens: 16, retention: retention);
         var b = Endpoint("b:1", blockSize: serverBlockSize);
         var prompt = Hashes(40);
-        placements.Record(prompt, prompt.Length, b);
+        placements.Record(prompt, prompt.Length, b, uncachedBlocks: 0);
 
         b.PlacedBlocks += agedAfter - 1;
         Assert.Equal(40, Credited(placements, prompt, b));
@@ -55,9 +55,9 @@ public sealed class RecentPlacementsTests
         var placements = new RecentPlacements(blockTokens: 16, retention: 1);
         var b = Endpoint("b:1");
         var prompt = Hashes(40);
-        placements.Record(prompt, prompt.Length, b);
+        placements.Record(prompt, prompt.Length, b, uncachedBlocks: 0);
         b.PlacedBlocks += 900;
-        placements.Record(prompt, prompt.Length, b);
+        placements.Record(prompt, prompt.Length, b, uncachedBlocks: 0);
 
         b.PlacedBlocks += 900; // 1,800 after the first placement, 900 after the second
         Assert.Equal(40, Credited(placements, prompt, b));
@@ -71,7 +71,7 @@ public sealed class RecentPlacementsTests
         var placements = new RecentPlacements(blockTokens: 16, retention: retention);
         var b = Endpoint("b:1", numBlocks: numBlocks);
         var prompt = Hashes(40);
-        placements.Record(prompt, prompt.Length, b);
+        placements.Record(prompt, prompt.Length, b, uncachedBlocks: 0);
 
         b.PlacedBlocks += 1_000_000;
 
@@ -120,8 +120,8 @@ public sealed class RecentPlacementsTests
         var local = new RecentPlacements(blockTokens: 16, retention: 1);
         var remote = new RecentPlacements(blockTokens: 16, retention: 1);
         var b = Endpoint("b:1");
-        local.Record(prompt, blocks, b);
-        remote.RecordSample(sample, b);
+        local.Record(prompt, blocks, b, uncachedBlocks: 0);
+        remote.RecordSample(sample, b, uncachedBlocks: 0);
         Assert.Equal(Credited(local, prompt, b), Credited(remote, prompt, b));
     }
 

@@ -69,7 +69,7 @@ public class ScorePickBenchmarks
         if (_profile.PlacementAware)
         {
             _placements = new RecentPlacements(options.PredictedTtft.PrefixBlockTokens, options.PlacementRetention);
-            _placements.Record(_hashes, _hashes.Length, _queued[42]);
+            _placements.Record(_hashes, _hashes.Length, _queued[42], uncachedBlocks: 0);
         }
     }
 
